@@ -1,0 +1,57 @@
+package org.sonarllm.decode;
+
+import org.sonarllm.InvalidInputException;
+
+/**
+ * How the decoder picks tokens: {@link Greedy}, {@link Beam} or {@link Sampling}.
+ *
+ * <pre>{@code
+ * DecodingStrategy s = new DecodingStrategy.Sampling(0.8, 50, 0.95, 42L);
+ * }</pre>
+ */
+public sealed interface DecodingStrategy {
+    /** Always the most probable next token. */
+    record Greedy() implements DecodingStrategy {}
+
+    /**
+     * fairseq2-style beam search as SONAR runs it: the language token is scored (prefilled), each
+     * hypothesis is ranked by its summed log-probability divided by {@code (scoredTokens)^lengthPenalty}.
+     *
+     * @param size beams kept per step, at least 1 (SONAR's default is 5)
+     * @param lengthPenalty exponent of the length normalisation (fairseq2's default 1.0)
+     */
+    record Beam(int size, double lengthPenalty) implements DecodingStrategy {
+        /** Validates the arguments. */
+        public Beam {
+            if (size < 1) {
+                throw new InvalidInputException("beam size must be >= 1, got " + size);
+            }
+            if (!Double.isFinite(lengthPenalty)) {
+                throw new InvalidInputException("length penalty must be finite, got " + lengthPenalty);
+            }
+        }
+    }
+
+    /**
+     * Random sampling with temperature, top-k and nucleus (top-p) filtering, reproducible by seed.
+     *
+     * @param temperature > 0; 1 samples the model's distribution
+     * @param topK keep the k most probable tokens; 0 disables
+     * @param topP keep the smallest set with cumulative probability >= p, in (0, 1]; 1 disables
+     * @param seed the random seed: the same seed, vector and options give the same text
+     */
+    record Sampling(double temperature, int topK, double topP, long seed) implements DecodingStrategy {
+        /** Validates the arguments. */
+        public Sampling {
+            if (!(temperature > 0) || !Double.isFinite(temperature)) {
+                throw new InvalidInputException("temperature must be > 0, got " + temperature);
+            }
+            if (topK < 0) {
+                throw new InvalidInputException("top-k must be >= 0 (0 disables), got " + topK);
+            }
+            if (!(topP > 0 && topP <= 1)) {
+                throw new InvalidInputException("top-p must be in (0, 1], got " + topP);
+            }
+        }
+    }
+}

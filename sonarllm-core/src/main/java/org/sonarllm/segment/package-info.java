@@ -1,0 +1,2 @@
+/** Step 1 of the pipeline: text to sentences with offsets. */
+package org.sonarllm.segment;
