@@ -33,6 +33,9 @@ public final class Main implements Callable<Integer> {
     static final List<Class<? extends CliCommand>> COMMANDS = List.of(
             SegmentCommand.class,
             TokenizeCommand.class,
+            ConvertCommand.class,
+            EncodeCommand.class,
+            DecodeCommand.class,
             GenerateCommand.class,
             BenchGenerateCommand.class);
 

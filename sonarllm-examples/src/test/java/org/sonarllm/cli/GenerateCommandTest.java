@@ -13,7 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.bundle.BundleManifest;
-import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.testing.TinyA;
 
@@ -28,8 +27,12 @@ class GenerateCommandTest {
         Path dir = Files.createTempDirectory("cli-gen");
         Path src = TinyA.dir();
         bundle = dir.resolve("with-lm");
-        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), bundle,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)));
+        // through the CLI's own converter: convert --concept-lm DIR
+        MainTest.Result conv = MainTest.run("", "convert", "--encoder", src.resolve("encoder").toString(),
+                "--decoder", src.resolve("decoder").toString(), "--tokenizer", src.resolve("tokenizer").toString(),
+                "--concept-lm", src.resolve("sonar_llm").toString(), "--out", bundle.toString());
+        assertEquals(0, conv.code(), conv.err());
+        assertTrue(conv.out().contains(BundleManifest.CONCEPT_LM), conv.out());
         plainBundle = dir.resolve("plain");
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), plainBundle,
                 Map.of());
@@ -126,6 +129,8 @@ class GenerateCommandTest {
         assertEquals(1, noLm.code());
         assertTrue(noLm.err().startsWith("error: ") && noLm.err().contains("concept_lm"), noLm.err());
         assertEquals(2, MainTest.run("", "generate", "--model", "/nonexistent/bundle", "Hi.").code());
+        assertEquals(2, MainTest.run("", "convert", "--encoder", "e", "--decoder", "d", "--tokenizer", "t",
+                "--concept-lm", "/nonexistent/sonar_llm", "--out", "/tmp/never-written").code());
     }
 
     /** Helper: a JSON array of {"text": ...} objects to a JSON array of texts. */

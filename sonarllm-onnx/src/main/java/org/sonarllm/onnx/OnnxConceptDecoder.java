@@ -196,10 +196,6 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         }
         checkEmbeddings(embeddings);
         languages.require(language);
-        if (options.maxTokens() + 2 > maxPositions) {
-            throw new InvalidInputException("max tokens " + options.maxTokens() + " exceeds the model's "
-                    + maxPositions + " positions minus the 2-token prompt");
-        }
         return tokenizer.languageId(language);
     }
 
