@@ -35,7 +35,8 @@ public final class Main implements Callable<Integer> {
             TokenizeCommand.class,
             ConvertCommand.class,
             EncodeCommand.class,
-            DecodeCommand.class);
+            DecodeCommand.class,
+            BenchSonarCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;
