@@ -37,6 +37,7 @@ public final class Main implements Callable<Integer> {
             EncodeCommand.class,
             DecodeCommand.class,
             GenerateCommand.class,
+            BenchSonarCommand.class,
             BenchGenerateCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
