@@ -47,7 +47,10 @@ public final class SonarLlm implements AutoCloseable {
         BundleManifest m = bundle.manifest();
         BundleManifest.Dimensions d = m.dimensions();
         try {
-            tokenizer = SonarTokenizer.load(bundle.componentDir(BundleManifest.TOKENIZER));
+            // Truncate (with the tokenizer's logged warning) to what the encoder's positions allow, so that a
+            // long generated sentence is re-encoded instead of rejected.
+            tokenizer = SonarTokenizer.load(bundle.componentDir(BundleManifest.TOKENIZER),
+                    Math.min(SonarTokenizer.DEFAULT_MAX_LENGTH, d.maxPositions()));
             owned.add(tokenizer);
             int langId0 = tokenizer.pieceCount() + 1;
             if (m.languages().firstId() != langId0) {
