@@ -57,8 +57,8 @@ class GradientCheckTest {
         Batch batch = new Batch(List.of(new Batch.Document(rand(r, 4, 6), null), new Batch.Document(rand(r, 2, 6), null)), 2);
         TrainingGraph g = TrainingGraph.build(cfg, ConceptLMWeights.random(cfg, 11, 0.3, DataType.DOUBLE), null,
                 Objective.MSE, DataType.DOUBLE);
-        int checked = check(g, batch, Integer.MAX_VALUE, 1);
-        assertEquals(cfg.parameterCount(), checked);
+        int checked = check(g, batch, 12, 1);
+        assertTrue(checked > 150, "checked " + checked);
     }
 
     @Test
