@@ -1,0 +1,260 @@
+package org.sonarllm.bundle;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.sonarllm.ModelFormatException;
+import org.sonarllm.bundle.BundleManifest.Component;
+import org.sonarllm.bundle.BundleManifest.FileEntry;
+
+/**
+ * A validated model bundle directory. {@link #open} checks the manifest (format and version,
+ * dimensions, the eos embedding, the language table), that every listed file exists with the listed
+ * size and sha256, and that the directory holds no unlisted files. Failures are {@link
+ * ModelFormatException}s reading "expected X, found Y". Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * Bundle b = Bundle.open(Path.of("sonar-bundle"));
+ * Path encoderGraph = b.file(BundleManifest.ENCODER);
+ * }</pre>
+ */
+public final class Bundle {
+    /** Components every SONAR bundle has. */
+    public static final List<String> REQUIRED = List.of(BundleManifest.ENCODER, BundleManifest.DECODER,
+            BundleManifest.DECODER_CROSS, BundleManifest.TOKENIZER);
+
+    private final Path dir;
+    private final BundleManifest manifest;
+
+    private Bundle(Path dir, BundleManifest manifest) {
+        this.dir = dir;
+        this.manifest = manifest;
+    }
+
+    /** @return a Jackson mapper configured for manifests (pretty output, lenient on unknown keys) */
+    public static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /**
+     * Opens and fully validates a bundle, hashes included.
+     *
+     * @param dir the bundle directory
+     * @return the bundle
+     * @throws ModelFormatException if anything is missing or inconsistent
+     */
+    public static Bundle open(Path dir) {
+        return open(dir, true);
+    }
+
+    /**
+     * @param dir the bundle directory
+     * @param verifyHashes whether to check each file's sha256 (sizes are always checked)
+     * @return the bundle
+     * @throws ModelFormatException if anything is missing or inconsistent
+     */
+    public static Bundle open(Path dir, boolean verifyHashes) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + ": expected a bundle directory, found "
+                    + (Files.exists(dir) ? "a file" : "nothing"));
+        }
+        BundleManifest m = readManifest(dir);
+        validate(dir, m, verifyHashes);
+        return new Bundle(dir, m);
+    }
+
+    /**
+     * Reads manifest.json without validating the files.
+     *
+     * @param dir bundle directory @return the manifest
+     */
+    public static BundleManifest readManifest(Path dir) {
+        Path f = dir.resolve(BundleManifest.MANIFEST_FILE);
+        try {
+            BundleManifest m = mapper().readValue(Files.readAllBytes(f), BundleManifest.class);
+            if (m == null) {
+                throw new ModelFormatException(f + ": expected a JSON object, found nothing");
+            }
+            return m;
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(dir + ": expected " + BundleManifest.MANIFEST_FILE + ", found no such file");
+        } catch (IOException e) {
+            throw new ModelFormatException(f + ": invalid manifest: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    static void validate(Path dir, BundleManifest m, boolean verifyHashes) {
+        String where = dir.resolve(BundleManifest.MANIFEST_FILE).toString();
+        if (!BundleManifest.FORMAT.equals(m.format())) {
+            throw new ModelFormatException(where + ": expected format '" + BundleManifest.FORMAT + "', found '"
+                    + m.format() + "'");
+        }
+        if (m.formatVersion() != BundleManifest.FORMAT_VERSION) {
+            throw new ModelFormatException(where + ": expected format version " + BundleManifest.FORMAT_VERSION
+                    + ", found " + m.formatVersion());
+        }
+        BundleManifest.Dimensions d = m.dimensions();
+        if (d == null) {
+            throw new ModelFormatException(where + ": expected 'dimensions', found nothing");
+        }
+        int[] dims = {d.model(), d.vocab(), d.encoderLayers(), d.decoderLayers(), d.encoderHeads(), d.decoderHeads(),
+            d.encoderFfn(), d.decoderFfn(), d.maxPositions()};
+        for (int v : dims) {
+            if (v <= 0) {
+                throw new ModelFormatException(where + ": expected positive dimensions, found " + d);
+            }
+        }
+        if (m.specialIds() == null) {
+            throw new ModelFormatException(where + ": expected 'specialIds', found nothing");
+        }
+        BundleManifest.LanguageTable lt = m.languages();
+        if (lt == null || lt.codes().isEmpty()) {
+            throw new ModelFormatException(where + ": expected a non-empty language table, found none");
+        }
+        if (new HashSet<>(lt.codes()).size() != lt.codes().size()) {
+            throw new ModelFormatException(where + ": expected distinct language codes, found duplicates");
+        }
+        if (lt.firstId() < 0 || lt.firstId() + lt.codes().size() > d.vocab()) {
+            throw new ModelFormatException(where + ": expected language ids within the vocabulary of " + d.vocab()
+                    + ", found " + lt.firstId() + ".." + (lt.firstId() + lt.codes().size() - 1));
+        }
+        float[] eos = m.eosEmbedding();
+        if (m.eosText() == null || eos == null) {
+            throw new ModelFormatException(where + ": expected eosText and eosEmbedding, found none");
+        }
+        if (eos.length != d.model()) {
+            throw new ModelFormatException(where + ": expected an eos embedding of dimension " + d.model()
+                    + ", found " + eos.length);
+        }
+        for (float v : eos) {
+            if (!Float.isFinite(v)) {
+                throw new ModelFormatException(where + ": expected a finite eos embedding, found " + v);
+            }
+        }
+        for (String r : REQUIRED) {
+            Component c = m.components().get(r);
+            if (c == null || c.files().isEmpty()) {
+                throw new ModelFormatException(where + ": expected component '" + r + "', found none");
+            }
+        }
+        Set<String> listed = new HashSet<>();
+        listed.add(BundleManifest.MANIFEST_FILE);
+        for (Map.Entry<String, Component> e : m.components().entrySet()) {
+            for (FileEntry f : e.getValue().files()) {
+                Path p = resolveSafe(dir, f.path(), where);
+                if (!Files.isRegularFile(p)) {
+                    throw new ModelFormatException(where + ": component '" + e.getKey() + "' expected file "
+                            + f.path() + ", found no such file");
+                }
+                long size = size(p);
+                if (size != f.bytes()) {
+                    throw new ModelFormatException(p + ": expected " + f.bytes() + " bytes, found " + size);
+                }
+                if (verifyHashes) {
+                    String h = sha256(p);
+                    if (!h.equalsIgnoreCase(f.sha256())) {
+                        throw new ModelFormatException(p + ": expected sha256 " + f.sha256() + ", found " + h);
+                    }
+                }
+                listed.add(f.path());
+            }
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                if (!listed.contains(rel)) {
+                    throw new ModelFormatException(where + ": expected only listed files in the bundle, found "
+                            + "unlisted file " + rel);
+                }
+            }
+        } catch (IOException e) {
+            throw new ModelFormatException(dir + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    static Path resolveSafe(Path dir, String rel, String where) {
+        if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.contains("\\")
+                || List.of(rel.split("/")).contains("..") || rel.contains(":")) {
+            throw new ModelFormatException(where + ": expected a relative path inside the bundle, found '" + rel + "'");
+        }
+        return dir.resolve(rel);
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new ModelFormatException(p + ": cannot stat: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param file a file
+     * @return its lowercase hex sha256
+     */
+    public static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return the bundle directory */
+    public Path dir() {
+        return dir;
+    }
+
+    /** @return the manifest */
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    /** @param component a component name @return whether the bundle has it */
+    public boolean has(String component) {
+        return manifest.components().containsKey(component);
+    }
+
+    /**
+     * @param component a component name
+     * @return its main (first) file
+     * @throws ModelFormatException if the bundle has no such component
+     */
+    public Path file(String component) {
+        Component c = manifest.components().get(component);
+        if (c == null || c.files().isEmpty()) {
+            throw new ModelFormatException(dir + ": expected component '" + component + "', found none");
+        }
+        return dir.resolve(c.main());
+    }
+
+    /**
+     * @param component a component name
+     * @return the directory holding its main file (e.g. the tokenizer directory)
+     */
+    public Path componentDir(String component) {
+        return file(component).getParent();
+    }
+}

@@ -1,0 +1,243 @@
+package org.sonarllm.onnx.convert;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.sonarllm.ModelFormatException;
+
+/**
+ * One side (encoder or decoder) of a Hugging Face M2M100 checkpoint directory ({@code config.json} +
+ * {@code model.safetensors}) with its dimensions read from the config and every tensor's shape
+ * checked against them. Accepts the bare layout ({@code layers.N...}, as M2M100Encoder saves it) and
+ * the full-model layouts ({@code model.encoder.*}, {@code model.decoder.*}, {@code lm_head.weight},
+ * {@code model.shared.weight}). Not thread-safe; close it to release the mapping.
+ *
+ * <pre>{@code
+ * try (M2M100Weights enc = M2M100Weights.open(Path.of("encoder"), M2M100Weights.Side.ENCODER)) {
+ *     ByteBuffer q = enc.tensor("layers.0.self_attn.q_proj.weight", enc.dModel(), enc.dModel());
+ * }
+ * }</pre>
+ */
+public final class M2M100Weights implements AutoCloseable {
+    /** Which half of the seq2seq model a directory holds. */
+    public enum Side {
+        /** The text encoder. */
+        ENCODER,
+        /** The text decoder. */
+        DECODER
+    }
+
+    private final SafeTensors st;
+    private final HfConfig config;
+    private final Side side;
+    private final String prefix;
+    private final int dModel;
+    private final int layers;
+    private final int heads;
+    private final int ffn;
+    private final int vocab;
+    private final int padId;
+    private final int maxPositions;
+    private final boolean scaleEmbedding;
+
+    private M2M100Weights(SafeTensors st, HfConfig config, Side side) {
+        this.st = st;
+        this.config = config;
+        this.side = side;
+        String s = side == Side.ENCODER ? "encoder" : "decoder";
+        dModel = positive(config, "d_model");
+        layers = positive(config, s + "_layers");
+        heads = positive(config, s + "_attention_heads");
+        ffn = positive(config, s + "_ffn_dim");
+        vocab = positive(config, "vocab_size");
+        padId = config.optInt("pad_token_id", 1);
+        maxPositions = positive(config, "max_position_embeddings");
+        scaleEmbedding = config.optBoolean("scale_embedding", true);
+        String act = config.optString("activation_function", "relu");
+        if (!act.equals("relu")) {
+            throw new ModelFormatException(config.file() + ": expected activation_function 'relu', found '" + act + "'");
+        }
+        if (dModel % heads != 0) {
+            throw new ModelFormatException(config.file() + ": expected d_model divisible by " + s
+                    + "_attention_heads, found " + dModel + " and " + heads);
+        }
+        if (dModel % 2 != 0) {
+            throw new ModelFormatException(config.file() + ": expected an even d_model, found " + dModel);
+        }
+        List<String> candidates = side == Side.ENCODER ? List.of("", "model.encoder.", "encoder.")
+                : List.of("model.decoder.", "decoder.", "");
+        String found = null;
+        for (String p : candidates) {
+            if (st.contains(p + "layers.0.fc1.weight")) {
+                found = p;
+                break;
+            }
+        }
+        if (found == null) {
+            throw new ModelFormatException(st.path() + ": expected M2M100 " + s + " keys such as '"
+                    + candidates.get(0) + "layers.0.fc1.weight', found " + preview(st.names()));
+        }
+        prefix = found;
+        if (side == Side.DECODER && !st.contains(prefix + "layers.0.encoder_attn.v_proj.weight")) {
+            throw new ModelFormatException(st.path() + ": expected decoder cross-attention tensors '" + prefix
+                    + "layers.0.encoder_attn.*', found none (is this an encoder checkpoint?)");
+        }
+        if (st.contains(prefix + "layers." + layers + ".fc1.weight")) {
+            throw new ModelFormatException(st.path() + ": expected " + layers + " layers as config says, found more ("
+                    + prefix + "layers." + layers + ".*)");
+        }
+    }
+
+    private static String preview(List<String> names) {
+        return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " ... (" + names.size() + " tensors)";
+    }
+
+    private static int positive(HfConfig c, String key) {
+        int v = c.requireInt(key);
+        if (v <= 0) {
+            throw new ModelFormatException(c.file() + ": expected positive '" + key + "', found " + v);
+        }
+        return v;
+    }
+
+    /**
+     * @param dir a directory with config.json and model.safetensors
+     * @param side which half it holds
+     * @return the weights
+     * @throws ModelFormatException for missing files or inconsistent configs
+     */
+    public static M2M100Weights open(Path dir, Side side) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir + ": expected a checkpoint directory, found "
+                    + (Files.exists(dir) ? "a file" : "nothing"));
+        }
+        Path cfg = dir.resolve("config.json");
+        Path model = dir.resolve("model.safetensors");
+        List<String> missing = new ArrayList<>();
+        for (Path p : List.of(cfg, model)) {
+            if (!Files.isRegularFile(p)) {
+                missing.add(p.getFileName().toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ModelFormatException(dir + ": expected config.json and model.safetensors, missing " + missing);
+        }
+        HfConfig config = HfConfig.read(cfg);
+        SafeTensors st = SafeTensors.open(model);
+        try {
+            return new M2M100Weights(st, config, side);
+        } catch (RuntimeException e) {
+            st.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param name key relative to the side's prefix (e.g. {@code layers.0.fc1.weight})
+     * @param shape the expected shape
+     * @return little-endian float32 bytes
+     * @throws ModelFormatException if missing or of another shape
+     */
+    public ByteBuffer tensor(String name, long... shape) {
+        return absolute(prefix + name, shape);
+    }
+
+    /**
+     * @param key full key
+     * @param shape the expected shape
+     * @return little-endian float32 bytes
+     */
+    public ByteBuffer absolute(String key, long... shape) {
+        st.requireShape(key, shape);
+        return st.float32Bytes(key);
+    }
+
+    /**
+     * The token embedding matrix {@code [vocab, d]} (the prefix's embed_tokens, else model.shared).
+     *
+     * @return little-endian float32 bytes
+     */
+    public ByteBuffer embedTokens() {
+        String k = prefix + "embed_tokens.weight";
+        if (!st.contains(k) && st.contains("model.shared.weight")) {
+            k = "model.shared.weight";
+        }
+        return absolute(k, vocab, dModel);
+    }
+
+    /**
+     * The output projection {@code [vocab, d]}: lm_head.weight if stored, else the tied embedding.
+     *
+     * @return little-endian float32 bytes
+     */
+    public ByteBuffer lmHead() {
+        return st.contains("lm_head.weight") ? absolute("lm_head.weight", vocab, dModel) : embedTokens();
+    }
+
+    /** @return whether lm_head is absent or holds the same values as the embedding */
+    public boolean lmHeadTied() {
+        return !st.contains("lm_head.weight") || lmHead().equals(embedTokens());
+    }
+
+    /** @return the underlying file */
+    public SafeTensors safeTensors() {
+        return st;
+    }
+
+    /** @return the config */
+    public HfConfig config() {
+        return config;
+    }
+
+    /** @return which half */
+    public Side side() {
+        return side;
+    }
+
+    /** @return d_model */
+    public int dModel() {
+        return dModel;
+    }
+
+    /** @return layer count */
+    public int layers() {
+        return layers;
+    }
+
+    /** @return attention heads */
+    public int heads() {
+        return heads;
+    }
+
+    /** @return FFN size */
+    public int ffn() {
+        return ffn;
+    }
+
+    /** @return vocabulary rows */
+    public int vocab() {
+        return vocab;
+    }
+
+    /** @return pad id (also the sinusoid offset) */
+    public int padId() {
+        return padId;
+    }
+
+    /** @return max_position_embeddings */
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    /** @return the embedding multiplier, sqrt(d) when scale_embedding */
+    public float embedScale() {
+        return scaleEmbedding ? (float) Math.sqrt(dModel) : 1f;
+    }
+
+    @Override
+    public void close() {
+        st.close();
+    }
+}
