@@ -75,10 +75,10 @@ class CorpusPipelineTest {
         Path corpus = Files.createDirectories(tmp.resolve("corpus"));
         String longSentence = "word ".repeat(60).strip() + ".";
         Files.writeString(corpus.resolve("a.txt"), "One. Two. Three. Four. Five.\n\nAlone.\n\n  \n\n" + longSentence + " Short.");
-        Files.writeString(corpus.resolve("b.jsonl"), "{\"sentences\": [\"Given one.\", \"Given two.\"]}\n\n{\"text\": \"Json text. Second.\"}\n");
+        Files.writeString(corpus.resolve("b.jsonl"), "{\"sentences\": [\"Given one.\", \"Given two.\"]}\n\n{\"sentences\": []}\n{\"text\": \"Json text. Second.\"}\n");
         Files.writeString(corpus.resolve("ignored.bin"), "x");
         List<CorpusReader.RawDocument> raw = CorpusReader.read(corpus);
-        assertEquals(5, raw.size());
+        assertEquals(6, raw.size());
         try (SonarTokenizer tok = SonarTokenizer.load(TinyA.dir().resolve("tokenizer"))) {
             CountingEncoder enc = new CountingEncoder();
             CorpusPipeline.Options o = new CorpusPipeline.Options(4, 20, 0, 1, 2, 2, "End of sequence.", Language.ENGLISH);
