@@ -1,0 +1,145 @@
+package org.sonarllm.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sonarllm.ModelFormatException;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.tokenize.SonarTokenizer;
+
+/**
+ * Entry point: loads a model bundle (see {@code docs/model-format.md}) and exposes its tokenizer,
+ * encoder and decoder on ONNX Runtime. Loading validates the manifest, every file's size and sha256,
+ * and each graph's input/output names and shapes.
+ *
+ * <p>Thread-safe; owns native resources: close it (idempotent), which closes all components.
+ *
+ * <pre>{@code
+ * try (SonarLlm llm = SonarLlm.load(Path.of("sonar-bundle"))) {
+ *     float[] v = llm.encoder().encode("Hello world.", Language.ENGLISH);
+ *     String fr = llm.decoder().decode(v, Language.of("fra_Latn"), DecodingOptions.beam(5)).text();
+ * }
+ * }</pre>
+ */
+public final class SonarLlm implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SonarLlm.class);
+
+    private final Bundle bundle;
+    private final RuntimeOptions options;
+    private final SonarTokenizer tokenizer;
+    private final OnnxConceptEncoder encoder;
+    private final OnnxConceptDecoder decoder;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private boolean closed;
+
+    private SonarLlm(Bundle bundle, RuntimeOptions o) {
+        this.bundle = bundle;
+        this.options = o;
+        BundleManifest m = bundle.manifest();
+        BundleManifest.Dimensions d = m.dimensions();
+        try {
+            tokenizer = SonarTokenizer.load(bundle.componentDir(BundleManifest.TOKENIZER));
+            owned.add(tokenizer);
+            int langId0 = tokenizer.pieceCount() + 1;
+            if (m.languages().firstId() != langId0) {
+                throw new ModelFormatException(bundle.dir() + ": manifest expects the first language id "
+                        + m.languages().firstId() + ", tokenizer gives " + langId0);
+            }
+            if (tokenizer.vocabSize() > d.vocab()) {
+                throw new ModelFormatException(bundle.dir() + ": expected a tokenizer of at most " + d.vocab()
+                        + " ids (model vocabulary), found " + tokenizer.vocabSize());
+            }
+            LanguageCheck langs = new LanguageCheck(m.languages().codes());
+            encoder = new OnnxConceptEncoder(bundle.file(BundleManifest.ENCODER), o, tokenizer, langs, d.model(),
+                    d.maxPositions());
+            owned.add(encoder);
+            decoder = new OnnxConceptDecoder(bundle.file(BundleManifest.DECODER), bundle.file(BundleManifest.DECODER_CROSS),
+                    o, tokenizer, langs, d.model(), d.decoderLayers(), d.decoderHeads(), d.vocab(), d.maxPositions());
+            owned.add(decoder);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.debug("loaded bundle {} (d={}, vocab={})", bundle.dir(), d.model(), d.vocab());
+    }
+
+    /**
+     * Loads a bundle with {@link RuntimeOptions#defaults()}.
+     *
+     * @param bundleDir the bundle directory
+     * @return the loaded model; close it
+     * @throws ModelFormatException if the bundle is missing, corrupt or inconsistent
+     */
+    public static SonarLlm load(Path bundleDir) {
+        return load(bundleDir, RuntimeOptions.defaults());
+    }
+
+    /**
+     * @param bundleDir the bundle directory
+     * @param options runtime options
+     * @return the loaded model; close it
+     * @throws ModelFormatException if the bundle is missing, corrupt or inconsistent
+     */
+    public static SonarLlm load(Path bundleDir, RuntimeOptions options) {
+        return new SonarLlm(Bundle.open(bundleDir, options.verifyHashes()), options);
+    }
+
+    /** @return the encoder */
+    public OnnxConceptEncoder encoder() {
+        return encoder;
+    }
+
+    /** @return the decoder */
+    public OnnxConceptDecoder decoder() {
+        return decoder;
+    }
+
+    /** @return the tokenizer */
+    public SonarTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** @return the manifest */
+    public BundleManifest manifest() {
+        return bundle.manifest();
+    }
+
+    /** @return the validated bundle */
+    public Bundle bundle() {
+        return bundle;
+    }
+
+    /** @return the options it was loaded with */
+    public RuntimeOptions options() {
+        return options;
+    }
+
+    /**
+     * Registers a resource to close with this object (used by components added on top, such as the
+     * concept LM).
+     *
+     * @param resource closed in reverse registration order by {@link #close()}
+     */
+    synchronized void own(AutoCloseable resource) {
+        owned.add(resource);
+    }
+
+    /** Closes every component, in reverse order. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("error closing {}: {}", owned.get(i).getClass().getSimpleName(), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.sonarllm.onnx.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.testing.TinyA;
+
+/**
+ * The tiny-a checkpoints converted into a model bundle with {@link SonarConverter}, once per JVM,
+ * in a temporary directory. Shipped in sonarllm-onnx's test-jar so other modules' tests reuse it.
+ * Treat the directory as read-only (copy it before modifying).
+ *
+ * <pre>{@code
+ * try (SonarLlm llm = SonarLlm.load(TinyABundle.get())) { ... }
+ * }</pre>
+ */
+public final class TinyABundle {
+    private static Path bundle;
+
+    private TinyABundle() {}
+
+    /** @return the bundle directory (converted on first call) */
+    public static synchronized Path get() {
+        if (bundle == null) {
+            try {
+                Path out = Files.createTempDirectory("tiny-a-bundle").resolve("bundle");
+                Path src = TinyA.dir();
+                SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
+                        Map.of());
+                bundle = out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bundle;
+    }
+
+    /**
+     * Copies the bundle so a test can modify it.
+     *
+     * @param target a directory that does not exist yet
+     * @return {@code target}
+     */
+    public static Path copyTo(Path target) {
+        Path src = get();
+        try (var s = Files.walk(src)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = target.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
