@@ -32,7 +32,9 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand, in help order. Adding a command is one line here. */
     static final List<Class<? extends CliCommand>> COMMANDS = List.of(
             SegmentCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            TrainCommand.class,
+            EvalLossCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;
