@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         description = "Concept-LM loss of documents ({\"sentences\": [...]} per stdin line): prints {loss, tokens}.")
 final class EvalLossCommand extends CliCommand {
     /** Folder of a bundle where {@code train} stores the trained concept LM's SONAR-LLM checkpoint. */
-    static final String CHECKPOINT_DIR = "concept_lm_checkpoint";
+    static final String CHECKPOINT_DIR = org.sonarllm.training.ConceptLMExport.CHECKPOINT_COMPONENT;
 
     @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path bundle;
     @Option(names = "--objective", defaultValue = "ce") String objective;

@@ -134,7 +134,6 @@ final class TrainCommand extends CliCommand {
             });
             ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
             ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
-            ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), out.resolve(EvalLossCommand.CHECKPOINT_DIR));
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("steps", r.steps());
             summary.put("loss", r.lastLoss());
