@@ -47,6 +47,17 @@ final class EvalLossCommand extends CliCommand {
 
     @Override
     protected int run() throws Exception {
+        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
+        try {
+            return body();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    private int body() throws Exception {
         Objective obj = Objective.parse(objective);
         Path ck = lm != null ? lm : bundle.resolve(CHECKPOINT_DIR);
         if (!Files.isDirectory(ck)) {

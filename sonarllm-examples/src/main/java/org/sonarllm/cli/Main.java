@@ -34,7 +34,8 @@ public final class Main implements Callable<Integer> {
             SegmentCommand.class,
             TokenizeCommand.class,
             TrainCommand.class,
-            EvalLossCommand.class);
+            EvalLossCommand.class,
+            BenchTrainCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;

@@ -78,6 +78,17 @@ final class TrainCommand extends CliCommand {
 
     @Override
     protected int run() throws Exception {
+        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
+        try {
+            return body();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    private int body() throws Exception {
         if (!Files.isDirectory(bundle)) {
             throw new UsageException("bundle directory not found: " + bundle);
         }
