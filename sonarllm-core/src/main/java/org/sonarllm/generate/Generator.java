@@ -65,4 +65,22 @@ public interface Generator {
      * @return one result per prompt
      */
     List<GenerationResult> generateAll(List<String> prompts, GenerationOptions options);
+
+    /**
+     * Generates from a prompt that is already split into sentences (no segmentation is run; each
+     * string is encoded as one sentence). {@link GenerationResult#prompt()} holds the sentences with
+     * offsets into their single-space join.
+     *
+     * <pre>{@code
+     * g.generateSentences(List.of("It rained.", "We stayed in."), opts, GenerationListener.NONE);
+     * }</pre>
+     *
+     * @param sentences one or more non-blank sentences
+     * @param options the options
+     * @param listener called on the generating thread, in order
+     * @return the generated continuation
+     * @throws org.sonarllm.InvalidInputException for an empty list or a null/blank sentence, or a
+     *     prompt longer than the context limit under {@link ContextPolicy#FAIL}
+     */
+    GenerationResult generateSentences(List<String> sentences, GenerationOptions options, GenerationListener listener);
 }

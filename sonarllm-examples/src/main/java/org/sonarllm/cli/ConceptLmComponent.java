@@ -1,12 +1,13 @@
 package org.sonarllm.cli;
 
 import java.nio.file.Path;
+import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
 
 /**
  * Hook for {@code convert --concept-lm DIR}: returns the {@link SonarConverter.ComponentWriter} that
- * converts a SONAR-LLM checkpoint into the bundle's {@code concept_lm} component. The concept-LM
- * converter lives with the generation work; until it is wired in here, the option is rejected.
+ * converts a SONAR-LLM checkpoint into the bundle's {@code concept_lm} component with {@link
+ * ConceptLmConverter} (see {@code docs/concept-lm-conversion.md}).
  *
  * <pre>{@code
  * extras.put(BundleManifest.CONCEPT_LM, ConceptLmComponent.writer(Path.of("sonar_llm")));
@@ -20,7 +21,9 @@ final class ConceptLmComponent {
      * @return a writer producing the concept_lm component
      */
     static SonarConverter.ComponentWriter writer(Path checkpointDir) {
-        // HOOK (lm helper): return bundleDir -> new SonarConverter.Written(files written into bundleDir, properties)
-        throw new UsageException("--concept-lm: concept-LM conversion is not available in this build");
+        if (!java.nio.file.Files.isDirectory(checkpointDir)) {
+            throw new UsageException("--concept-lm: checkpoint directory not found: " + checkpointDir);
+        }
+        return ConceptLmConverter.componentWriter(checkpointDir, 0);
     }
 }

@@ -36,7 +36,9 @@ public final class Main implements Callable<Integer> {
             ConvertCommand.class,
             EncodeCommand.class,
             DecodeCommand.class,
-            BenchSonarCommand.class);
+            GenerateCommand.class,
+            BenchSonarCommand.class,
+            BenchGenerateCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;

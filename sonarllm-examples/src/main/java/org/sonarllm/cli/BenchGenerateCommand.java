@@ -1,0 +1,195 @@
+package org.sonarllm.cli;
+
+import org.sonarllm.onnx.RuntimeOptions;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.sonarllm.onnx.convert.ConceptLmConfig;
+import org.sonarllm.onnx.graph.ConceptLmGraph;
+import org.sonarllm.onnx.graph.OnnxGraphBuilder;
+import org.sonarllm.onnx.runtime.OnnxConceptLm;
+import org.sonarllm.predict.ConceptLM;
+import org.sonarllm.predict.ConceptLMSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sonarllm bench-generate}: the concept-LM part of generation with the key/value cache
+ * (append one sentence per step) against re-running the whole prefix every step (what SONAR-LLM's
+ * reference {@code generate.py} does), on a random-weight model of a realistic shape, plus the
+ * paper's analytic FLOPs comparison for that shape. Decoding and re-encoding cost the same in both
+ * modes and are left out, so the ratio is the concept LM's own.
+ *
+ * <pre>{@code
+ * ./sonarllm bench-generate --sentences 256 --uncached-up-to 128
+ * }</pre>
+ */
+@Command(name = "bench-generate", mixinStandardHelpOptions = true,
+        description = "Benchmark concept-LM generation with KV cache vs. re-running the prefix, and print the FLOPs model.")
+final class BenchGenerateCommand extends CliCommand {
+    @Option(names = "--sonar-dim", defaultValue = "1024", description = "Concept vector size (default ${DEFAULT-VALUE}).")
+    int sonarDim;
+    @Option(names = "--hidden", defaultValue = "1024", description = "Llama hidden size (default ${DEFAULT-VALUE}).")
+    int hidden;
+    @Option(names = "--layers", defaultValue = "10", description = "Llama layers (default ${DEFAULT-VALUE}).")
+    int layers;
+    @Option(names = "--heads", defaultValue = "16", description = "Attention heads (default ${DEFAULT-VALUE}).")
+    int heads;
+    @Option(names = "--kv-heads", defaultValue = "16", description = "Key/value heads (default ${DEFAULT-VALUE}).")
+    int kvHeads;
+    @Option(names = "--head-dim", defaultValue = "64", description = "Head size (default ${DEFAULT-VALUE}).")
+    int headDim;
+    @Option(names = "--intermediate", defaultValue = "4096", description = "SwiGLU size (default ${DEFAULT-VALUE}).")
+    int intermediate;
+    @Option(names = "--prompt", defaultValue = "4", description = "Prompt sentences (default ${DEFAULT-VALUE}).")
+    int prompt;
+    @Option(names = "--sentences", defaultValue = "256", description = "Generated sentences, max (default ${DEFAULT-VALUE}).")
+    int sentences;
+    @Option(names = "--uncached-up-to", defaultValue = "256",
+            description = "Stop the re-run-the-prefix mode after this many sentences (it is quadratic; default ${DEFAULT-VALUE}).")
+    int uncachedUpTo;
+    @Option(names = "--threads", defaultValue = "0", description = "ORT intra-op threads, 0 = ORT default.")
+    int threads;
+    @Option(names = "--tokens-per-sentence", defaultValue = "60", description = "For the FLOPs model (default ${DEFAULT-VALUE}).")
+    int tokensPerSentence;
+    @Option(names = "--flops-only", description = "Only print the FLOPs model.")
+    boolean flopsOnly;
+    @Override
+    protected int run() throws Exception {
+        PrintWriter out = new PrintWriter(main.out, true);
+        ConceptLmConfig c = new ConceptLmConfig(sonarDim, hidden, layers, heads, kvHeads, headDim, intermediate, 1e-6,
+                500000, new ConceptLmConfig.RopeScaling("llama3", 32, 1, 4, 8192), 131072);
+        printFlops(out);
+        if (flopsOnly) {
+            return 0;
+        }
+        Path dir = Files.createTempDirectory("bench-clm");
+        try {
+            Path model = dir.resolve("concept-lm.onnx");
+            long t0 = System.nanoTime();
+            OnnxGraphBuilder g = new OnnxGraphBuilder("bench_concept_lm");
+            ConceptLmGraph.build(g, c, randomWeights(42));
+            g.write(model);
+            double params = FlopsModel.llamaParams(layers, hidden, heads * headDim, kvHeads * headDim, intermediate);
+            out.printf("random concept LM: sonar_dim %d, hidden %d, %d layers, %dx%d heads (%d kv), ffn %d: %.1fM params"
+                    + " (built in %.1f s)%n", sonarDim, hidden, layers, heads, headDim, kvHeads, intermediate, params / 1e6,
+                    (System.nanoTime() - t0) / 1e9);
+            RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(threads).verifyHashes(false).build();
+            try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, ro)) {
+                run(lm, out);
+            }
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return 0;
+    }
+
+    private void run(ConceptLM lm, PrintWriter out) {
+        SplittableRandom r = new SplittableRandom(7);
+        List<float[]> promptVecs = new ArrayList<>();
+        for (int i = 0; i < prompt; i++) {
+            promptVecs.add(gaussian(r, sonarDim, 0.05));
+        }
+        // warm-up
+        try (ConceptLMSession s = lm.newSession()) {
+            s.append(promptVecs);
+            for (int i = 0; i < 3; i++) {
+                s.append(s.predictNext());
+            }
+        }
+        lm.predictAll(promptVecs);
+
+        List<Integer> marks = new ArrayList<>();
+        for (int n = 1; n <= sentences; n *= 2) {
+            marks.add(n);
+        }
+        if (marks.get(marks.size() - 1) != sentences) {
+            marks.add(sentences);
+        }
+        double[] cached = new double[sentences + 1];
+        List<float[]> cachedOut = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (ConceptLMSession s = lm.newSession()) {
+            float[] next = s.append(promptVecs).get(prompt - 1);
+            for (int k = 1; k <= sentences; k++) {
+                cachedOut.add(next);
+                next = s.append(next);
+                cached[k] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        int un = Math.min(uncachedUpTo, sentences);
+        double[] uncached = new double[un + 1];
+        double maxDiff = 0;
+        List<float[]> seq = new ArrayList<>(promptVecs);
+        t0 = System.nanoTime();
+        for (int k = 1; k <= un; k++) {
+            List<float[]> all = lm.predictAll(seq);
+            float[] next = all.get(all.size() - 1);
+            seq.add(next);
+            uncached[k] = (System.nanoTime() - t0) / 1e6;
+            float[] ref = cachedOut.get(k - 1);
+            for (int i = 0; i < next.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(next[i] - ref[i]));
+            }
+        }
+        out.printf("prompt %d sentences; each step appends the predicted vector (decoder/encoder excluded)%n", prompt);
+        out.printf("%10s %14s %14s %10s %16s%n", "sentences", "cached ms", "re-run ms", "speed-up", "cached ms/step");
+        for (int n : marks) {
+            double perStep = n == 1 ? cached[1] : (cached[n] - cached[n / 2]) / (n - n / 2);
+            if (n <= un) {
+                out.printf("%10d %14.1f %14.1f %9.1fx %16.2f%n", n, cached[n], uncached[n], uncached[n] / cached[n], perStep);
+            } else {
+                out.printf("%10d %14.1f %14s %10s %16.2f%n", n, cached[n], "-", "-", perStep);
+            }
+        }
+        out.printf("max |cached - re-run| over %d predictions: %.2e%n", un, maxDiff);
+    }
+
+    private void printFlops(PrintWriter out) {
+        FlopsModel m = FlopsModel.paperShapes(sonarDim, hidden, intermediate, layers, heads, headDim, tokensPerSentence);
+        out.printf("FLOPs model (token LLM and concept LM of this Llama shape, %.0fM non-embedding params; released SONAR"
+                + " encoder/decoder; %d tokens per sentence):%n", m.llmParams() / 1e6, tokensPerSentence);
+        out.printf("%10s %16s %16s %10s%n", "tokens", "token LLM", "SONAR-LLM", "LLM/SONAR");
+        for (long l = 512; l <= 131072; l *= 2) {
+            out.printf("%10d %16.3e %16.3e %10.2f%n", l, m.tokenLlm(l), m.sonarLlm(l), m.tokenLlm(l) / m.sonarLlm(l));
+        }
+        long x = m.crossover();
+        out.printf("crossover (SONAR-LLM cheaper from): %s tokens%n", x < 0 ? "none below 16M" : Long.toString(x));
+    }
+
+    private ConceptLmGraph.Weights randomWeights(long seed) {
+        return (key, shape) -> {
+            SplittableRandom r = new SplittableRandom(seed ^ key.hashCode());
+            int n = 1;
+            for (long d : shape) {
+                n *= (int) d;
+            }
+            if (key.endsWith("layernorm.weight") || key.endsWith("norm.weight")) {
+                float[] w = new float[n];
+                java.util.Arrays.fill(w, 1f);
+                return w;
+            }
+            double std = shape.length == 2 ? 1 / Math.sqrt(shape[1]) : 0.02;
+            return gaussian(r, n, std);
+        };
+    }
+
+    private static float[] gaussian(SplittableRandom r, int n, double std) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i += 2) {
+            double u1 = r.nextDouble(1e-300, 1.0);
+            double u2 = r.nextDouble();
+            double rad = Math.sqrt(-2 * Math.log(u1)) * std;
+            v[i] = (float) (rad * Math.cos(2 * Math.PI * u2));
+            if (i + 1 < n) {
+                v[i + 1] = (float) (rad * Math.sin(2 * Math.PI * u2));
+            }
+        }
+        return v;
+    }
+}
