@@ -1,21 +1,18 @@
 package org.sonarllm.cli;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
+import org.sonarllm.onnx.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.sonarllm.onnx.convert.ConceptLmConfig;
 import org.sonarllm.onnx.graph.ConceptLmGraph;
 import org.sonarllm.onnx.graph.OnnxGraphBuilder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +29,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-generate", mixinStandardHelpOptions = true,
         description = "Benchmark concept-LM generation with KV cache vs. re-running the prefix, and print the FLOPs model.")
-public final class BenchGenerateCommand implements Callable<Integer> {
+final class BenchGenerateCommand extends CliCommand {
     @Option(names = "--sonar-dim", defaultValue = "1024", description = "Concept vector size (default ${DEFAULT-VALUE}).")
     int sonarDim;
     @Option(names = "--hidden", defaultValue = "1024", description = "Llama hidden size (default ${DEFAULT-VALUE}).")
@@ -60,17 +57,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     int tokensPerSentence;
     @Option(names = "--flops-only", description = "Only print the FLOPs model.")
     boolean flopsOnly;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    /** @param args command-line arguments @see BenchGenerateCommand */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchGenerateCommand()).execute(args));
-    }
-
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    protected int run() throws Exception {
+        PrintWriter out = new PrintWriter(main.out, true);
         ConceptLmConfig c = new ConceptLmConfig(sonarDim, hidden, layers, heads, kvHeads, headDim, intermediate, 1e-6,
                 500000, new ConceptLmConfig.RopeScaling("llama3", 32, 1, 4, 8192), 131072);
         printFlops(out);
@@ -88,13 +77,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             out.printf("random concept LM: sonar_dim %d, hidden %d, %d layers, %dx%d heads (%d kv), ffn %d: %.1fM params"
                     + " (built in %.1f s)%n", sonarDim, hidden, layers, heads, headDim, kvHeads, intermediate, params / 1e6,
                     (System.nanoTime() - t0) / 1e9);
-            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-                if (threads > 0) {
-                    so.setIntraOpNumThreads(threads);
-                }
-                try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, so)) {
-                    run(lm, out);
-                }
+            RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(threads).verifyHashes(false).build();
+            try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, ro)) {
+                run(lm, out);
             }
         } finally {
             try (var s = Files.walk(dir)) {
@@ -104,7 +89,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void run(ConceptLM lm, PrintWriter out) throws OrtException {
+    private void run(ConceptLM lm, PrintWriter out) {
         SplittableRandom r = new SplittableRandom(7);
         List<float[]> promptVecs = new ArrayList<>();
         for (int i = 0; i < prompt; i++) {

@@ -33,6 +33,12 @@ public final class Main implements Callable<Integer> {
     static final List<Class<? extends CliCommand>> COMMANDS = List.of(
             SegmentCommand.class,
             TokenizeCommand.class,
+            ConvertCommand.class,
+            EncodeCommand.class,
+            DecodeCommand.class,
+            GenerateCommand.class,
+            BenchSonarCommand.class,
+            BenchGenerateCommand.class,
             TrainCommand.class,
             EvalLossCommand.class,
             BenchTrainCommand.class);

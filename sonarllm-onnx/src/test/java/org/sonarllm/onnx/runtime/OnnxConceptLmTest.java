@@ -146,7 +146,7 @@ class OnnxConceptLmTest {
     void contextLimitIsEnforced() throws Exception {
         Path out = Files.createTempDirectory("clm2").resolve("c.onnx");
         ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
-        try (ConceptLM small = OnnxConceptLm.open(out, 3, null); ConceptLMSession s = small.newSession()) {
+        try (ConceptLM small = OnnxConceptLm.open(out, 3, org.sonarllm.onnx.RuntimeOptions.defaults()); ConceptLMSession s = small.newSession()) {
             assertEquals(3, small.contextLimit());
             s.append(List.of(inputs[0], inputs[1]));
             InvalidInputException e = assertThrows(InvalidInputException.class,
@@ -155,6 +155,12 @@ class OnnxConceptLmTest {
             assertEquals(2, s.length());
             assertRows(List.of(s.append(inputs[2])), 2);
         }
+        ConceptLM closed = OnnxConceptLm.open(out);
+        ConceptLMSession orphan = closed.newSession();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> orphan.append(inputs[0]));
+        assertThrows(IllegalStateException.class, closed::newSession);
+        orphan.close();
         assertEquals(OnnxConceptLm.DEFAULT_CONTEXT_LIMIT, lm.contextLimit()); // config says 131072
     }
 
