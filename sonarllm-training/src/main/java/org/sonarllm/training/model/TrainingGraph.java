@@ -73,7 +73,9 @@ public final class TrainingGraph {
             SDVariable select = sd.placeHolder(PREDICTION_INDEX, dtype, -1, -1);
             SDVariable selected = sd.mmul(SELECTED, select, sd.reshape(pred, -1, d));
             SDVariable logits = decoder.attach(sd, selected, dtype);
-            SDVariable logProbs = sd.nn.logSoftmax(logits);
+            // Stable log-softmax (x - max - log(sum(exp(x - max)))): never -inf, so -inf * 0 cannot make NaN.
+            SDVariable shifted = logits.sub(sd.max(logits, true, 1));
+            SDVariable logProbs = shifted.sub(sd.math.log(sd.sum(sd.math.exp(shifted), true, 1)));
             SDVariable labels = sd.placeHolder(LABEL_INDEX, dtype, -1, decoder.vocabSize());
             loss = sd.math.neg(sd.sum(logProbs.mul(labels))).div(sd.sum(labels));
         } else {
