@@ -38,7 +38,10 @@ public final class Main implements Callable<Integer> {
             DecodeCommand.class,
             GenerateCommand.class,
             BenchSonarCommand.class,
-            BenchGenerateCommand.class);
+            BenchGenerateCommand.class,
+            TrainCommand.class,
+            EvalLossCommand.class,
+            BenchTrainCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;

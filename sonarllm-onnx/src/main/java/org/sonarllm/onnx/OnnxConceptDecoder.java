@@ -178,7 +178,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         }
         return guard.run(() -> {
             DecoderRunner.Step s = runner.step(ids, embeddings.size(), len, runner.crossTerms(embeddings), null, null,
-                    false);
+                    false, false);
             float[][][] out = new float[embeddings.size()][len][];
             for (int i = 0; i < out.length; i++) {
                 for (int t = 0; t < len; t++) {

@@ -98,6 +98,20 @@ class RuntimeBehaviourTest {
     }
 
     @Test
+    void cudaRequestFallsBackToCpuWhenCudaCannotStart() {
+        // the test class path has the CPU-only runtime: addCUDA fails and the sessions fall back
+        try (SonarLlm l = SonarLlm.load(TinyABundle.get(), RuntimeOptions.builder()
+                .provider(RuntimeOptions.Provider.CUDA).intraOpThreads(1).interOpThreads(1).build())) {
+            JsonNode d = TinyA.expected().get("d_greedy").get("cases").get(0);
+            DecodedSentence out = l.decoder().decode(TinyA.floats(d.get("embedding")), Language.ENGLISH,
+                    DecodingOptions.greedy().withMaxTokens(20));
+            assertArrayEquals(TinyA.ints(d.get("generated_ids")), out.ids());
+        }
+        assertThrows(InvalidInputException.class, () -> RuntimeOptions.builder().intraOpThreads(-1).build());
+        assertThrows(InvalidInputException.class, () -> RuntimeOptions.builder().encoderBatchSize(0).build());
+    }
+
+    @Test
     void closeIsIdempotentAndUseAfterCloseFailsCleanly() {
         SonarLlm l = SonarLlm.load(TinyABundle.get());
         var enc = l.encoder();

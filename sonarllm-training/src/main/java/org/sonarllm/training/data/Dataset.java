@@ -1,0 +1,24 @@
+package org.sonarllm.training.data;
+
+import java.util.List;
+import org.sonarllm.training.model.Batch;
+
+/**
+ * Documents ready for training: sentence embeddings (end-of-sequence sentence appended) and decoder
+ * tokens, split into training and validation parts.
+ *
+ * <pre>{@code
+ * Dataset ds = CorpusPipeline.builder()...build().load(corpus);
+ * trainer.train(ds);
+ * }</pre>
+ *
+ * @param train training documents
+ * @param validation validation documents (may be empty)
+ */
+public record Dataset(List<Batch.Document> train, List<Batch.Document> validation) {
+    /** Copies the lists. */
+    public Dataset {
+        train = List.copyOf(train);
+        validation = List.copyOf(validation);
+    }
+}

@@ -1,0 +1,191 @@
+package org.sonarllm.training.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sonarllm.InvalidInputException;
+
+/**
+ * A training batch: documents as sentence embeddings (the end-of-sequence sentence already
+ * appended) plus, for the cross-entropy objective, each sentence's decoder tokens
+ * {@code [lang] + pieces} (HF NLLB ids). Position k-1 of a document predicts sentence k; for CE the
+ * decoder input is {@code [</s>, lang] + pieces + [</s>]} and the labels
+ * {@code [lang] + pieces + [</s>, </s>]}, rows padded with the pad id, which is never a label
+ * (SONAR-LLM's SonarLossWrapper).
+ *
+ * <pre>{@code
+ * Batch b = new Batch(List.of(new Batch.Document(embeddings, tokens)), 2);
+ * }</pre>
+ *
+ * @param documents the documents (each with at least two sentences)
+ * @param eosId the {@code </s>} id (2 for NLLB)
+ */
+public record Batch(List<Document> documents, int eosId) {
+    /**
+     * One document.
+     *
+     * @param embeddings [sentences][d]
+     * @param tokens [sentences][] decoder tokens {@code [lang] + pieces}, or null for MSE-only data
+     */
+    public record Document(float[][] embeddings, int[][] tokens) {
+        /** Validates. */
+        public Document {
+            if (embeddings.length < 2) {
+                throw new InvalidInputException("expected a document of at least 2 sentences (one plus end of sequence), found "
+                        + embeddings.length);
+            }
+            if (tokens != null && tokens.length != embeddings.length) {
+                throw new InvalidInputException("expected " + embeddings.length + " token rows, found " + tokens.length);
+            }
+        }
+    }
+
+    /** Validates. */
+    public Batch {
+        if (documents.isEmpty()) {
+            throw new InvalidInputException("expected at least one document in a batch, found none");
+        }
+        documents = List.copyOf(documents);
+    }
+
+    /** @return longest document length */
+    public int positions() {
+        int t = 0;
+        for (Document d : documents) {
+            t = Math.max(t, d.embeddings().length);
+        }
+        return t;
+    }
+
+    /** @return number of predictions (sum of sentences - 1 per document) */
+    public int predictions() {
+        int n = 0;
+        for (Document d : documents) {
+            n += d.embeddings().length - 1;
+        }
+        return n;
+    }
+
+    /** @return number of CE label tokens (pieces + 3 per predicted sentence) */
+    public long targetTokens() {
+        long n = 0;
+        for (Document d : documents) {
+            for (int k = 1; k < d.embeddings().length; k++) {
+                n += d.tokens() == null ? 0 : d.tokens()[k].length + 2;
+            }
+        }
+        return n;
+    }
+
+    /** @return the zero-padded input [b, positions, d] (float) */
+    public INDArray input() {
+        int t = positions();
+        int dim = documents.get(0).embeddings()[0].length;
+        float[][][] x = new float[documents.size()][t][dim];
+        for (int b = 0; b < documents.size(); b++) {
+            float[][] e = documents.get(b).embeddings();
+            for (int k = 0; k < e.length; k++) {
+                if (e[k].length != dim) {
+                    throw new InvalidInputException("expected embeddings of size " + dim + ", found " + e[k].length);
+                }
+                x[b][k] = e[k];
+            }
+        }
+        return Nd4j.createFromArray(x);
+    }
+
+    /** @return decoder inputs [n][len], one row per prediction, padded with {@code pad} */
+    long[][] decoderInputs(int pad) {
+        List<long[]> rows = new ArrayList<>();
+        int len = 0;
+        for (Document d : documents) {
+            if (d.tokens() == null) {
+                throw new InvalidInputException("expected decoder tokens for the ce objective, found none");
+            }
+            for (int k = 1; k < d.embeddings().length; k++) {
+                int[] tok = d.tokens()[k];
+                long[] r = new long[tok.length + 2];
+                r[0] = eosId;
+                for (int i = 0; i < tok.length; i++) {
+                    r[i + 1] = tok[i];
+                }
+                r[tok.length + 1] = eosId;
+                rows.add(r);
+                len = Math.max(len, r.length);
+            }
+        }
+        long[][] out = new long[rows.size()][len];
+        for (int i = 0; i < out.length; i++) {
+            java.util.Arrays.fill(out[i], pad);
+            System.arraycopy(rows.get(i), 0, out[i], 0, rows.get(i).length);
+        }
+        return out;
+    }
+
+    /** @return labels [n][len] ({@code [lang] + pieces + [eos, eos]}, padded with {@code pad}) */
+    long[][] labels(int pad) {
+        long[][] in = decoderInputs(pad);
+        long[][] out = new long[in.length][in[0].length];
+        for (int i = 0; i < in.length; i++) {
+            java.util.Arrays.fill(out[i], pad);
+            int n = 0;
+            while (n < in[i].length && in[i][n] != pad) {
+                n++;
+            }
+            System.arraycopy(in[i], 1, out[i], 0, n - 1);
+            out[i][n - 1] = eosId;
+        }
+        return out;
+    }
+
+    Map<String, INDArray> feeds(TrainingGraph g, FrozenSonarDecoder decoder) {
+        INDArray x = input();
+        Map<String, INDArray> f = new LinkedHashMap<>(g.lm().feeds(x));
+        int t = positions();
+        int dim = (int) x.size(2);
+        if (g.objective() == Objective.MSE) {
+            float[][][] target = new float[documents.size()][t][dim];
+            float[][] mask = new float[documents.size()][t];
+            for (int b = 0; b < documents.size(); b++) {
+                float[][] e = documents.get(b).embeddings();
+                for (int k = 1; k < e.length; k++) {
+                    target[b][k - 1] = e[k];
+                    mask[b][k - 1] = 1;
+                }
+            }
+            f.put(TrainingGraph.TARGETS, Nd4j.createFromArray(target).castTo(g.dtype()));
+            f.put(TrainingGraph.TARGET_MASK, Nd4j.createFromArray(mask).castTo(g.dtype()));
+            return f;
+        }
+        float[][] select = new float[predictions()][documents.size() * t];
+        int n = 0;
+        for (int b = 0; b < documents.size(); b++) {
+            for (int k = 1; k < documents.get(b).embeddings().length; k++) {
+                select[n++][b * t + k - 1] = 1;
+            }
+        }
+        int pad = decoder.padId();
+        long[][] ids = decoderInputs(pad);
+        long[][] labels = labels(pad);
+        int len = ids[0].length;
+        int vocab = decoder.vocabSize();
+        INDArray onehot = Nd4j.zeros(g.dtype(), (long) labels.length * len, vocab);
+        for (int i = 0; i < labels.length; i++) {
+            for (int j = 0; j < len; j++) {
+                if (labels[i][j] != pad) {
+                    if (labels[i][j] < 0 || labels[i][j] >= vocab) {
+                        throw new InvalidInputException("expected token ids below " + vocab + ", found " + labels[i][j]);
+                    }
+                    onehot.putScalar((long) i * len + j, labels[i][j], 1.0);
+                }
+            }
+        }
+        f.put(TrainingGraph.PREDICTION_INDEX, Nd4j.createFromArray(select).castTo(g.dtype()));
+        f.put(TrainingGraph.LABEL_INDEX, onehot);
+        f.putAll(decoder.feeds(ids, g.dtype()));
+        return f;
+    }
+}

@@ -1,0 +1,122 @@
+package org.sonarllm.training.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.ModelFormatException;
+
+/**
+ * Shape of a SONAR-LLM concept LM: input projection from the SONAR dimension to the Llama hidden
+ * size, Llama blocks (RMSNorm, RoPE with optional llama3 scaling, grouped-query attention, SwiGLU)
+ * and the output projection back to the SONAR dimension.
+ *
+ * <pre>{@code
+ * ConceptLMConfig cfg = ConceptLMConfig.fromHfConfig(Path.of("sonar_llm/config.json"));
+ * }</pre>
+ *
+ * @param sonarDim sentence-embedding size (input and output of the model)
+ * @param hidden Llama hidden size
+ * @param layers number of Llama blocks
+ * @param heads attention heads
+ * @param kvHeads key/value heads (divides {@code heads})
+ * @param headDim size of one head
+ * @param intermediate SwiGLU inner size
+ * @param ropeTheta RoPE base
+ * @param ropeScaling llama3 scaling, or {@code null} for plain RoPE
+ * @param rmsEps RMSNorm epsilon
+ */
+public record ConceptLMConfig(int sonarDim, int hidden, int layers, int heads, int kvHeads, int headDim,
+        int intermediate, double ropeTheta, Llama3Scaling ropeScaling, double rmsEps) {
+
+    /**
+     * llama3 RoPE frequency scaling (transformers {@code _compute_llama3_parameters}).
+     *
+     * @param factor divisor of low frequencies
+     * @param lowFreqFactor low-frequency factor
+     * @param highFreqFactor high-frequency factor
+     * @param originalMaxPositions original context length
+     */
+    public record Llama3Scaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {}
+
+    /** Validates the sizes. */
+    public ConceptLMConfig {
+        if (sonarDim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0
+                || intermediate <= 0) {
+            throw new InvalidInputException("concept LM sizes must be positive, found " + this);
+        }
+        if (heads % kvHeads != 0) {
+            throw new InvalidInputException("expected heads divisible by kv heads, found " + heads + " / " + kvHeads);
+        }
+        if (headDim % 2 != 0) {
+            throw new InvalidInputException("expected an even head_dim for RoPE, found " + headDim);
+        }
+        if (!(rmsEps > 0) || !(ropeTheta > 0)) {
+            throw new InvalidInputException("expected positive rms eps and rope theta, found " + rmsEps + ", " + ropeTheta);
+        }
+    }
+
+    /**
+     * Reads a flat LlamaConfig JSON with {@code sonar_dim} (the tiny-a / converter layout), or the
+     * SONAR-LLM repository layout with {@code embed_dim} and a nested {@code llama_config}.
+     *
+     * @param file config.json
+     * @return the config
+     */
+    public static ConceptLMConfig fromHfConfig(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ModelFormatException("cannot read concept LM config " + file + ": " + e.getMessage(), e);
+        }
+        return fromHfConfig(root);
+    }
+
+    /**
+     * @param root parsed config JSON
+     * @return the config
+     */
+    public static ConceptLMConfig fromHfConfig(JsonNode root) {
+        JsonNode llama = root.has("llama_config") ? root.get("llama_config") : root;
+        int sonarDim = root.has("sonar_dim") ? root.get("sonar_dim").asInt()
+                : root.has("embed_dim") ? root.get("embed_dim").asInt() : -1;
+        if (sonarDim <= 0) {
+            throw new ModelFormatException("expected sonar_dim or embed_dim in the concept LM config, found neither");
+        }
+        int hidden = req(llama, "hidden_size");
+        int heads = req(llama, "num_attention_heads");
+        int kv = llama.has("num_key_value_heads") ? llama.get("num_key_value_heads").asInt() : heads;
+        int headDim = llama.has("head_dim") && !llama.get("head_dim").isNull() ? llama.get("head_dim").asInt() : hidden / heads;
+        Llama3Scaling scaling = null;
+        JsonNode rs = llama.get("rope_scaling");
+        if (rs != null && !rs.isNull()) {
+            String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText();
+            if (!"llama3".equals(type)) {
+                throw new ModelFormatException("expected rope_scaling type llama3 or none, found " + type);
+            }
+            scaling = new Llama3Scaling(rs.get("factor").asDouble(), rs.get("low_freq_factor").asDouble(),
+                    rs.get("high_freq_factor").asDouble(), rs.get("original_max_position_embeddings").asInt());
+        }
+        return new ConceptLMConfig(sonarDim, hidden, req(llama, "num_hidden_layers"), heads, kv, headDim,
+                req(llama, "intermediate_size"), llama.path("rope_theta").asDouble(10000.0), scaling,
+                llama.path("rms_norm_eps").asDouble(1e-6));
+    }
+
+    private static int req(JsonNode n, String key) {
+        if (!n.has(key)) {
+            throw new ModelFormatException("expected " + key + " in the concept LM config, found none");
+        }
+        return n.get(key).asInt();
+    }
+
+    /** @return number of trainable parameters */
+    public long parameterCount() {
+        long attn = (long) hidden * heads * headDim + 2L * hidden * kvHeads * headDim + (long) heads * headDim * hidden;
+        long mlp = 3L * hidden * intermediate;
+        long perLayer = attn + mlp + 2L * hidden;
+        return (long) sonarDim * hidden + hidden + layers * perLayer + hidden + (long) hidden * sonarDim + sonarDim;
+    }
+}

@@ -1,0 +1,135 @@
+package org.sonarllm.training.model;
+
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.InvalidInputException;
+
+/**
+ * Concept LM plus loss in one SameDiff graph. For {@link Objective#CE} the predictions selected by
+ * {@value #PREDICTION_INDEX} are decoded by the {@link FrozenSonarDecoder} with teacher forcing and
+ * the loss is the mean negative log-probability of the label tokens picked by
+ * {@value #LABEL_INDEX} (padding is simply not listed); for {@link Objective#MSE} it is the mean
+ * squared error between masked predictions and the next embeddings. Feeds come from
+ * {@link Batch#feeds}.
+ *
+ * <pre>{@code
+ * TrainingGraph g = TrainingGraph.build(cfg, params, decoder, Objective.CE, DataType.FLOAT);
+ * double loss = g.loss(batch);
+ * }</pre>
+ *
+ * <p>Not thread-safe.
+ */
+public final class TrainingGraph {
+    /** Scalar loss variable. */
+    public static final String LOSS = "loss";
+    /** CE: one-hot selection [n, b * positions] of the predictions to decode (row i picks b * positions + k - 1). */
+    public static final String PREDICTION_INDEX = "prediction_select";
+    /** CE: selected predictions [n, d] (gradients w.r.t. it are dL/d(predicted embedding)). */
+    public static final String SELECTED = "selected_predictions";
+    /** CE: one-hot labels [n * len, vocab], all-zero rows at padding (SameDiff M2.1 cannot differentiate gather). */
+    public static final String LABEL_INDEX = "label_onehot";
+    /** MSE: next-embedding targets [b, positions, d]. */
+    public static final String TARGETS = "target_embeddings";
+    /** MSE: 1 where a position predicts a real sentence, else 0, [b, positions]. */
+    public static final String TARGET_MASK = "target_mask";
+
+    private final ConceptLMGraph lm;
+    private final FrozenSonarDecoder decoder;
+    private final Objective objective;
+    private final DataType dtype;
+
+    private TrainingGraph(ConceptLMGraph lm, FrozenSonarDecoder decoder, Objective objective, DataType dtype) {
+        this.lm = lm;
+        this.decoder = decoder;
+        this.objective = objective;
+        this.dtype = dtype;
+    }
+
+    /**
+     * @param cfg concept LM config
+     * @param params initial concept LM parameters
+     * @param decoder the frozen decoder (required for CE, ignored for MSE)
+     * @param objective the loss
+     * @param dtype FLOAT or DOUBLE
+     * @return the graph with its loss variable set
+     */
+    public static TrainingGraph build(ConceptLMConfig cfg, Map<String, INDArray> params, FrozenSonarDecoder decoder,
+            Objective objective, DataType dtype) {
+        SameDiff sd = SameDiff.create();
+        ConceptLMGraph lm = ConceptLMGraph.build(sd, cfg, dtype, params);
+        SDVariable pred = lm.output();
+        int d = cfg.sonarDim();
+        SDVariable loss;
+        if (objective == Objective.CE) {
+            if (decoder == null) {
+                throw new InvalidInputException("expected a frozen decoder for the ce objective, found none");
+            }
+            if (decoder.dimension() != d) {
+                throw new InvalidInputException("expected a decoder of dimension " + d + ", found " + decoder.dimension());
+            }
+            SDVariable select = sd.placeHolder(PREDICTION_INDEX, dtype, -1, -1);
+            SDVariable selected = sd.mmul(SELECTED, select, sd.reshape(pred, -1, d));
+            SDVariable logits = decoder.attach(sd, selected, dtype);
+            // Stable log-softmax (x - max - log(sum(exp(x - max)))): never -inf, so -inf * 0 cannot make NaN.
+            SDVariable shifted = logits.sub(sd.max(logits, true, 1));
+            SDVariable logProbs = shifted.sub(sd.math.log(sd.sum(sd.math.exp(shifted), true, 1)));
+            SDVariable labels = sd.placeHolder(LABEL_INDEX, dtype, -1, decoder.vocabSize());
+            loss = sd.math.neg(sd.sum(logProbs.mul(labels))).div(sd.sum(labels));
+        } else {
+            SDVariable target = sd.placeHolder(TARGETS, dtype, -1, -1, d);
+            SDVariable mask = sd.placeHolder(TARGET_MASK, dtype, -1, -1);
+            SDVariable sq = sd.sum(sd.math.square(pred.sub(target)), 2).mul(mask);
+            loss = sd.sum(sq).div(sd.sum(mask).mul(d));
+        }
+        loss = loss.rename(LOSS);
+        sd.setLossVariables(LOSS);
+        return new TrainingGraph(lm, decoder, objective, dtype);
+    }
+
+    /** @return the concept LM inside */
+    public ConceptLMGraph lm() {
+        return lm;
+    }
+
+    /** @return the graph */
+    public SameDiff sameDiff() {
+        return lm.sameDiff();
+    }
+
+    /** @return the objective */
+    public Objective objective() {
+        return objective;
+    }
+
+    /** @return the array type */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /**
+     * @param batch a batch
+     * @return placeholders for one forward/backward pass
+     */
+    public Map<String, INDArray> feeds(Batch batch) {
+        return batch.feeds(this, decoder);
+    }
+
+    /**
+     * @param batch a batch
+     * @return the loss value
+     */
+    public double loss(Batch batch) {
+        return sameDiff().output(feeds(batch), LOSS).get(LOSS).getDouble(0);
+    }
+
+    /**
+     * @param batch a batch
+     * @return loss gradients for every concept LM parameter, by name
+     */
+    public Map<String, INDArray> gradients(Batch batch) {
+        return sameDiff().calculateGradients(feeds(batch), lm.parameterNames());
+    }
+}

@@ -1,0 +1,2 @@
+/** AdamW, cosine learning-rate schedule and gradient clipping. */
+package org.sonarllm.training.optim;
