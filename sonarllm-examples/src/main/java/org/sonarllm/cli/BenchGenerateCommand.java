@@ -1,7 +1,6 @@
 package org.sonarllm.cli;
 
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
+import org.sonarllm.onnx.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,13 +87,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             out.printf("random concept LM: sonar_dim %d, hidden %d, %d layers, %dx%d heads (%d kv), ffn %d: %.1fM params"
                     + " (built in %.1f s)%n", sonarDim, hidden, layers, heads, headDim, kvHeads, intermediate, params / 1e6,
                     (System.nanoTime() - t0) / 1e9);
-            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-                if (threads > 0) {
-                    so.setIntraOpNumThreads(threads);
-                }
-                try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, so)) {
-                    run(lm, out);
-                }
+            RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(threads).verifyHashes(false).build();
+            try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, ro)) {
+                run(lm, out);
             }
         } finally {
             try (var s = Files.walk(dir)) {
@@ -104,7 +99,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void run(ConceptLM lm, PrintWriter out) throws OrtException {
+    private void run(ConceptLM lm, PrintWriter out) {
         SplittableRandom r = new SplittableRandom(7);
         List<float[]> promptVecs = new ArrayList<>();
         for (int i = 0; i < prompt; i++) {

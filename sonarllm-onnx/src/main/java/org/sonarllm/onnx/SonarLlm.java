@@ -8,11 +8,15 @@ import org.slf4j.LoggerFactory;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.generate.Generator;
+import org.sonarllm.generate.SonarLlmGenerator;
+import org.sonarllm.predict.ConceptLM;
+import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
  * Entry point: loads a model bundle (see {@code docs/model-format.md}) and exposes its tokenizer,
- * encoder and decoder on ONNX Runtime. Loading validates the manifest, every file's size and sha256,
+ * encoder, decoder and (when the bundle has one) concept LM and {@link #generator()} on ONNX Runtime. Loading validates the manifest, every file's size and sha256,
  * and each graph's input/output names and shapes.
  *
  * <p>Thread-safe; owns native resources: close it (idempotent), which closes all components.
@@ -32,6 +36,8 @@ public final class SonarLlm implements AutoCloseable {
     private final SonarTokenizer tokenizer;
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
+    private final ConceptLM conceptLm;
+    private volatile Generator generator;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
 
@@ -59,6 +65,10 @@ public final class SonarLlm implements AutoCloseable {
             decoder = new OnnxConceptDecoder(bundle.file(BundleManifest.DECODER), bundle.file(BundleManifest.DECODER_CROSS),
                     o, tokenizer, langs, d.model(), d.decoderLayers(), d.decoderHeads(), d.vocab(), d.maxPositions());
             owned.add(decoder);
+            conceptLm = bundle.has(BundleManifest.CONCEPT_LM) ? ConceptLmComponent.open(bundle, o) : null;
+            if (conceptLm != null) {
+                owned.add(conceptLm);
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -95,6 +105,46 @@ public final class SonarLlm implements AutoCloseable {
     /** @return the decoder */
     public OnnxConceptDecoder decoder() {
         return decoder;
+    }
+
+    /**
+     * @return the concept LM of the bundle's {@code concept_lm} component
+     * @throws ModelFormatException if the bundle has none (add one with {@code sonarllm convert
+     *     --concept-lm DIR})
+     */
+    public ConceptLM conceptLm() {
+        if (conceptLm == null) {
+            throw new ModelFormatException(bundle.dir() + ": expected a " + BundleManifest.CONCEPT_LM
+                    + " component for generation, found none (convert one with --concept-lm)");
+        }
+        return conceptLm;
+    }
+
+    /** @return whether the bundle has a concept LM, i.e. {@link #generator()} works */
+    public boolean hasConceptLm() {
+        return conceptLm != null;
+    }
+
+    /**
+     * The SONAR-LLM generation loop over this bundle's segmenters, encoder, concept LM and decoder,
+     * with the manifest's end-of-sequence vector. Thread-safe; created once.
+     *
+     * @return the generator
+     * @throws ModelFormatException if the bundle has no concept LM
+     */
+    public Generator generator() {
+        Generator g = generator;
+        if (g == null) {
+            synchronized (this) {
+                if (generator == null) {
+                    float[] eos = manifest().eosEmbedding();
+                    generator = SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder)
+                            .conceptLm(conceptLm()).decoder(decoder).eosEmbedding(eos).build();
+                }
+                g = generator;
+            }
+        }
+        return g;
     }
 
     /** @return the tokenizer */

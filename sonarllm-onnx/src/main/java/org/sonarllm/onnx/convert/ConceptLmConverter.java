@@ -70,6 +70,39 @@ public final class ConceptLmConverter {
         }
     }
 
+    /**
+     * A hook for {@link SonarConverter#convert}: writes {@value #FILE_NAME} into the bundle being built.
+     *
+     * <pre>{@code
+     * SonarConverter.convert(enc, dec, tok, out,
+     *         Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(Path.of("sonar_llm"), 0)));
+     * }</pre>
+     *
+     * @param checkpointDir the SONAR-LLM checkpoint directory
+     * @param contextLimit the context limit to record in the manifest (0: the runtime default)
+     * @return the writer
+     */
+    public static SonarConverter.ComponentWriter componentWriter(Path checkpointDir, int contextLimit) {
+        if (contextLimit != 0 && contextLimit < 2) {
+            throw new org.sonarllm.InvalidInputException("context limit must be 0 (default) or >= 2, got " + contextLimit);
+        }
+        return bundleDir -> new SonarConverter.Written(convert(checkpointDir, bundleDir.resolve(FILE_NAME)),
+                contextLimit == 0 ? java.util.Map.of() : java.util.Map.of("contextLimit", contextLimit));
+    }
+
+    /**
+     * Converts a checkpoint into an existing bundle and records it in the manifest.
+     *
+     * @param checkpointDir the SONAR-LLM checkpoint directory
+     * @param bundleDir an existing bundle
+     * @param contextLimit the context limit to record (0: the runtime default)
+     */
+    public static void addToBundle(Path checkpointDir, Path bundleDir, int contextLimit) {
+        SonarConverter.Written w = componentWriter(checkpointDir, contextLimit).write(bundleDir);
+        org.sonarllm.bundle.BundleWriter.addComponent(bundleDir, org.sonarllm.bundle.BundleManifest.CONCEPT_LM,
+                w.files(), w.properties());
+    }
+
     private static List<Path> safetensorsFiles(Path dir) {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.safetensors")) {

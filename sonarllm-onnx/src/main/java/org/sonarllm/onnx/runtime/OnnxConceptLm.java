@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
+import org.sonarllm.onnx.OrtSessions;
+import org.sonarllm.onnx.RuntimeOptions;
 import org.sonarllm.predict.ConceptLM;
 
 /**
@@ -39,31 +41,31 @@ public final class OnnxConceptLm {
      * @throws ModelFormatException if the file is missing or not a concept-LM graph
      */
     public static ConceptLM open(Path model) {
-        return open(model, 0, null);
+        return open(model, 0, RuntimeOptions.defaults());
     }
 
     /**
      * @param model the {@code .onnx} file
      * @param contextLimit most positions per session; 0 for the default
-     * @param options ONNX Runtime session options, or null for the defaults (not closed here)
+     * @param options runtime options (execution provider with CPU fallback, threads)
      * @return the concept LM; thread-safe, close it when done
      * @throws ModelFormatException if the file is missing or not a concept-LM graph
      */
-    public static ConceptLM open(Path model, int contextLimit, OrtSession.SessionOptions options) {
+    public static ConceptLM open(Path model, int contextLimit, RuntimeOptions options) {
+        check(model, contextLimit);
+        return wrap(model, OrtEnvironment.getEnvironment(), OrtSessions.create(model, options), contextLimit);
+    }
+
+    private static void check(Path model, int contextLimit) {
         if (contextLimit < 0) {
             throw new InvalidInputException("context limit must be >= 0 (0 = default), got " + contextLimit);
         }
         if (!Files.isRegularFile(model)) {
             throw new ModelFormatException(model + ": concept LM file not found");
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        OrtSession session;
-        try {
-            session = options == null ? env.createSession(model.toString())
-                    : env.createSession(model.toString(), options);
-        } catch (OrtException e) {
-            throw new ModelFormatException(model + ": cannot load concept LM: " + e.getMessage(), e);
-        }
+    }
+
+    private static ConceptLM wrap(Path model, OrtEnvironment env, OrtSession session, int contextLimit) {
         try {
             Map<String, String> meta = session.getMetadata().getCustomMetadata();
             if (!"concept_lm".equals(meta.get("sonarllm.component"))) {
