@@ -95,6 +95,7 @@ public final class AutoencoderTrainer {
     private final List<int[]> enc = new ArrayList<>();
     private final List<int[]> decIn = new ArrayList<>();
     private final List<int[]> decOut = new ArrayList<>();
+    private long haltAfter = Long.MAX_VALUE;
 
     /**
      * Tokenizes the corpus.
@@ -128,6 +129,11 @@ public final class AutoencoderTrainer {
                     + " tokens, found none");
         }
         LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, options.maxTokens());
+    }
+
+    /** Simulates an interruption (tests): stop at the first checkpoint at or after {@code step}. */
+    void haltAfter(long step) {
+        this.haltAfter = step;
     }
 
     /** @return number of training sentences */
@@ -221,6 +227,9 @@ public final class AutoencoderTrainer {
                         adam.firstMoments(), adam.secondMoments()).write(ckptFile);
                 export(g);
                 LOG.info("checkpoint at step {}", step);
+                if (step >= haltAfter) {
+                    break;
+                }
             }
         }
         return g;
