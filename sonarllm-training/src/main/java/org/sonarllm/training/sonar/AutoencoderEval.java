@@ -81,6 +81,12 @@ public final class AutoencoderEval {
      * @return metrics and examples
      */
     public static Map<String, Object> evaluate(Path bundleDir, Path heldOut, int n, int distractors, long seed) {
+        try (SonarLlm llm = SonarLlm.load(bundleDir)) {
+            return evaluate(llm, bundleDir, heldOut, n, distractors, seed);
+        }
+    }
+
+    private static Map<String, Object> evaluate(SonarLlm llm, Path bundleDir, Path heldOut, int n, int distractors, long seed) {
         List<String> pool = new ArrayList<>(new LinkedHashSet<>(AustenCorpus.sentences(List.of(heldOut))));
         pool.removeIf(s -> AustenCorpus.words(s) > 20);
         Collections.shuffle(pool, new Random(seed));
@@ -90,7 +96,7 @@ public final class AutoencoderEval {
         }
         List<String> queries = pool.subList(0, n);
         List<String> others = pool.subList(n, n + distractors);
-        try (SonarLlm llm = SonarLlm.load(bundleDir)) {
+        {
             List<float[]> qEmb = encode(llm, queries);
             List<float[]> dEmb = encode(llm, others);
             List<String> hyp = new ArrayList<>();

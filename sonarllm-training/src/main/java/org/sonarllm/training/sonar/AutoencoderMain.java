@@ -15,7 +15,10 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * java ... org.sonarllm.training.sonar.AutoencoderMain bundle --out=runs/ae --bundle=runs/ae-bundle
  * java ... org.sonarllm.training.sonar.AutoencoderMain eval --bundle=runs/ae-bundle [--n=500]
  * }</pre>
- * Options are {@code --key=value}; unknown keys are errors.
+ * Options are {@code --key=value}; unknown keys are errors. Note: on the project machine a plain
+ * {@code java -cp} launch with the full sonarllm-training class path crashed ONNX Runtime natively, so
+ * {@code bundle} and {@code eval} are run through the {@code DefaultModelBench} Surefire entry point
+ * (docs/default-model.md).
  */
 public final class AutoencoderMain {
     private static final List<String> TRAIN_NOVELS = List.of("emma", "mansfieldpark", "northangerabbey",
