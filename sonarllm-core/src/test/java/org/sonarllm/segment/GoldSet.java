@@ -19,6 +19,7 @@ final class GoldSet {
     static final String[] FILES = {
         "austen-pride-and-prejudice-ch1.txt", "austen-emma-ch1.txt", "austen-persuasion-ch1.txt",
         "austen-northanger-abbey-ch1.txt", "austen-sense-and-sensibility-ch2.txt", "austen-mansfield-park-ch1.txt",
+        "austen-northanger-abbey-ch3-heldout.txt",
         "hard-cases.txt",
     };
 

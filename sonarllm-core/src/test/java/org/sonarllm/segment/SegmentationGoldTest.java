@@ -78,6 +78,27 @@ class SegmentationGoldTest {
         assertEquals(0, none.correct());
     }
 
+    @Test
+    void austenOnlyAndHardCasesOnly() {
+        List<GoldSet.Passage> austen = GOLD.stream().filter(p -> p.source().startsWith("austen")).toList();
+        List<GoldSet.Passage> hard = GOLD.stream().filter(p -> p.source().startsWith("hard")).toList();
+        SentenceSegmenter seg = SentenceSegmenters.forLanguage(Language.ENGLISH);
+        SentenceSegmenter onlp = SentenceSegmenters.openNlpOnly(Language.ENGLISH).orElseThrow();
+        GoldSet.Score a = GoldSet.score(seg, austen, false, null);
+        System.out.println("[segmentation gold] default, Austen excerpts only: " + a);
+        System.out.println("[segmentation gold] default, hard cases only: " + GoldSet.score(seg, hard, false, null));
+        System.out.println("[segmentation gold] OpenNLP alone, Austen excerpts only: "
+                + GoldSet.score(onlp, austen, false, null));
+        System.out.println("[segmentation gold] OpenNLP alone, hard cases only: "
+                + GoldSet.score(onlp, hard, false, null));
+        assertTrue(a.f1() >= 0.97, a.toString());
+        List<GoldSet.Passage> heldOut = GOLD.stream().filter(p -> p.source().contains("heldout")).toList();
+        System.out.println("[segmentation gold] default, held-out excerpt (labelled after the rules were written): "
+                + GoldSet.score(seg, heldOut, false, null));
+        System.out.println("[segmentation gold] OpenNLP alone, held-out excerpt: "
+                + GoldSet.score(onlp, heldOut, false, null));
+    }
+
     private static void report(String name, GoldSet.Score all, GoldSet.Score within, List<String> errors) {
         System.out.println("[segmentation gold] " + name + ": all boundaries " + all);
         System.out.println("[segmentation gold] " + name + ": within paragraphs " + within);

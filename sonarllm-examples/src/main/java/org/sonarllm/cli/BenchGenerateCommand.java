@@ -7,14 +7,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.sonarllm.onnx.convert.ConceptLmConfig;
 import org.sonarllm.onnx.graph.ConceptLmGraph;
 import org.sonarllm.onnx.graph.OnnxGraphBuilder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,7 +29,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-generate", mixinStandardHelpOptions = true,
         description = "Benchmark concept-LM generation with KV cache vs. re-running the prefix, and print the FLOPs model.")
-public final class BenchGenerateCommand implements Callable<Integer> {
+final class BenchGenerateCommand extends CliCommand {
     @Option(names = "--sonar-dim", defaultValue = "1024", description = "Concept vector size (default ${DEFAULT-VALUE}).")
     int sonarDim;
     @Option(names = "--hidden", defaultValue = "1024", description = "Llama hidden size (default ${DEFAULT-VALUE}).")
@@ -59,17 +57,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     int tokensPerSentence;
     @Option(names = "--flops-only", description = "Only print the FLOPs model.")
     boolean flopsOnly;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    /** @param args command-line arguments @see BenchGenerateCommand */
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchGenerateCommand()).execute(args));
-    }
-
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    protected int run() throws Exception {
+        PrintWriter out = new PrintWriter(main.out, true);
         ConceptLmConfig c = new ConceptLmConfig(sonarDim, hidden, layers, heads, kvHeads, headDim, intermediate, 1e-6,
                 500000, new ConceptLmConfig.RopeScaling("llama3", 32, 1, 4, 8192), 131072);
         printFlops(out);

@@ -32,7 +32,16 @@ public final class Main implements Callable<Integer> {
     /** Every subcommand, in help order. Adding a command is one line here. */
     static final List<Class<? extends CliCommand>> COMMANDS = List.of(
             SegmentCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            ConvertCommand.class,
+            EncodeCommand.class,
+            DecodeCommand.class,
+            GenerateCommand.class,
+            BenchSonarCommand.class,
+            BenchGenerateCommand.class,
+            TrainCommand.class,
+            EvalLossCommand.class,
+            BenchTrainCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;
@@ -91,6 +100,10 @@ public final class Main implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verboseIn(args) ? "debug" : "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!verboseIn(args)) {
+            // DJL probes for CUDA when SentencePiece loads and warns on CPU-only machines: not our user's concern
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
+        }
         OutputStream stdout = new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
         int code = run(args, System.in, stdout, new FileOutputStream(FileDescriptor.err));
         System.exit(code);

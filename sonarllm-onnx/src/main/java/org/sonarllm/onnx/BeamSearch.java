@@ -1,7 +1,6 @@
 package org.sonarllm.onnx;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.sonarllm.tokenize.SonarTokenizer;
@@ -39,7 +38,7 @@ final class BeamSearch {
             List<Live> rows = new ArrayList<>();
             for (int i = 0; i < sentences; i++) {
                 finished.add(new ArrayList<>());
-                double lp = DecoderRunner.logSoftmax(step.logits(), step.offset(i, 0), vocab)[lang];
+                double lp = step.logits()[step.offset(i, 0) + lang];
                 rows.add(new Live(i, new int[0], lp));
             }
             for (int t = 1; ; t++) {
@@ -117,15 +116,15 @@ final class BeamSearch {
         int filled = 0;
         for (int r : rowIds) {
             double cum = rows.get(r).cum();
-            double[] lp = DecoderRunner.logSoftmax(step.logits(), StepDriver.last(step, r), vocab);
-            lp[SonarTokenizer.UNK] = Double.NEGATIVE_INFINITY;
-            if (lastStep) {
-                double eos = lp[SonarTokenizer.EOS];
-                Arrays.fill(lp, Double.NEGATIVE_INFINITY);
-                lp[SonarTokenizer.EOS] = eos;
-            }
-            for (int v = 0; v < vocab; v++) {
-                double sc = cum + lp[v];
+            float[] lp = step.logits();
+            int off = StepDriver.last(step, r);
+            int from = lastStep ? SonarTokenizer.EOS : 0;
+            int to = lastStep ? SonarTokenizer.EOS + 1 : vocab;
+            for (int v = from; v < to; v++) {
+                if (v == SonarTokenizer.UNK) {
+                    continue;
+                }
+                double sc = cum + lp[off + v];
                 if (filled == k && !(sc > top[k - 1].score())) {
                     continue;
                 }

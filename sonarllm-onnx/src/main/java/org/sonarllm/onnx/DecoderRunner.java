@@ -42,6 +42,7 @@ final class DecoderRunner {
         OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.CROSS, OnnxJavaType.FLOAT, -1, layers, dim);
         OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.CACHE_INDEX, OnnxJavaType.INT64, -1);
         OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.LOGITS, OnnxJavaType.FLOAT, -1, -1, vocab);
+        OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.LOG_PROBS, OnnxJavaType.FLOAT, -1, -1, vocab);
         for (int l = 0; l < layers; l++) {
             OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.pastKey(l), OnnxJavaType.FLOAT, -1, heads, -1,
                     headDim);
@@ -74,7 +75,7 @@ final class DecoderRunner {
         }
     }
 
-    /** Logits of one step plus the cache to continue from (null when not requested). */
+    /** Logits or log-probabilities of one step plus the cache to continue from (null when not requested). */
     record Step(float[] logits, int rows, int positions, Cache cache) {
         /** @return offset of (row, position) in {@link #logits} */
         int offset(int row, int pos) {
@@ -116,9 +117,11 @@ final class DecoderRunner {
      * @param cacheIndex for each row, the row of {@code past} it continues (ignored when past is null)
      * @param past the previous cache, or null to start from an empty one
      * @param keepCache whether to return the new cache (else it is closed at once)
-     * @return logits {@code [rows, positions, vocab]} and the new cache
+     * @param logProbs whether to return log-probabilities (else raw logits)
+     * @return {@code [rows, positions, vocab]} values and the new cache
      */
-    Step step(long[] ids, int rows, int positions, float[] crossRows, long[] cacheIndex, Cache past, boolean keepCache) {
+    Step step(long[] ids, int rows, int positions, float[] crossRows, long[] cacheIndex, Cache past, boolean keepCache,
+            boolean logProbs) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<OnnxTensor> owned = new ArrayList<>();
         OrtSession.Result result = null;
@@ -148,8 +151,17 @@ final class DecoderRunner {
             }
             in.put(SonarDecoderGraph.CACHE_INDEX, own(owned,
                     OnnxTensor.createTensor(env, LongBuffer.wrap(idx), new long[] {rows})));
-            result = decoder.run(in);
-            FloatBuffer fb = ((OnnxTensor) result.get(SonarDecoderGraph.LOGITS).orElseThrow()).getFloatBuffer();
+            String wanted = logProbs ? SonarDecoderGraph.LOG_PROBS : SonarDecoderGraph.LOGITS;
+            java.util.Set<String> outs = new java.util.HashSet<>();
+            outs.add(wanted);
+            if (keepCache) {
+                for (int l = 0; l < layers; l++) {
+                    outs.add(SonarDecoderGraph.presentKey(l));
+                    outs.add(SonarDecoderGraph.presentValue(l));
+                }
+            }
+            result = decoder.run(in, outs);
+            FloatBuffer fb = ((OnnxTensor) result.get(wanted).orElseThrow()).getFloatBuffer();
             float[] logits = new float[fb.remaining()];
             fb.get(logits);
             Cache cache = null;
@@ -179,26 +191,5 @@ final class DecoderRunner {
     private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
         owned.add(t);
         return t;
-    }
-
-    /**
-     * @param logits flat logits @param off row offset @param n vocabulary size
-     * @return log-softmax of {@code logits[off, off+n)}
-     */
-    static double[] logSoftmax(float[] logits, int off, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(logits[off + i] - max);
-        }
-        double lse = max + Math.log(sum);
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = logits[off + i] - lse;
-        }
-        return out;
     }
 }

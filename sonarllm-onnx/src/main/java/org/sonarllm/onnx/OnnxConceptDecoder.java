@@ -178,7 +178,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         }
         return guard.run(() -> {
             DecoderRunner.Step s = runner.step(ids, embeddings.size(), len, runner.crossTerms(embeddings), null, null,
-                    false);
+                    false, false);
             float[][][] out = new float[embeddings.size()][len][];
             for (int i = 0; i < out.length; i++) {
                 for (int t = 0; t < len; t++) {
@@ -196,10 +196,6 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         }
         checkEmbeddings(embeddings);
         languages.require(language);
-        if (options.maxTokens() + 2 > maxPositions) {
-            throw new InvalidInputException("max tokens " + options.maxTokens() + " exceeds the model's "
-                    + maxPositions + " positions minus the 2-token prompt");
-        }
         return tokenizer.languageId(language);
     }
 

@@ -88,6 +88,19 @@ public final class SonarLlm implements AutoCloseable {
     }
 
     /**
+     * Loads the default bundle ({@link DefaultBundle#locate()}: {@code SONARLLM_MODEL}, then a bundle
+     * embedded on the class path).
+     *
+     * @return the loaded model; close it
+     * @throws ModelFormatException if no default bundle is configured, or it is invalid
+     */
+    public static SonarLlm loadDefault() {
+        return load(DefaultBundle.locate().orElseThrow(() -> new ModelFormatException(
+                "no default model: set " + DefaultBundle.ENV + " to a bundle directory or put one on the class path under "
+                        + DefaultBundle.RESOURCE)));
+    }
+
+    /**
      * @param bundleDir the bundle directory
      * @param options runtime options
      * @return the loaded model; close it

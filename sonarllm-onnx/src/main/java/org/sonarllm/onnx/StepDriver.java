@@ -46,7 +46,7 @@ final class StepDriver implements AutoCloseable {
                 ids[i * prompt.length + t] = prompt[t];
             }
         }
-        DecoderRunner.Step s = runner.step(ids, sentences, prompt.length, crossRows(rows), null, null, kv);
+        DecoderRunner.Step s = runner.step(ids, sentences, prompt.length, crossRows(rows), null, null, kv, true);
         replace(s.cache());
         return s;
     }
@@ -70,7 +70,7 @@ final class StepDriver implements AutoCloseable {
                 ids[i] = seqs[i][seqs[i].length - 1];
                 idx[i] = parents[i];
             }
-            s = runner.step(ids, n, 1, crossRows(sentences), idx, cache, true);
+            s = runner.step(ids, n, 1, crossRows(sentences), idx, cache, true, true);
         } else {
             int len = seqs[0].length;
             long[] ids = new long[n * len];
@@ -79,7 +79,7 @@ final class StepDriver implements AutoCloseable {
                     ids[i * len + t] = seqs[i][t];
                 }
             }
-            s = runner.step(ids, n, len, crossRows(sentences), null, null, false);
+            s = runner.step(ids, n, len, crossRows(sentences), null, null, false, true);
         }
         replace(s.cache());
         return s;

@@ -11,7 +11,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * Greedy and sampling search, one hypothesis per sentence, all sentences stepped together. A row
  * stops after {@code </s>} or after {@code maxTokens} tokens (no forced {@code </s>}). The score is
  * (log p(lang) + sum of the generated tokens' log-probabilities) / (tokens + 1), the model's own
- * untempered log-probabilities, as beam search normalises.
+ * untempered log-probabilities (log-softmax computed in the graph), as beam search normalises.
  */
 final class TokenSearch {
     private TokenSearch() {}
@@ -35,16 +35,16 @@ final class TokenSearch {
             int[] rowsSentence = new int[sentences];
             for (int i = 0; i < sentences; i++) {
                 rowsSentence[i] = i;
-                sum[i] = DecoderRunner.logSoftmax(step.logits(), step.offset(i, 0), vocab)[lang];
+                sum[i] = step.logits()[step.offset(i, 0) + lang];
             }
             while (true) {
                 List<Integer> parents = new ArrayList<>();
                 for (int r = 0; r < rowsSentence.length; r++) {
                     int s = rowsSentence[r];
                     int off = StepDriver.last(step, r);
-                    double[] lp = DecoderRunner.logSoftmax(step.logits(), off, vocab);
-                    int tok = sampling == null ? argmax(step.logits(), off, vocab) : sample(lp, sampling, rng[s]);
-                    sum[s] += lp[tok];
+                    int tok = sampling == null ? argmax(step.logits(), off, vocab)
+                            : sample(step.logits(), off, vocab, sampling, rng[s]);
+                    sum[s] += step.logits()[off + tok];
                     gen[s] = Arrays.copyOf(gen[s], gen[s].length + 1);
                     gen[s][gen[s].length - 1] = tok;
                     if (tok != SonarTokenizer.EOS && gen[s].length < maxTokens) {
@@ -93,12 +93,11 @@ final class TokenSearch {
     }
 
     /** Temperature, then top-k, then top-p (smallest set reaching p), then one draw. */
-    static int sample(double[] lp, DecodingStrategy.Sampling o, SplittableRandom rng) {
-        int n = lp.length;
+    static int sample(float[] lp, int off, int n, DecodingStrategy.Sampling o, SplittableRandom rng) {
         double[] w = new double[n];
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
-            w[i] = lp[i] / o.temperature();
+            w[i] = lp[off + i] / o.temperature();
             max = Math.max(max, w[i]);
         }
         double total = 0;

@@ -19,6 +19,7 @@ import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.generate.FeedbackMode;
 import org.sonarllm.generate.GeneratedSentence;
 import org.sonarllm.generate.GenerationListener;
 import org.sonarllm.generate.GenerationOptions;
@@ -169,6 +170,33 @@ class GenerationCaseGTest {
         List<GenerationResult> batch = gen.generateAll(List.of(String.join(" ", prompt()), "It rained."), o);
         assertEquals(expected, batch.get(0).sentences());
         assertEquals(gen.generate("It rained.", o).sentences(), batch.get(1).sentences());
+    }
+
+    @Test
+    void predictedEmbeddingFeedbackAppendsThePrediction() {
+        GenerationOptions o = options(1.0).toBuilder().feedback(FeedbackMode.PREDICTED_EMBEDDING).build();
+        GenerationResult r = llm.generator().generateSentences(prompt(), o, GenerationListener.NONE);
+        assertEquals(3, r.sentences().size());
+        // step 0 is case g's; later predictions must be the concept LM's output after the earlier predictions
+        assertClose(TinyA.floats(g.get("steps").get(0).get("predicted_embedding")),
+                r.sentences().get(0).predictedEmbedding(), tolEmb, "step 0");
+        List<float[]> seq = new ArrayList<>(r.promptEmbeddings());
+        for (GeneratedSentence s : r.sentences()) {
+            List<float[]> all = llm.conceptLm().predictAll(seq);
+            assertClose(all.get(all.size() - 1), s.predictedEmbedding(), 1e-5, "step " + s.index());
+            assertArrayEquals(s.predictedEmbedding(), s.feedbackEmbedding());
+            seq.add(s.predictedEmbedding());
+        }
+    }
+
+    @Test
+    void samplingIsReproducibleBySeed() {
+        GenerationOptions o = options(1.0).toBuilder()
+                .decoding(DecodingOptions.sampling(1.0, 0, 1.0, 1234L).withMaxTokens(16)).build();
+        List<GeneratedSentence> a = llm.generator().generateSentences(prompt(), o, GenerationListener.NONE).sentences();
+        List<GeneratedSentence> b = llm.generator().generateSentences(prompt(), o, GenerationListener.NONE).sentences();
+        assertEquals(3, a.size());
+        assertEquals(a, b);
     }
 
     @Test

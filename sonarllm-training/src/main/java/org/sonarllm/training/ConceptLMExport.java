@@ -35,6 +35,9 @@ import org.sonarllm.training.model.ConceptLMGraph;
  * }</pre>
  */
 public final class ConceptLMExport {
+    /** Bundle component (and folder) holding the trained weights as a SONAR-LLM checkpoint. */
+    public static final String CHECKPOINT_COMPONENT = "concept_lm_checkpoint";
+
     private ConceptLMExport() {}
 
     /**
@@ -122,7 +125,8 @@ public final class ConceptLMExport {
 
     /**
      * Writes {@code concept-lm.onnx} next to a copy of {@code inputBundle} (or into it when both
-     * paths are equal) and registers it as the bundle's concept LM.
+     * paths are equal) and registers it as the bundle's concept LM; the weights also go to
+     * {@value #CHECKPOINT_COMPONENT}/ (registered under that name) for fine-tuning and eval-loss.
      *
      * @param cfg model config
      * @param params parameters
@@ -141,6 +145,10 @@ public final class ConceptLMExport {
                 Path onnx = outputBundle.resolve(ConceptLmConverter.FILE_NAME);
                 List<Path> files = ConceptLmConverter.convert(ckpt, onnx);
                 BundleWriter.addComponent(outputBundle, BundleManifest.CONCEPT_LM, files, Map.of());
+                Path ck = outputBundle.resolve(CHECKPOINT_COMPONENT);
+                writeCheckpoint(cfg, params, ck);
+                BundleWriter.addComponent(outputBundle, CHECKPOINT_COMPONENT,
+                        List.of(ck.resolve("model.safetensors"), ck.resolve("config.json")), Map.of());
                 return onnx;
             } finally {
                 try (Stream<Path> s = Files.walk(ckpt)) {

@@ -23,7 +23,7 @@ import org.sonarllm.onnx.graph.OnnxGraphBuilder;
  *       {@code cache_index [batch]} int64 (row of the past cache each row continues: identity for
  *       greedy, the parent beam for beam search), and per layer {@code past_key_L, past_value_L
  *       [past_batch, heads, past, head_dim]} (past = 0 on the first call);
- *   <li>outputs {@code logits [batch, new, vocab]} and {@code present_key_L, present_value_L
+ *   <li>outputs {@code logits [batch, new, vocab]}, {@code log_probs} (their log-softmax) and {@code present_key_L, present_value_L
  *       [batch, heads, past + new, head_dim]}.
  * </ul>
  *
@@ -48,6 +48,8 @@ public final class SonarDecoderGraph {
     public static final String CACHE_INDEX = "cache_index";
     /** Output logits. */
     public static final String LOGITS = "logits";
+    /** Output log-softmax of the logits (what the searches read). */
+    public static final String LOG_PROBS = "log_probs";
 
     private SonarDecoderGraph() {}
 
@@ -159,8 +161,10 @@ public final class SonarDecoderGraph {
         }
         x = nn.layerNorm(x, w.tensor("layer_norm.weight", d), w.tensor("layer_norm.bias", d), SonarEncoderGraph.LN_EPS,
                 "layer_norm");
-        g.output(logits(g, x, w, table, d, ids), LOGITS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"),
-                Dim.of(w.vocab()));
+        String logits = logits(g, x, w, table, d, ids);
+        g.output(logits, LOGITS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(w.vocab()));
+        g.node("LogSoftmax", LOG_PROBS, List.of(LOGITS), Attr.i("axis", -1));
+        g.output(LOG_PROBS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(w.vocab()));
         for (int l = 0; l < layers; l++) {
             g.output(presentKey(l), ElemType.FLOAT, Dim.dyn("batch"), Dim.of(h), Dim.dyn("total"), Dim.of(dh));
             g.output(presentValue(l), ElemType.FLOAT, Dim.dyn("batch"), Dim.of(h), Dim.dyn("total"), Dim.of(dh));

@@ -55,6 +55,7 @@ final class OrtConceptLmSession implements ConceptLMSession {
     @Override
     public List<float[]> append(List<float[]> embeddings) {
         checkOpen();
+        lm.checkOpen();
         if (embeddings == null || embeddings.isEmpty()) {
             throw new InvalidInputException("expected at least one vector to append, found none");
         }

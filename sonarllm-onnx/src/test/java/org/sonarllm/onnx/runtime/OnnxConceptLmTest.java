@@ -155,6 +155,12 @@ class OnnxConceptLmTest {
             assertEquals(2, s.length());
             assertRows(List.of(s.append(inputs[2])), 2);
         }
+        ConceptLM closed = OnnxConceptLm.open(out);
+        ConceptLMSession orphan = closed.newSession();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> orphan.append(inputs[0]));
+        assertThrows(IllegalStateException.class, closed::newSession);
+        orphan.close();
         assertEquals(OnnxConceptLm.DEFAULT_CONTEXT_LIMIT, lm.contextLimit()); // config says 131072
     }
 

@@ -1,0 +1,175 @@
+package org.sonarllm.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.lang.Language;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.training.ConceptLMExport;
+import org.sonarllm.training.ConceptLMTrainer;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.data.CorpusPipeline;
+import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.training.data.Dataset;
+import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.training.model.ConceptLMWeights;
+import org.sonarllm.training.model.FrozenSonarDecoder;
+import org.sonarllm.training.model.Objective;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sonarllm train --model BUNDLE --corpus PATH --out BUNDLE [options]}: trains a concept LM
+ * on a corpus through the frozen SONAR decoder and writes a bundle whose {@code concept-lm.onnx}
+ * Generator runs. Progress goes to stderr; one JSON summary line to stdout.
+ *
+ * <pre>{@code
+ * ./sonarllm train --model bundle --decoder-weights sonar/decoder --init sonar_llm --corpus books/ --out my-bundle --steps 200
+ * }</pre>
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a SONAR-LLM concept LM on a corpus (CE through the frozen decoder, or MSE).")
+final class TrainCommand extends CliCommand {
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "Bundle with encoder and tokenizer.")
+    Path bundle;
+
+    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = ".txt/.jsonl file or directory.")
+    Path corpus;
+
+    @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Output bundle (copy of --model plus the trained concept LM).")
+    Path out;
+
+    @Option(names = "--decoder-weights", paramLabel = "DIR",
+            description = "SONAR decoder in Hugging Face layout (config.json + model.safetensors); required for --objective ce.")
+    Path decoderWeights;
+
+    @Option(names = "--init", paramLabel = "DIR", description = "SONAR-LLM checkpoint (config.json + model.safetensors) to start from.")
+    Path init;
+
+    @Option(names = "--shape", paramLabel = "H,L,HEADS,KV,HEAD_DIM,FFN",
+            description = "Shape of a new concept LM when --init is absent (default: ${DEFAULT-VALUE}).", defaultValue = "512,4,8,8,64,1536")
+    String shape;
+
+    @Option(names = "--objective", defaultValue = "ce", description = "ce or mse (default: ${DEFAULT-VALUE}).")
+    String objective;
+
+    @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class, description = "Corpus language.")
+    Language lang;
+
+    @Option(names = "--steps", defaultValue = "1000") long steps;
+    @Option(names = "--batch-size", defaultValue = "8", description = "Documents per micro-batch.") int batchSize;
+    @Option(names = "--accumulation", defaultValue = "1") int accumulation;
+    @Option(names = "--lr", defaultValue = "3e-4") double lr;
+    @Option(names = "--min-lr", defaultValue = "3e-5") double minLr;
+    @Option(names = "--warmup", defaultValue = "100") long warmup;
+    @Option(names = "--weight-decay", defaultValue = "0.1") double weightDecay;
+    @Option(names = "--clip", defaultValue = "1.0") double clip;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
+    @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
+    @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
+    @Option(names = "--work", paramLabel = "DIR", description = "Checkpoint, metrics and cache (default: OUT.work).") Path work;
+    @Option(names = "--resume", description = "Continue from the checkpoint in the work directory.") boolean resume;
+
+    @Override
+    protected int run() throws Exception {
+        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
+        try {
+            return body();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    private int body() throws Exception {
+        if (!Files.isDirectory(bundle)) {
+            throw new UsageException("bundle directory not found: " + bundle);
+        }
+        Objective obj = Objective.parse(objective);
+        if (obj == Objective.CE && decoderWeights == null) {
+            throw new UsageException("--objective ce needs --decoder-weights DIR (the SONAR decoder's config.json + model.safetensors)");
+        }
+        Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            int d = llm.encoder().dimension();
+            ConceptLMConfig cfg;
+            Map<String, INDArray> initial = null;
+            if (init != null) {
+                cfg = ConceptLMConfig.fromHfConfig(init.resolve("config.json"));
+                initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
+            } else {
+                String[] s = shape.split(",");
+                if (s.length != 6) {
+                    throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + shape);
+                }
+                cfg = new ConceptLMConfig(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()), Integer.parseInt(s[2].trim()),
+                        Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()), Integer.parseInt(s[5].trim()), 500000,
+                        new ConceptLMConfig.Llama3Scaling(32, 1, 4, 8192), 1e-6);
+            }
+            if (cfg.sonarDim() != d) {
+                throw new UsageException("expected a concept LM of dimension " + d + " for this bundle, found " + cfg.sonarDim());
+            }
+            FrozenSonarDecoder decoder = obj == Objective.CE ? FrozenSonarDecoder.load(decoderWeights) : null;
+            int limit = decoder != null ? decoderLimit(decoderWeights) : 512;
+            CorpusPipeline.Options o = new CorpusPipeline.Options(maxSentences, limit, validation, seed, 32, 256,
+                    "End of sequence.", lang);
+            CorpusPipeline pipeline = new CorpusPipeline(SentenceSegmenters.forLanguage(lang), llm.encoder(),
+                    CorpusPipeline.tokens(llm.tokenizer(), lang), bundleId(), o, workDir.resolve("cache"));
+            Dataset data = pipeline.load(CorpusReader.read(corpus),
+                    (done, total) -> stderr().printf("encoding: %d/%d documents%n", done, total));
+            CorpusPipeline.Stats st = pipeline.stats();
+            stderr().printf("corpus: %d documents (%d train, %d validation), %d sentences, %d truncated, %d skipped%n",
+                    st.documents(), data.train().size(), data.validation().size(), st.sentences(), st.truncated(), st.skipped());
+            TrainingConfig t = new TrainingConfig(obj, steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
+                    weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true);
+            ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial).decoder(decoder)
+                    .training(t).outputDir(workDir).resume(resume).build();
+            ConceptLMTrainer.TrainingResult r = trainer.train(data, new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics m) {
+                    stderr().printf("step %d/%d loss %.5f lr %.3g grad %.3g (%.2fs)%n", m.step(), steps, m.loss(),
+                            m.learningRate(), m.gradNorm(), m.seconds());
+                }
+
+                @Override
+                public void onEpoch(EpochMetrics m) {
+                    stderr().printf("epoch %d: validation loss %.5f%n", m.epoch(), m.validationLoss());
+                }
+            });
+            ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
+            ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("steps", r.steps());
+            summary.put("loss", r.lastLoss());
+            summary.put("validation_loss", Double.isNaN(r.validationLoss()) ? null : r.validationLoss());
+            summary.put("out", out.toString());
+            summary.put("work", workDir.toString());
+            json().write(summary);
+        }
+        return 0;
+    }
+
+    private String bundleId() {
+        try {
+            return org.sonarllm.bundle.Bundle.sha256(bundle.resolve(org.sonarllm.bundle.BundleManifest.MANIFEST_FILE));
+        } catch (RuntimeException e) {
+            return bundle.toAbsolutePath().toString();
+        }
+    }
+
+    static int decoderLimit(Path decoderDir) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(decoderDir.resolve("config.json").toFile())
+                    .path("max_position_embeddings").asInt(512);
+        } catch (java.io.IOException e) {
+            throw new org.sonarllm.ModelFormatException("cannot read " + decoderDir.resolve("config.json") + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.sonarllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.testing.TinyA;
+
+/** {@code sonarllm generate} in-process against tiny-a case g. */
+class GenerateCommandTest {
+    private static Path bundle;
+    private static Path plainBundle;
+    private static JsonNode g;
+
+    @BeforeAll
+    static void convert() throws Exception {
+        Path dir = Files.createTempDirectory("cli-gen");
+        Path src = TinyA.dir();
+        bundle = dir.resolve("with-lm");
+        // through the CLI's own converter: convert --concept-lm DIR
+        MainTest.Result conv = MainTest.run("", "convert", "--encoder", src.resolve("encoder").toString(),
+                "--decoder", src.resolve("decoder").toString(), "--tokenizer", src.resolve("tokenizer").toString(),
+                "--concept-lm", src.resolve("sonar_llm").toString(), "--out", bundle.toString());
+        assertEquals(0, conv.code(), conv.err());
+        assertTrue(conv.out().contains(BundleManifest.CONCEPT_LM), conv.out());
+        plainBundle = dir.resolve("plain");
+        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), plainBundle,
+                Map.of());
+        g = TinyA.expected().get("g_generation");
+    }
+
+    private static String prompt() {
+        List<String> p = new ArrayList<>();
+        g.get("prompt").forEach(n -> p.add(n.asText()));
+        return String.join(" ", p);
+    }
+
+    private static List<String> stepTexts() {
+        List<String> t = new ArrayList<>();
+        g.get("steps").forEach(s -> t.add(s.get("text").asText()));
+        return t;
+    }
+
+    @Test
+    void jsonOutputReproducesCaseG() throws Exception {
+        MainTest.Result r = MainTest.run("", "generate", "--model", bundle.toString(), "--greedy", "--max-tokens", "16",
+                "--max-sentences", "3", "--stop-threshold", "0.98", "--json", prompt());
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> lines = r.lines();
+        assertEquals(1, lines.size());
+        JsonNode o = lines.get(0);
+        assertEquals(g.get("prompt"), JsonNodeTexts.texts(o.get("prompt")));
+        assertEquals("max_sentences", o.get("stop_reason").asText());
+        JsonNode steps = g.get("steps");
+        assertEquals(steps.size(), o.get("sentences").size());
+        for (int k = 0; k < steps.size(); k++) {
+            JsonNode s = o.get("sentences").get(k);
+            assertEquals(steps.get(k).get("text").asText(), s.get("text").asText());
+            assertArrayEquals(TinyA.ints(steps.get(k).get("generated_ids")), TinyA.ints(s.get("ids")));
+            assertEquals(steps.get(k).get("cosine_reencoded_to_eos").asDouble(), s.get("eos_cosine").asDouble(), 1e-4);
+            float[] e = TinyA.floats(steps.get(k).get("predicted_embedding"));
+            float[] got = TinyA.floats(s.get("embedding"));
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(e[i], got[i], 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void plainOutputStreamsOneSentencePerLineAndReadsStdin() {
+        MainTest.Result r = MainTest.run(prompt() + "\n", "generate", "--model", bundle.toString(), "--greedy",
+                "--max-tokens", "16", "--max-sentences", "3");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(stepTexts(), List.of(r.out().strip().split("\n")));
+        MainTest.Result variant = MainTest.run("", "generate", "--model", bundle.toString(), "--greedy", "--max-tokens",
+                "16", "--max-sentences", "3", "--stop-threshold",
+                g.get("threshold_variant").get("threshold").asText(), prompt());
+        assertEquals(0, variant.code(), variant.err());
+        assertEquals(stepTexts().subList(0, 1), List.of(variant.out().strip().split("\n")));
+    }
+
+    @Test
+    void withoutModelTheTinyAFallbackIsUsedAndAnnounced() throws Exception {
+        String old = System.getProperty("sonarllm.cache");
+        System.setProperty("sonarllm.cache", Files.createTempDirectory("cache").toString());
+        try {
+            MainTest.Result r = MainTest.run("", "generate", "--greedy", "--max-tokens", "16", "--max-sentences", "3",
+                    prompt());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("RANDOM-WEIGHT TEST model"), r.err());
+            assertEquals(stepTexts(), List.of(r.out().strip().split("\n")));
+        } finally {
+            if (old == null) {
+                System.clearProperty("sonarllm.cache");
+            } else {
+                System.setProperty("sonarllm.cache", old);
+            }
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineErrors() {
+        String m = bundle.toString();
+        MainTest.Result t = MainTest.run("", "generate", "--model", m, "--stop-threshold", "1.5", "Hi.");
+        assertEquals(2, t.code());
+        assertEquals(List.of("error: cosine threshold must be in [-1, 1], got 1.5"), t.errLines());
+        assertEquals(2, MainTest.run("", "generate", "--model", m, "--max-sentences", "0", "Hi.").code());
+        assertEquals(2, MainTest.run("", "generate", "--model", m, "--max-tokens", "-3", "Hi.").code());
+        assertEquals(2, MainTest.run("", "generate", "--model", m, "--context-limit", "-1", "Hi.").code());
+        MainTest.Result blank = MainTest.run("  \n", "generate", "--model", m);
+        assertEquals(2, blank.code());
+        assertEquals(1, blank.errLines().size(), blank.err());
+        MainTest.Result ctx = MainTest.run("", "generate", "--model", m, "--context-limit", "2",
+                "It rained. We stayed in. The end came.");
+        assertEquals(2, ctx.code());
+        assertTrue(ctx.err().contains("3 sentences"), ctx.err());
+        assertEquals(2, MainTest.run("", "generate", "--model", m, "--greedy", "--beam", "2", "Hi.").code());
+        MainTest.Result noLm = MainTest.run("", "generate", "--model", plainBundle.toString(), "Hi.");
+        assertEquals(1, noLm.code());
+        assertTrue(noLm.err().startsWith("error: ") && noLm.err().contains("concept_lm"), noLm.err());
+        assertEquals(2, MainTest.run("", "generate", "--model", "/nonexistent/bundle", "Hi.").code());
+        assertEquals(2, MainTest.run("", "convert", "--encoder", "e", "--decoder", "d", "--tokenizer", "t",
+                "--concept-lm", "/nonexistent/sonar_llm", "--out", "/tmp/never-written").code());
+    }
+
+    /** Helper: a JSON array of {"text": ...} objects to a JSON array of texts. */
+    static final class JsonNodeTexts {
+        static JsonNode texts(JsonNode arr) {
+            var out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            arr.forEach(n -> out.add(n.get("text").asText()));
+            return out;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.sonarllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.testing.TinyA;
+
+/** {@code train} and {@code eval-loss} on the tiny-a bundle. */
+class TrainCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path bundle;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void convert() throws IOException {
+        bundle = Files.createTempDirectory("train-cli").resolve("bundle");
+        Path a = TinyA.dir();
+        SonarConverter.convert(a.resolve("encoder"), a.resolve("decoder"), a.resolve("tokenizer"), bundle, Map.of());
+    }
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Case h documents without their end-of-sequence sentence (eval-loss appends it). */
+    static String caseHDocuments() {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode doc : TinyA.expected().get("h_loss").get("documents")) {
+            var s = JSON.createObjectNode();
+            var arr = s.putArray("sentences");
+            for (int i = 0; i < doc.size() - 1; i++) {
+                arr.add(doc.get(i).asText());
+            }
+            sb.append(s).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void evalLossReproducesCaseHFromText() throws IOException {
+        JsonNode h = TinyA.expected().get("h_loss");
+        Path lm = TinyA.dir().resolve("sonar_llm");
+        Path dec = TinyA.dir().resolve("decoder");
+        Result ce = run(caseHDocuments(), "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(),
+                "--decoder-weights", dec.toString(), "--objective", "ce");
+        assertEquals(0, ce.code(), ce.err());
+        JsonNode r = JSON.readTree(ce.out());
+        double want = h.get("ce_loss").asDouble();
+        assertEquals(want, r.get("loss").asDouble(), 1e-4 * want);
+        assertEquals(h.get("total_target_tokens").asLong(), r.get("tokens").asLong());
+
+        Result mse = run(caseHDocuments(), "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(), "--objective", "mse");
+        assertEquals(0, mse.code(), mse.err());
+        assertEquals(h.get("mse_loss").asDouble(), JSON.readTree(mse.out()).get("loss").asDouble(), 1e-5);
+
+        Result bad = run("{\"text\": 3}\n", "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(), "--objective", "mse");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("error: stdin line 1"), bad.err());
+        Result badObj = run("", "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(), "--objective", "kl");
+        assertEquals(2, badObj.code());
+        assertTrue(badObj.err().contains("expected objective ce or mse, found kl"), badObj.err());
+    }
+
+    @Test
+    void trainWritesABundleThatEvalLossReads() throws IOException {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, caseHDocuments());
+        Path out = tmp.resolve("out");
+        Result r = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--decoder-weights", TinyA.dir().resolve("decoder").toString(), "--init", TinyA.dir().resolve("sonar_llm").toString(),
+                "--steps", "2", "--batch-size", "2", "--lr", "1e-4", "--warmup", "0", "--validation", "0");
+        assertEquals(0, r.code(), r.err());
+        JsonNode summary = JSON.readTree(r.out());
+        assertEquals(2, summary.get("steps").asLong());
+        assertTrue(Files.exists(out.resolve("concept-lm.onnx")));
+        assertTrue(r.err().contains("step 2/2"), r.err());
+        Path work = Path.of(summary.get("work").asText());
+        assertTrue(Files.exists(work.resolve("metrics.csv")) && Files.exists(work.resolve("loss.png")));
+
+        Result ev = run(caseHDocuments(), "eval-loss", "--model", out.toString(), "--decoder-weights",
+                TinyA.dir().resolve("decoder").toString());
+        assertEquals(0, ev.code(), ev.err());
+        double after = JSON.readTree(ev.out()).get("loss").asDouble();
+        assertTrue(after < TinyA.expected().get("h_loss").get("ce_loss").asDouble(), "loss after 2 steps " + after);
+
+        Result missing = run("", "train", "--model", bundle.toString(), "--corpus", tmp.resolve("nope").toString(),
+                "--out", tmp.resolve("o2").toString(), "--objective", "mse", "--steps", "1");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("expected a corpus file or directory"), missing.err());
+    }
+}

@@ -1,0 +1,119 @@
+package org.sonarllm.onnx.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sonarllm.decode.DecodedSentence;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.lang.Language;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.testing.TinyA;
+
+/**
+ * Converter + runtime on a random checkpoint with sizes unlike tiny-a (d 48, 3 heads, FFN 80, 3
+ * encoder / 1 decoder layers, vocab 1300), checked against a float64 Java reference.
+ */
+class OtherSizesTest {
+    static final RandomSonarCheckpoint.Spec SPEC = new RandomSonarCheckpoint.Spec(48, 3, 80, 3, 1, 1300, 64);
+    static Path dir;
+    static SonarLlm llm;
+
+    @BeforeAll
+    static void convert() throws Exception {
+        dir = java.nio.file.Files.createTempDirectory("other-sizes");
+        RandomSonarCheckpoint.write(dir, SPEC, 5L);
+        SonarConverter.convert(dir.resolve("encoder"), dir.resolve("decoder"), TinyA.dir().resolve("tokenizer"),
+                dir.resolve("bundle"), Map.of());
+        llm = SonarLlm.load(dir.resolve("bundle"));
+    }
+
+    @AfterAll
+    static void close() {
+        llm.close();
+    }
+
+    @Test
+    void encoderMatchesReferenceWithPaddingInTheBatch() {
+        M2M100Reference ref = new M2M100Reference(dir.resolve("encoder/model.safetensors"), "", SPEC.d(), SPEC.heads(),
+                SPEC.ffn(), SPEC.encoderLayers());
+        Random r = new Random(3);
+        List<int[]> ids = new ArrayList<>();
+        for (int len : new int[] {3, 9, 5, 1}) {
+            int[] s = new int[len];
+            for (int i = 0; i < len; i++) {
+                s[i] = 4 + r.nextInt(SPEC.vocab() - 4);
+            }
+            ids.add(s);
+        }
+        List<float[]> got = llm.encoder().encodeIds(ids);
+        for (int i = 0; i < ids.size(); i++) {
+            double[] exp = ref.encode(ids.get(i));
+            for (int j = 0; j < SPEC.d(); j++) {
+                assertEquals(exp[j], got.get(i)[j], 1e-4, "row " + i);
+            }
+        }
+    }
+
+    @Test
+    void decoderGraphsMatchReference() throws Exception {
+        M2M100Reference ref = new M2M100Reference(dir.resolve("decoder/model.safetensors"), "model.decoder.", SPEC.d(),
+                SPEC.heads(), SPEC.ffn(), SPEC.decoderLayers());
+        float[] e = new float[SPEC.d()];
+        Random r = new Random(4);
+        for (int i = 0; i < e.length; i++) {
+            e[i] = (float) r.nextGaussian() * 0.3f;
+        }
+        int[] ids = {2, 1047, 17, 300, 1299, 5};
+        double[][] exp = ref.decoderLogits(ids, e, SPEC.vocab());
+        float[][] got = llm.decoder().logits(List.of(e), List.of(ids))[0];
+        for (int t = 0; t < ids.length; t++) {
+            for (int v = 0; v < SPEC.vocab(); v++) {
+                assertEquals(exp[t][v], got[t][v], 1e-3);
+            }
+        }
+        // the teacher-forcing (training) graph too
+        Path tf = dir.resolve("bundle/decoder_training.onnx");
+        var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (var s = env.createSession(tf.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+                var ti = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.Arrays.stream(ids)
+                        .asLongStream().toArray()});
+                var te = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {e});
+                var res = s.run(Map.of("decoder_input_ids", ti, "embedding", te))) {
+            float[][] tfl = ((float[][][]) res.get(0).getValue())[0];
+            for (int t = 0; t < ids.length; t++) {
+                for (int v = 0; v < SPEC.vocab(); v++) {
+                    assertEquals(exp[t][v], tfl[t][v], 1e-3);
+                }
+            }
+        }
+    }
+
+    @Test
+    void kvCacheAndFullRecomputeAgree() {
+        Random r = new Random(6);
+        List<float[]> embs = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            float[] e = new float[SPEC.d()];
+            for (int i = 0; i < e.length; i++) {
+                e[i] = (float) r.nextGaussian();
+            }
+            embs.add(e);
+        }
+        for (DecodingOptions o : List.of(DecodingOptions.greedy().withMaxTokens(12), DecodingOptions.beam(3).withMaxTokens(9))) {
+            List<DecodedSentence> a = llm.decoder().decode(embs, Language.ENGLISH, o, true);
+            List<DecodedSentence> b = llm.decoder().decode(embs, Language.ENGLISH, o, false);
+            for (int i = 0; i < embs.size(); i++) {
+                assertArrayEquals(a.get(i).ids(), b.get(i).ids());
+                assertEquals(a.get(i).score(), b.get(i).score(), 1e-4);
+            }
+        }
+    }
+}
