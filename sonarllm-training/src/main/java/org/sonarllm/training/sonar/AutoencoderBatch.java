@@ -1,0 +1,187 @@
+package org.sonarllm.training.sonar;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sonarllm.InvalidInputException;
+
+/**
+ * One training batch of the {@link AutoencoderGraph}: encoder ids (right-padded with
+ * {@link AutoencoderConfig#PAD}), the mixing matrix that forms the decoder's sentence vectors, and the
+ * teacher-forcing decoder input / target ids.
+ *
+ * <pre>{@code
+ * AutoencoderBatch b = AutoencoderBatch.plain(encIds, decIn, decTarget, cfg, DataType.FLOAT);
+ * }</pre>
+ *
+ * <p>Immutable.
+ */
+public final class AutoencoderBatch {
+    private final Map<String, INDArray> feeds;
+    private final long targetTokens;
+
+    private AutoencoderBatch(Map<String, INDArray> feeds, long targetTokens) {
+        this.feeds = feeds;
+        this.targetTokens = targetTokens;
+    }
+
+    /** @return label tokens in the batch */
+    public long targetTokens() {
+        return targetTokens;
+    }
+
+    /** @return a fresh copy of the placeholder map */
+    public Map<String, INDArray> feeds() {
+        return new LinkedHashMap<>(feeds);
+    }
+
+    /**
+     * Auto-encoding: sentence i of the decoder is conditioned on encoder row i.
+     *
+     * @param encoderIds [n][*] encoder inputs (possibly noised), ragged
+     * @param decoderInput [n][*] decoder inputs {@code [</s>, lang] + pieces}, ragged
+     * @param decoderTarget [n][*] targets {@code lang + pieces + [</s>]}, same lengths as the inputs
+     * @param cfg shape
+     * @param dt FLOAT or DOUBLE
+     * @return the batch
+     */
+    public static AutoencoderBatch plain(int[][] encoderIds, int[][] decoderInput, int[][] decoderTarget,
+            AutoencoderConfig cfg, DataType dt) {
+        int n = encoderIds.length;
+        double[][] mix = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            mix[i][i] = 1;
+        }
+        return build(encoderIds, mix, decoderInput, decoderTarget, cfg, dt);
+    }
+
+    /**
+     * SONAR interpolation: decoder row i is conditioned on {@code a_i * enc(clean_i) + (1 - a_i) * enc(noised_i)}.
+     *
+     * @param clean [n][*] clean encoder inputs
+     * @param noised [n][*] noised encoder inputs
+     * @param alpha [n] weights of the clean embeddings
+     * @param decoderInput [n][*] decoder inputs of the clean sentences
+     * @param decoderTarget [n][*] their targets
+     * @param cfg shape
+     * @param dt FLOAT or DOUBLE
+     * @return the batch
+     */
+    public static AutoencoderBatch interpolated(int[][] clean, int[][] noised, double[] alpha, int[][] decoderInput,
+            int[][] decoderTarget, AutoencoderConfig cfg, DataType dt) {
+        int n = clean.length;
+        if (noised.length != n || alpha.length != n) {
+            throw new InvalidInputException("expected " + n + " noised rows and weights, found " + noised.length
+                    + " and " + alpha.length);
+        }
+        int[][] enc = new int[2 * n][];
+        double[][] mix = new double[n][2 * n];
+        for (int i = 0; i < n; i++) {
+            enc[i] = clean[i];
+            enc[n + i] = noised[i];
+            mix[i][i] = alpha[i];
+            mix[i][n + i] = 1 - alpha[i];
+        }
+        return build(enc, mix, decoderInput, decoderTarget, cfg, dt);
+    }
+
+    static AutoencoderBatch encodeOnly(long[][] encoderIds, AutoencoderConfig cfg, DataType dt) {
+        int[][] ids = new int[encoderIds.length][];
+        for (int i = 0; i < ids.length; i++) {
+            int len = 0;
+            while (len < encoderIds[i].length && encoderIds[i][len] != AutoencoderConfig.PAD) {
+                len++;
+            }
+            ids[i] = new int[len];
+            for (int t = 0; t < len; t++) {
+                ids[i][t] = Math.toIntExact(encoderIds[i][t]);
+            }
+        }
+        Map<String, INDArray> f = new LinkedHashMap<>();
+        encoderFeeds(ids, cfg, dt, f);
+        return new AutoencoderBatch(f, 0);
+    }
+
+    private static int encoderFeeds(int[][] enc, AutoencoderConfig cfg, DataType dt, Map<String, INDArray> f) {
+        int s = 0;
+        for (int[] r : enc) {
+            if (r.length == 0) {
+                throw new InvalidInputException("expected non-empty encoder rows, found an empty one");
+            }
+            s = Math.max(s, r.length);
+        }
+        check(s, cfg);
+        long[][] ids = new long[enc.length][s];
+        double[][] mask = new double[enc.length][s];
+        for (int i = 0; i < enc.length; i++) {
+            java.util.Arrays.fill(ids[i], AutoencoderConfig.PAD);
+            for (int t = 0; t < enc[i].length; t++) {
+                ids[i][t] = checkId(enc[i][t], cfg);
+                mask[i][t] = 1;
+            }
+        }
+        f.put(AutoencoderGraph.ENC_IDS, Nd4j.createFromArray(ids));
+        f.put(AutoencoderGraph.ENC_MASK, Nd4j.createFromArray(mask).castTo(dt));
+        f.put(AutoencoderGraph.ENC_POS, Nd4j.createFromArray(Sinusoids.table(s, cfg.dModel())).castTo(dt));
+        return s;
+    }
+
+    private static AutoencoderBatch build(int[][] enc, double[][] mix, int[][] decIn, int[][] decTarget,
+            AutoencoderConfig cfg, DataType dt) {
+        int n = mix.length;
+        if (decIn.length != n || decTarget.length != n) {
+            throw new InvalidInputException("expected " + n + " decoder rows, found " + decIn.length + " inputs and "
+                    + decTarget.length + " targets");
+        }
+        Map<String, INDArray> f = new LinkedHashMap<>();
+        encoderFeeds(enc, cfg, dt, f);
+        int t = 0;
+        for (int i = 0; i < n; i++) {
+            if (decIn[i].length != decTarget[i].length || decIn[i].length == 0) {
+                throw new InvalidInputException("expected equal non-zero decoder input and target lengths, found "
+                        + decIn[i].length + " and " + decTarget[i].length + " in row " + i);
+            }
+            t = Math.max(t, decIn[i].length);
+        }
+        check(t, cfg);
+        long[][] ids = new long[n][t];
+        float[] labels = new float[n * t * cfg.vocab()];
+        long count = 0;
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(ids[i], AutoencoderConfig.PAD);
+            for (int k = 0; k < decIn[i].length; k++) {
+                ids[i][k] = checkId(decIn[i][k], cfg);
+                labels[(i * t + k) * cfg.vocab() + checkId(decTarget[i][k], cfg)] = 1;
+                count++;
+            }
+        }
+        double[][] causal = new double[t][t];
+        for (int r = 0; r < t; r++) {
+            for (int c = r + 1; c < t; c++) {
+                causal[r][c] = -1e9;
+            }
+        }
+        f.put(AutoencoderGraph.MIX, Nd4j.createFromArray(mix).castTo(dt));
+        f.put(AutoencoderGraph.DEC_IDS, Nd4j.createFromArray(ids));
+        f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.dModel())).castTo(dt));
+        f.put(AutoencoderGraph.CAUSAL, Nd4j.createFromArray(causal).castTo(dt));
+        f.put(AutoencoderGraph.LABELS, Nd4j.createFromArray(labels).reshape(n * t, cfg.vocab()).castTo(dt));
+        return new AutoencoderBatch(f, count);
+    }
+
+    private static void check(int len, AutoencoderConfig cfg) {
+        if (len + AutoencoderConfig.PAD + 1 > cfg.maxPositions()) {
+            throw new InvalidInputException("expected sequences of at most " + (cfg.maxPositions() - 2)
+                    + " tokens, found " + len);
+        }
+    }
+
+    private static int checkId(int id, AutoencoderConfig cfg) {
+        if (id < 0 || id >= cfg.vocab()) {
+            throw new InvalidInputException("expected token ids in [0, " + cfg.vocab() + "), found " + id);
+        }
+        return id;
+    }
+}

@@ -1,0 +1,312 @@
+package org.sonarllm.training.sonar;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sonarllm.InvalidInputException;
+
+/**
+ * SameDiff graph of a SONAR-style sentence autoencoder with its teacher-forcing loss. The encoder is an
+ * M2M100 encoder (scaled token embeddings plus sinusoidal positions offset by padding_idx + 1, pre-LN
+ * layers, final LayerNorm) followed by masked mean pooling to one vector per sentence; the decoder is an
+ * M2M100 decoder whose cross-attention sees that single vector (so it reduces to
+ * {@code out_proj(v_proj(e))}), with the output projection tied to the decoder embeddings. Exactly the
+ * semantics of the tiny-a reference, so {@link M2M100Export} can write the parameters in the Hugging
+ * Face layout and the project's converter runs them on ONNX Runtime.
+ *
+ * <p>Parameters are named {@code enc.<encoder key>} and {@code dec.<decoder key without model.decoder.>}.
+ * The vector passed to the decoder is {@code mix @ embeddings}: the identity for plain (denoising)
+ * auto-encoding, or {@code [diag(a) | diag(1-a)]} over clean and noised sentences for SONAR's
+ * interpolation fine-tuning.
+ *
+ * <pre>{@code
+ * Map<String, INDArray> p = AutoencoderGraph.initParameters(cfg, 42);
+ * AutoencoderGraph g = AutoencoderGraph.build(cfg, p, DataType.FLOAT);
+ * double loss = g.loss(AutoencoderBatch.plain(encIds, decIds, cfg, DataType.FLOAT));
+ * }</pre>
+ *
+ * <p>Not thread-safe.
+ */
+public final class AutoencoderGraph {
+    static final String ENC_IDS = "ae_enc_ids";
+    static final String ENC_MASK = "ae_enc_mask";
+    static final String ENC_POS = "ae_enc_pos";
+    static final String MIX = "ae_mix";
+    static final String DEC_IDS = "ae_dec_ids";
+    static final String DEC_POS = "ae_dec_pos";
+    static final String CAUSAL = "ae_causal";
+    static final String LABELS = "ae_labels";
+    /** Sentence embeddings [n, d] of the encoder rows. */
+    public static final String EMBEDDINGS = "ae_embeddings";
+    /** Decoder logits [b * len, vocab]. */
+    public static final String LOGITS = "ae_logits";
+    /** Scalar loss: mean negative log-likelihood of the label tokens. */
+    public static final String LOSS = "ae_loss";
+    private static final double LN_EPS = 1e-5;
+
+    private final SameDiff sd;
+    private final AutoencoderConfig cfg;
+    private final DataType dtype;
+    private final List<String> encoderParams = new ArrayList<>();
+    private final List<String> decoderParams = new ArrayList<>();
+
+    private AutoencoderGraph(SameDiff sd, AutoencoderConfig cfg, DataType dtype) {
+        this.sd = sd;
+        this.cfg = cfg;
+        this.dtype = dtype;
+    }
+
+    /**
+     * Random initial parameters: linear weights N(0, 0.02^2) (output projections of residual branches
+     * scaled by 1/sqrt(2 * layers)), embeddings N(0, 1/d), biases 0, LayerNorm weights 1.
+     *
+     * @param cfg shape
+     * @param seed RNG seed
+     * @return parameters by name (float32)
+     */
+    public static Map<String, INDArray> initParameters(AutoencoderConfig cfg, long seed) {
+        Random rnd = new Random(seed);
+        Map<String, INDArray> p = new LinkedHashMap<>();
+        int d = cfg.dModel();
+        p.put("enc.embed_tokens.weight", normal(rnd, 1.0 / Math.sqrt(d), cfg.vocab(), d));
+        for (int l = 0; l < cfg.encoderLayers(); l++) {
+            String k = "enc.layers." + l + ".";
+            double outStd = 0.02 / Math.sqrt(2.0 * cfg.encoderLayers());
+            ln(p, k + "self_attn_layer_norm", d);
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
+                linear(p, rnd, k + "self_attn." + proj, d, d, 0.02);
+            }
+            linear(p, rnd, k + "self_attn.out_proj", d, d, outStd);
+            ln(p, k + "final_layer_norm", d);
+            linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
+            linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);
+        }
+        ln(p, "enc.layer_norm", d);
+        p.put("dec.embed_tokens.weight", normal(rnd, 1.0 / Math.sqrt(d), cfg.vocab(), d));
+        for (int l = 0; l < cfg.decoderLayers(); l++) {
+            String k = "dec.layers." + l + ".";
+            double outStd = 0.02 / Math.sqrt(3.0 * cfg.decoderLayers());
+            ln(p, k + "self_attn_layer_norm", d);
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj"}) {
+                linear(p, rnd, k + "self_attn." + proj, d, d, 0.02);
+            }
+            linear(p, rnd, k + "self_attn.out_proj", d, d, outStd);
+            linear(p, rnd, k + "encoder_attn.v_proj", d, d, 0.02);
+            linear(p, rnd, k + "encoder_attn.out_proj", d, d, 0.02);
+            ln(p, k + "final_layer_norm", d);
+            linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
+            linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);
+        }
+        ln(p, "dec.layer_norm", d);
+        return p;
+    }
+
+    private static INDArray normal(Random rnd, double std, int rows, int cols) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (rnd.nextGaussian() * std);
+        }
+        return Nd4j.createFromArray(v).reshape(rows, cols);
+    }
+
+    private static void linear(Map<String, INDArray> p, Random rnd, String name, int out, int in, double std) {
+        p.put(name + ".weight", normal(rnd, std, out, in));
+        p.put(name + ".bias", Nd4j.zeros(DataType.FLOAT, out));
+    }
+
+    private static void ln(Map<String, INDArray> p, String name, int d) {
+        p.put(name + ".weight", Nd4j.ones(DataType.FLOAT, d));
+        p.put(name + ".bias", Nd4j.zeros(DataType.FLOAT, d));
+    }
+
+    /**
+     * @param cfg shape
+     * @param params parameters (as from {@link #initParameters}); the arrays become the graph's live variables
+     * @param dtype FLOAT or DOUBLE
+     * @return the graph with {@value #LOSS} as loss variable
+     */
+    public static AutoencoderGraph build(AutoencoderConfig cfg, Map<String, INDArray> params, DataType dtype) {
+        Map<String, INDArray> expected = initParameters(cfg, 0);
+        for (Map.Entry<String, INDArray> e : expected.entrySet()) {
+            INDArray a = params.get(e.getKey());
+            if (a == null || !java.util.Arrays.equals(a.shape(), e.getValue().shape())) {
+                throw new InvalidInputException("expected parameter " + e.getKey() + " of shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + ", found "
+                        + (a == null ? "none" : java.util.Arrays.toString(a.shape())));
+            }
+        }
+        AutoencoderGraph g = new AutoencoderGraph(SameDiff.create(), cfg, dtype);
+        for (String name : expected.keySet()) {
+            INDArray a = params.get(name);
+            g.sd.var(name, a.dataType() == dtype ? a : a.castTo(dtype));
+            (name.startsWith("enc.") ? g.encoderParams : g.decoderParams).add(name);
+        }
+        g.define();
+        return g;
+    }
+
+    private SDVariable p(String name) {
+        return sd.getVariable(name);
+    }
+
+    private void define() {
+        int d = cfg.dModel();
+        SDVariable encIds = sd.placeHolder(ENC_IDS, DataType.INT64, -1, -1);
+        SDVariable encMask = sd.placeHolder(ENC_MASK, dtype, -1, -1);
+        SDVariable encPos = sd.placeHolder(ENC_POS, dtype, -1, d);
+        SDVariable mix = sd.placeHolder(MIX, dtype, -1, -1);
+        SDVariable decIds = sd.placeHolder(DEC_IDS, DataType.INT64, -1, -1);
+        SDVariable decPos = sd.placeHolder(DEC_POS, dtype, -1, d);
+        SDVariable causal = sd.placeHolder(CAUSAL, dtype, -1, -1);
+        SDVariable labels = sd.placeHolder(LABELS, dtype, -1, cfg.vocab());
+
+        // Encoder.
+        SDVariable encShape = sd.shape(encIds);
+        SDVariable x = embed(encIds, encShape, "enc.embed_tokens.weight", encPos);
+        SDVariable keyMask = sd.reshape(encMask.sub(1.0).mul(1e9), sd.concat(0, sd.slice(encShape, new int[] {0}, new int[] {1}),
+                sd.constant(Nd4j.createFromArray(new long[] {1, 1})), sd.slice(encShape, new int[] {1}, new int[] {1})));
+        for (int l = 0; l < cfg.encoderLayers(); l++) {
+            String k = "enc.layers." + l + ".";
+            x = x.add(selfAttention(layerNorm(x, k + "self_attn_layer_norm"), k + "self_attn.", encShape, keyMask));
+            x = x.add(ffn(layerNorm(x, k + "final_layer_norm"), k));
+        }
+        x = layerNorm(x, "enc.layer_norm");
+        SDVariable m3 = sd.expandDims(encMask, 2);
+        SDVariable summed = sd.sum(sd.reshape(x, sd.concat(0, encShape, sd.constant(Nd4j.createFromArray(new long[] {d}))))
+                .mul(m3), 1);
+        SDVariable emb = summed.div(sd.sum(encMask, true, 1).add(1e-7)).rename(EMBEDDINGS);
+        SDVariable e = sd.mmul(mix, emb);
+
+        // Decoder.
+        SDVariable decShape = sd.shape(decIds);
+        SDVariable y = embed(decIds, decShape, "dec.embed_tokens.weight", decPos);
+        SDVariable nl = sd.concat(0, decShape, sd.constant(Nd4j.createFromArray(new long[] {d})));
+        for (int l = 0; l < cfg.decoderLayers(); l++) {
+            String k = "dec.layers." + l + ".";
+            y = y.add(selfAttention(layerNorm(y, k + "self_attn_layer_norm"), k + "self_attn.", decShape, causal));
+            SDVariable cross = lin(lin(e, k + "encoder_attn.v_proj"), k + "encoder_attn.out_proj");
+            y = sd.reshape(sd.reshape(y, nl).add(sd.reshape(cross, -1, 1, d)), -1, d);
+            y = y.add(ffn(layerNorm(y, k + "final_layer_norm"), k));
+        }
+        y = layerNorm(y, "dec.layer_norm");
+        SDVariable logits = sd.mmul(LOGITS, y, p("dec.embed_tokens.weight"), false, true, false);
+        SDVariable logProbs = sd.nn.logSoftmax(logits);
+        SDVariable loss = sd.math.neg(sd.sum(logProbs.mul(labels))).div(sd.sum(labels)).rename(LOSS);
+        sd.setLossVariables(LOSS);
+        loss.markAsLoss();
+    }
+
+    /**
+     * Token embeddings [rows*len, d] * sqrt(d) + positions. The lookup is a one-hot product because
+     * SameDiff M2.1 cannot differentiate gather with respect to the table.
+     */
+    private SDVariable embed(SDVariable ids, SDVariable shape, String table, SDVariable pos) {
+        int d = cfg.dModel();
+        SDVariable emb = sd.mmul(sd.oneHot(sd.reshape(ids, -1), cfg.vocab(), -1, 1.0, 0.0, dtype), p(table)).mul(Math.sqrt(d));
+        SDVariable nl = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {d})));
+        return sd.reshape(sd.reshape(emb, nl).add(pos), -1, d);
+    }
+
+    private SDVariable selfAttention(SDVariable h, String k, SDVariable shape, SDVariable mask) {
+        int d = cfg.dModel();
+        int hd = d / cfg.heads();
+        SDVariable head4 = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {cfg.heads(), hd})));
+        SDVariable q = sd.permute(sd.reshape(lin(h, k + "q_proj").mul(1.0 / Math.sqrt(hd)), head4), 0, 2, 1, 3);
+        SDVariable kk = sd.permute(sd.reshape(lin(h, k + "k_proj"), head4), 0, 2, 1, 3);
+        SDVariable v = sd.permute(sd.reshape(lin(h, k + "v_proj"), head4), 0, 2, 1, 3);
+        SDVariable probs = sd.nn.softmax(sd.mmul(q, kk, false, true, false).add(mask), 3);
+        SDVariable o = sd.reshape(sd.permute(sd.mmul(probs, v), 0, 2, 1, 3), -1, d);
+        return lin(o, k + "out_proj");
+    }
+
+    private SDVariable ffn(SDVariable h, String k) {
+        return lin(sd.nn.relu(lin(h, k + "fc1"), 0), k + "fc2");
+    }
+
+    private SDVariable lin(SDVariable x, String k) {
+        return sd.mmul(x, p(k + ".weight"), false, true, false).add(p(k + ".bias"));
+    }
+
+    private SDVariable layerNorm(SDVariable x, String k) {
+        SDVariable mu = sd.mean(x, true, 1);
+        SDVariable xc = x.sub(mu);
+        SDVariable var = sd.mean(sd.math.square(xc), true, 1);
+        return xc.mul(sd.math.rsqrt(var.add(LN_EPS))).mul(p(k + ".weight")).add(p(k + ".bias"));
+    }
+
+    /** @return the shape */
+    public AutoencoderConfig config() {
+        return cfg;
+    }
+
+    /** @return the array type */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** @return the SameDiff graph */
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    /** @return encoder parameter names */
+    public List<String> encoderParameters() {
+        return List.copyOf(encoderParams);
+    }
+
+    /** @return decoder parameter names */
+    public List<String> decoderParameters() {
+        return List.copyOf(decoderParams);
+    }
+
+    /** @return live parameter arrays by name (updates change the graph) */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (String n : encoderParams) {
+            m.put(n, sd.getArrForVarName(n));
+        }
+        for (String n : decoderParams) {
+            m.put(n, sd.getArrForVarName(n));
+        }
+        return m;
+    }
+
+    /**
+     * @param batch a batch
+     * @return the loss
+     */
+    public double loss(AutoencoderBatch batch) {
+        return sd.output(batch.feeds(), LOSS).get(LOSS).getDouble(0);
+    }
+
+    /**
+     * @param batch a batch
+     * @param names parameters to differentiate
+     * @return loss and gradients: the gradient map plus the loss under key {@value #LOSS}
+     */
+    public Map<String, INDArray> lossAndGradients(AutoencoderBatch batch, List<String> names) {
+        OutAndGrad og = sd.calculateGradientsAndOutputs(batch.feeds(), List.of(LOSS), names);
+        Map<String, INDArray> g = new LinkedHashMap<>(og.getGradients());
+        g.put(LOSS, og.getOutputs().get(LOSS));
+        return g;
+    }
+
+    /**
+     * @param encoderIds [n][len] encoder ids padded with {@link AutoencoderConfig#PAD}
+     * @return sentence embeddings [n][d]
+     */
+    public float[][] embed(long[][] encoderIds) {
+        AutoencoderBatch b = AutoencoderBatch.encodeOnly(encoderIds, cfg, dtype);
+        Map<String, INDArray> f = b.feeds();
+        f.keySet().retainAll(List.of(ENC_IDS, ENC_MASK, ENC_POS));
+        return sd.output(f, EMBEDDINGS).get(EMBEDDINGS).castTo(DataType.FLOAT).toFloatMatrix();
+    }
+}

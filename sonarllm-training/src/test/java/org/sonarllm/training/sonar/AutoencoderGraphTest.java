@@ -1,0 +1,148 @@
+package org.sonarllm.training.sonar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.training.optim.AdamW;
+
+class AutoencoderGraphTest {
+    private static final AutoencoderConfig TINY = new AutoencoderConfig(13, 8, 2, 12, 2, 2, 40);
+
+    /** Random parameters with non-trivial LayerNorm affine terms and biases, in double. */
+    static Map<String, INDArray> randomParams(AutoencoderConfig cfg, long seed) {
+        Map<String, INDArray> p = AutoencoderGraph.initParameters(cfg, seed);
+        Random r = new Random(seed + 1);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : p.entrySet()) {
+            INDArray a = e.getValue().castTo(DataType.DOUBLE);
+            double scale = e.getKey().endsWith(".bias") ? 0.1 : e.getKey().contains("layer_norm") ? 0.2 : 0;
+            if (scale > 0) {
+                for (long i = 0; i < a.length(); i++) {
+                    a.putScalar(i, a.getDouble(i) + scale * r.nextGaussian());
+                }
+            } else {
+                a.muli(10); // larger weights so every path contributes visibly
+            }
+            out.put(e.getKey(), a);
+        }
+        return out;
+    }
+
+    static AutoencoderBatch interpolatedBatch(AutoencoderConfig cfg, DataType dt) {
+        int[][] clean = {{4, 5, 6, 7, 2}, {4, 8, 2}, {4, 9, 10, 11, 5, 6, 2}};
+        int[][] noised = {{4, 12, 7, 2}, {4, 8, 9, 2}, {4, 10, 9, 12, 2}};
+        int[][] din = {{2, 4, 5, 6, 7}, {2, 4, 8}, {2, 4, 9, 10, 11, 5, 6}};
+        int[][] dout = {{4, 5, 6, 7, 2}, {4, 8, 2}, {4, 9, 10, 11, 5, 6, 2}};
+        return AutoencoderBatch.interpolated(clean, noised, new double[] {0.3, 1.0, 0.65}, din, dout, cfg, dt);
+    }
+
+    @Test
+    void gradientsMatchCentralFiniteDifferences() {
+        Map<String, INDArray> params = randomParams(TINY, 3);
+        AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE);
+        AutoencoderBatch b = interpolatedBatch(TINY, DataType.DOUBLE);
+        List<String> names = new ArrayList<>(g.parameters().keySet());
+        Map<String, INDArray> grads = g.lossAndGradients(b, names);
+        Map<String, INDArray> live = g.parameters();
+        Random r = new Random(11);
+        double eps = 1e-6;
+        int checked = 0;
+        for (String n : names) {
+            INDArray p = live.get(n);
+            INDArray gr = grads.get(n);
+            int per = n.contains("embed_tokens") ? 3 : 1;
+            for (int k = 0; k < per; k++) {
+                long i = r.nextInt((int) p.length());
+                if (n.contains("embed_tokens") && k == 0) {
+                    i = 5L * TINY.dModel() + r.nextInt(TINY.dModel()); // token 5 is used in encoder and decoder
+                }
+                double orig = p.getDouble(i);
+                p.putScalar(i, orig + eps);
+                double up = g.loss(b);
+                p.putScalar(i, orig - eps);
+                double down = g.loss(b);
+                p.putScalar(i, orig);
+                double fd = (up - down) / (2 * eps);
+                double an = gr.getDouble(i);
+                assertEquals(fd, an, 1e-5 + 1e-4 * Math.abs(fd), n + "[" + i + "]: finite difference " + fd + " vs " + an);
+                checked++;
+            }
+        }
+        assertTrue(checked > 50, "checked " + checked);
+        // The embedding tables must receive a non-zero gradient (lookup is differentiable).
+        assertTrue(grads.get("enc.embed_tokens.weight").norm2Number().doubleValue() > 1e-6);
+        assertTrue(grads.get("dec.embed_tokens.weight").norm2Number().doubleValue() > 1e-6);
+    }
+
+    @Test
+    void lossIsTheMeanTargetNegativeLogLikelihoodAndIgnoresPadding() {
+        // Two batches that differ only in padding length (a longer extra row) give the same per-row losses.
+        Map<String, INDArray> params = randomParams(TINY, 5);
+        AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE);
+        int[][] e1 = {{4, 5, 2}};
+        int[][] d1 = {{2, 4, 5}};
+        int[][] t1 = {{4, 5, 2}};
+        double l1 = g.loss(AutoencoderBatch.plain(e1, d1, t1, TINY, DataType.DOUBLE));
+        int[][] e2 = {{4, 6, 7, 8, 9, 2}};
+        int[][] d2 = {{2, 4, 6, 7, 8, 9}};
+        int[][] t2 = {{4, 6, 7, 8, 9, 2}};
+        double l2 = g.loss(AutoencoderBatch.plain(e2, d2, t2, TINY, DataType.DOUBLE));
+        double both = g.loss(AutoencoderBatch.plain(new int[][] {e1[0], e2[0]}, new int[][] {d1[0], d2[0]},
+                new int[][] {t1[0], t2[0]}, TINY, DataType.DOUBLE));
+        assertEquals((3 * l1 + 6 * l2) / 9, both, 1e-9);
+        // Embeddings of a padded batch equal those computed one sentence at a time.
+        float[][] a = g.embed(new long[][] {{4, 5, 2, 1, 1, 1}, {4, 6, 7, 8, 9, 2}});
+        float[][] s = g.embed(new long[][] {{4, 5, 2}});
+        for (int j = 0; j < TINY.dModel(); j++) {
+            assertEquals(s[0][j], a[0][j], 1e-5);
+        }
+    }
+
+    @Test
+    void overfitsATinyBatch() {
+        AutoencoderConfig cfg = new AutoencoderConfig(13, 16, 2, 32, 1, 1, 40);
+        AutoencoderGraph g = AutoencoderGraph.build(cfg, AutoencoderGraph.initParameters(cfg, 1), DataType.FLOAT);
+        int[][] enc = {{4, 5, 6, 7, 2}, {4, 7, 6, 5, 2}, {4, 8, 9, 2}, {4, 9, 8, 10, 11, 2}};
+        int[][] din = new int[4][];
+        int[][] dout = enc;
+        for (int i = 0; i < 4; i++) {
+            din[i] = new int[enc[i].length];
+            din[i][0] = 2;
+            System.arraycopy(enc[i], 0, din[i], 1, enc[i].length - 1);
+        }
+        AutoencoderBatch b = AutoencoderBatch.plain(enc, din, dout, cfg, DataType.FLOAT);
+        AdamW adam = new AdamW(0.9, 0.98, 1e-8, 0);
+        List<String> names = new ArrayList<>(g.parameters().keySet());
+        double first = g.loss(b);
+        for (int s = 0; s < 300; s++) {
+            Map<String, INDArray> gr = g.lossAndGradients(b, names);
+            gr.remove(AutoencoderGraph.LOSS);
+            adam.step(g.parameters(), gr, 1e-2);
+        }
+        double last = g.loss(b);
+        assertTrue(first > 2.0, "initial loss " + first);
+        assertTrue(last < 0.05, "loss after overfitting " + last);
+    }
+
+    @Test
+    void rejectsBadInput() {
+        assertThrows(InvalidInputException.class, () -> new AutoencoderConfig(13, 9, 2, 12, 1, 1, 40));
+        Map<String, INDArray> p = AutoencoderGraph.initParameters(TINY, 1);
+        p.remove("enc.layer_norm.weight");
+        assertThrows(InvalidInputException.class, () -> AutoencoderGraph.build(TINY, p, DataType.FLOAT));
+        assertThrows(InvalidInputException.class, () -> AutoencoderBatch.plain(new int[][] {{4, 99, 2}},
+                new int[][] {{2, 4, 5}}, new int[][] {{4, 5, 2}}, TINY, DataType.FLOAT));
+        assertThrows(InvalidInputException.class, () -> AutoencoderBatch.plain(new int[][] {{4, 5, 2}},
+                new int[][] {{2, 4}}, new int[][] {{4, 5, 2}}, TINY, DataType.FLOAT));
+    }
+}

@@ -1,0 +1,98 @@
+package org.sonarllm.training.sonar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.testing.TinyA;
+import org.sonarllm.training.internal.SafeTensorsFile;
+
+/** Exported M2M100-layout weights, converted by the project converter and run on ORT, reproduce the SameDiff model. */
+class M2M100ExportTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void exportedBundleGivesTheSameEmbeddingsAndLogitsAsTheTrainingGraph() throws Exception {
+        AutoencoderConfig cfg = new AutoencoderConfig(1206, 16, 2, 24, 2, 2, 64);
+        Map<String, INDArray> p64 = AutoencoderGraphTest.randomParams(cfg, 9);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        p64.forEach((k, v) -> params.put(k, v.castTo(DataType.FLOAT)));
+        AutoencoderGraph g = AutoencoderGraph.build(cfg, params, DataType.FLOAT);
+        Path enc = tmp.resolve("encoder");
+        Path dec = tmp.resolve("decoder");
+        M2M100Export.write(cfg, g.parameters(), enc, dec);
+
+        // Layout: tiny-a key names, tied decoder tables.
+        Map<String, SafeTensorsFile.Tensor> et = SafeTensorsFile.read(enc.resolve("model.safetensors"));
+        Map<String, SafeTensorsFile.Tensor> dt = SafeTensorsFile.read(dec.resolve("model.safetensors"));
+        assertTrue(et.containsKey("layers.1.self_attn.q_proj.weight") && et.containsKey("layer_norm.bias"));
+        assertTrue(dt.containsKey("model.decoder.layers.1.encoder_attn.v_proj.weight"));
+        assertEquals(new ArrayList<>(new java.util.TreeSet<>(dt.keySet())), new ArrayList<>(dt.keySet()), "sorted names");
+        float[] lm = dt.get("lm_head.weight").data();
+        float[] shared = dt.get("model.shared.weight").data();
+        assertEquals(lm.length, shared.length);
+        assertEquals(params.get("dec.embed_tokens.weight").getFloat(7, 3), lm[7 * 16 + 3], 0f);
+        assertEquals(params.get("enc.layers.0.fc1.weight").getFloat(5, 2), et.get("layers.0.fc1.weight").data()[5 * 16 + 2], 0f);
+        long bytes = Files.size(enc.resolve("model.safetensors"));
+        long header = java.nio.ByteBuffer.wrap(Files.readAllBytes(enc.resolve("model.safetensors")), 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, header % 8);
+        assertTrue(bytes > header + 8);
+
+        Path tok = tmp.resolve("tokenizer");
+        Files.createDirectories(tok);
+        for (String f : List.of("sentencepiece.bpe.model", "languages.txt")) {
+            Files.copy(TinyA.dir().resolve("tokenizer").resolve(f), tok.resolve(f));
+        }
+        Path bundle = tmp.resolve("bundle");
+        SonarConverter.convert(enc, dec, tok, bundle, Map.of());
+        int[][] ids = {{1047, 10, 20, 30, 2}, {1047, 40, 2}, {1047, 500, 600, 700, 800, 900, 1000, 2}};
+        long[][] padded = new long[3][8];
+        for (int i = 0; i < 3; i++) {
+            java.util.Arrays.fill(padded[i], 1);
+            for (int t = 0; t < ids[i].length; t++) {
+                padded[i][t] = ids[i][t];
+            }
+        }
+        float[][] sd = g.embed(padded);
+        int[][] din = {{2, 1047, 10, 20, 30}, {2, 1047, 40, 50, 60}, {2, 1047, 500, 600, 700}};
+        int[][] dout = {{1047, 10, 20, 30, 2}, {1047, 40, 50, 60, 2}, {1047, 500, 600, 700, 2}};
+        AutoencoderBatch b = AutoencoderBatch.plain(ids, din, dout, cfg, DataType.FLOAT);
+        float[][] sdLogits = g.sameDiff().output(b.feeds(), AutoencoderGraph.LOGITS).get(AutoencoderGraph.LOGITS).toFloatMatrix();
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            List<int[]> rows = List.of(ids);
+            List<float[]> ort = llm.encoder().encodeIds(rows);
+            double maxEmb = 0;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 16; j++) {
+                    assertEquals(sd[i][j], ort.get(i)[j], 1e-4, "embedding " + i + "," + j);
+                    maxEmb = Math.max(maxEmb, Math.abs(sd[i][j]));
+                }
+            }
+            assertTrue(maxEmb > 0.1, "embeddings are not trivially small");
+            float[][][] ortLogits = llm.decoder().logits(ort, List.of(din));
+            double maxLogit = 0;
+            for (int i = 0; i < 3; i++) {
+                for (int t = 0; t < 5; t++) {
+                    for (int v = 0; v < cfg.vocab(); v++) {
+                        assertEquals(sdLogits[i * 5 + t][v], ortLogits[i][t][v], 1e-3, "logit " + i + "," + t + "," + v);
+                        maxLogit = Math.max(maxLogit, Math.abs(ortLogits[i][t][v]));
+                    }
+                }
+            }
+            assertTrue(maxLogit > 1, "logits are not trivially small: " + maxLogit);
+        }
+    }
+}
