@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Benchmark concept-LM training steps (synthetic data): one JSON line per shape and batch size.")
-final class BenchTrainCommand extends CliCommand {
+final class BenchTrainCommand extends Nd4jCommand {
     @Option(names = "--decoder-weights", paramLabel = "DIR", description = "SONAR decoder (HF layout); CE objective. Without it: MSE.")
     Path decoderWeights;
     @Option(names = "--dim", defaultValue = "1024", description = "SONAR dimension for MSE runs (CE uses the decoder's).") int dim;
@@ -40,19 +40,9 @@ final class BenchTrainCommand extends CliCommand {
     @Option(names = "--tokens", defaultValue = "24", description = "Decoder tokens [lang]+pieces per sentence.") int tokens;
     @Option(names = "--steps", defaultValue = "5", description = "Measured steps (after 2 warm-up steps).") int steps;
 
-    @Override
-    protected int run() throws Exception {
-        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
-        try {
-            return body();
-        } finally {
-            System.setOut(stdout);
-        }
-    }
 
-    private int body() throws Exception {
+    @Override
+    protected int body() throws Exception {
         FrozenSonarDecoder dec = decoderWeights == null ? null : FrozenSonarDecoder.load(decoderWeights);
         int d = dec == null ? dim : dec.dimension();
         for (String shape : shapes.split(";")) {

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "eval-loss", mixinStandardHelpOptions = true,
         description = "Concept-LM loss of documents ({\"sentences\": [...]} per stdin line): prints {loss, tokens}.")
-final class EvalLossCommand extends CliCommand {
+final class EvalLossCommand extends Nd4jCommand {
     /** Folder of a bundle where {@code train} stores the trained concept LM's SONAR-LLM checkpoint. */
     static final String CHECKPOINT_DIR = org.sonarllm.training.ConceptLMExport.CHECKPOINT_COMPONENT;
 
@@ -45,19 +45,9 @@ final class EvalLossCommand extends CliCommand {
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class) Language lang;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
 
-    @Override
-    protected int run() throws Exception {
-        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
-        try {
-            return body();
-        } finally {
-            System.setOut(stdout);
-        }
-    }
 
-    private int body() throws Exception {
+    @Override
+    protected int body() throws Exception {
         Objective obj = Objective.parse(objective);
         Path ck = lm != null ? lm : bundle.resolve(CHECKPOINT_DIR);
         if (!Files.isDirectory(ck)) {

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a SONAR-LLM concept LM on a corpus (CE through the frozen decoder, or MSE).")
-final class TrainCommand extends CliCommand {
+final class TrainCommand extends Nd4jCommand {
     @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "Bundle with encoder and tokenizer.")
     Path bundle;
 
@@ -76,19 +76,9 @@ final class TrainCommand extends CliCommand {
     @Option(names = "--work", paramLabel = "DIR", description = "Checkpoint, metrics and cache (default: OUT.work).") Path work;
     @Option(names = "--resume", description = "Continue from the checkpoint in the work directory.") boolean resume;
 
-    @Override
-    protected int run() throws Exception {
-        // ND4J SameDiff prints progress with System.out; keep stdout for JSON lines only.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
-        try {
-            return body();
-        } finally {
-            System.setOut(stdout);
-        }
-    }
 
-    private int body() throws Exception {
+    @Override
+    protected int body() throws Exception {
         if (!Files.isDirectory(bundle)) {
             throw new UsageException("bundle directory not found: " + bundle);
         }
