@@ -1,5 +1,7 @@
 package org.sonarllm.training.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
@@ -7,21 +9,20 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.autodiff.functions.DifferentialFunction;
-import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.samediff.frameworkimport.onnx.importer.OnnxFrameworkImporter;
+import org.sonarllm.InvalidInputException;
 import org.sonarllm.onnx.convert.M2M100Weights;
 import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
 import org.sonarllm.testing.TinyA;
 
-/** ND4J's ONNX importer on the training decoder graph: logits equal ORT's and tiny-a case c. */
+/**
+ * ND4J's ONNX importer on the training decoder graph ({@link ImportedSonarDecoder}): logits equal
+ * ORT's on the same graph and tiny-a case c; the decoder is frozen; bad feeds are rejected.
+ */
 class ImportedDecoderTest {
     @TempDir
     Path tmp;
@@ -59,23 +60,12 @@ class ImportedDecoderTest {
             ort = (float[][][]) r.get(TeacherForcingDecoderGraph.LOGITS).orElseThrow().getValue();
         }
 
-        SameDiff sd = new OnnxFrameworkImporter().runImport(f.toString(), Map.of(), false);
-        for (DifferentialFunction op : sd.ops()) {
-            if (op instanceof Mmul m) {
-                while (m.numTArguments() > 0) {
-                    m.removeTArgument(m.getTArgument(0));
-                }
-                m.addTArgument(1.0, 0.0);
-                m.setPropertiesForFunction(new HashMap<>(Map.of("alpha", 1.0, "beta", 0.0)));
-            }
-        }
-        sd.convertToConstants(new java.util.ArrayList<>(sd.variables().stream()
-                .filter(v -> v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE).toList()));
-        Map<String, INDArray> feeds = new HashMap<>();
-        feeds.put(TeacherForcingDecoderGraph.INPUT_IDS, Nd4j.createFromArray(ids));
-        feeds.put(TeacherForcingDecoderGraph.POSITION_IDS, Nd4j.createFromArray(pos));
-        feeds.put(TeacherForcingDecoderGraph.EMBEDDING, Nd4j.createFromArray(emb));
-        INDArray got = sd.output(feeds, TeacherForcingDecoderGraph.LOGITS).get(TeacherForcingDecoderGraph.LOGITS);
+        ImportedSonarDecoder dec = ImportedSonarDecoder.load(TinyA.dir().resolve("decoder"));
+        assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
+                "decoder frozen");
+        Map<String, INDArray> feeds = dec.feeds(ids, emb);
+        assertArrayEquals(pos[1], feeds.get(TeacherForcingDecoderGraph.POSITION_IDS).getRow(1).toLongVector());
+        INDArray got = dec.logits(ids, emb);
         double vsOrt = 0;
         double vsRef = 0;
         for (int i = 0; i < ids.length; i++) {
@@ -90,5 +80,10 @@ class ImportedDecoderTest {
         }
         assertTrue(vsOrt < 1e-4, "max diff vs ORT " + vsOrt);
         assertTrue(vsRef < 1e-3, "max diff vs expected.json " + vsRef);
+
+        long[][] ragged = {ids[0], java.util.Arrays.copyOf(ids[1], t - 1)};
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ragged, emb));
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0]}));
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0], new float[3]}));
     }
 }
