@@ -37,6 +37,11 @@ public final class TeacherForcingDecoderGraph {
     public static final String INPUT_IDS = "decoder_input_ids";
     /** Input sentence embedding {@code [b, d]}. */
     public static final String EMBEDDING = "embedding";
+    /**
+     * Input position rows {@code [b, t]} int64 of the {@link #buildWithPositionInput} variant: row
+     * {@code k} of the M2M100 sinusoid table, i.e. {@code padding_idx + 1 + position}.
+     */
+    public static final String POSITION_IDS = "position_ids";
     /** Output logits {@code [b, t, vocab]}. */
     public static final String LOGITS = "logits";
 
@@ -45,6 +50,18 @@ public final class TeacherForcingDecoderGraph {
     /** @param w decoder weights @return the graph with a dynamic sequence length */
     public static OnnxGraphBuilder build(M2M100Weights w) {
         return build(w, 0);
+    }
+
+    /**
+     * Dynamic-length variant without CumSum: positions come from the extra int64 input
+     * {@link #POSITION_IDS} {@code [b, t]} (values {@code padding_idx + 1 + p}), which also drives the
+     * causal mask. This is the form ND4J's importer runs (it fails executing CumSum on int64).
+     *
+     * @param w decoder weights
+     * @return the graph
+     */
+    public static OnnxGraphBuilder buildWithPositionInput(M2M100Weights w) {
+        return build(w, -1);
     }
 
     /**
@@ -58,15 +75,20 @@ public final class TeacherForcingDecoderGraph {
         int dh = d / h;
         int v = w.vocab();
         boolean fixed = fixedLength > 0;
+        boolean posInput = fixedLength < 0;
         if (fixed && fixedLength > w.maxPositions()) {
             throw new IllegalArgumentException("fixed length " + fixedLength + " exceeds max_position_embeddings "
                     + w.maxPositions());
         }
         OnnxGraphBuilder g = new OnnxGraphBuilder("sonar_decoder_training");
         g.doc("SONAR decoder, teacher forcing, ND4J-importable op set; written by sonarllm-java");
+        if (posInput) {
+            g.autoNamePrefix("n_"); // node names must differ from the op names SameDiff generates
+        }
         NnBlocks nn = new NnBlocks(g, NnBlocks.Style.PORTABLE);
         String ids = g.input(INPUT_IDS, ElemType.INT64, Dim.dyn("batch"), fixed ? Dim.of(fixedLength) : Dim.dyn("seq"));
         String e = g.input(EMBEDDING, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(d));
+        String posIds = posInput ? g.input(POSITION_IDS, ElemType.INT64, Dim.dyn("batch"), Dim.dyn("seq")) : null;
 
         String table = g.rawInitializer("embed_tokens", ElemType.FLOAT, w.embedTokens(), v, d);
         String emb = g.node("Mul", List.of(g.node("Gather", List.of(table, ids), Attr.i("axis", 0)),
@@ -89,12 +111,22 @@ public final class TeacherForcingDecoderGraph {
             shapeBthd = g.constLongs(-1, fixedLength, h, dh);
             shapeBtv = g.constLongs(-1, fixedLength, v);
         } else {
-            // positions 1..t per row from a cumulative sum of ones (no Shape -> ConstantOfShape)
-            String ones = g.node("Add", List.of(g.node("Mul", List.of(ids, g.scalarLong(0))), g.scalarLong(1)));
-            String step = g.node("CumSum", List.of(ones, g.scalarLong(1)));
-            int rows = w.maxPositions();
-            String posTable = g.initializer("position_table", positionRows(w.padId() + 1, rows, d), rows, d);
-            pos = g.node("Gather", List.of(posTable, g.node("Sub", List.of(step, g.scalarLong(1)))), Attr.i("axis", 0));
+            String step;
+            if (posInput) {
+                // table row k holds sinusoid position k; callers pass padding_idx + 1 + p
+                int rows = w.maxPositions() + w.padId() + 1;
+                String posTable = g.initializer("position_table", positionRows(0, rows, d), rows, d);
+                pos = g.node("Gather", List.of(posTable, posIds), Attr.i("axis", 0));
+                step = posIds;
+            } else {
+                // positions 1..t per row from a cumulative sum of ones (no Shape -> ConstantOfShape)
+                String ones = g.node("Add", List.of(g.node("Mul", List.of(ids, g.scalarLong(0))), g.scalarLong(1)));
+                step = g.node("CumSum", List.of(ones, g.scalarLong(1)));
+                int rows = w.maxPositions();
+                String posTable = g.initializer("position_table", positionRows(w.padId() + 1, rows, d), rows, d);
+                pos = g.node("Gather", List.of(posTable, g.node("Sub", List.of(step, g.scalarLong(1)))),
+                        Attr.i("axis", 0));
+            }
             String later = g.node("Greater", List.of(g.node("Unsqueeze", List.of(step, g.constLongs(1))),
                     g.node("Unsqueeze", List.of(step, g.constLongs(2)))));
             String m = g.node("Mul", List.of(g.node("Cast", List.of(later), Attr.i("to", ElemType.FLOAT.code())),

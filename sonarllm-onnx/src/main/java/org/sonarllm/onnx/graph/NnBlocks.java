@@ -116,8 +116,9 @@ public final class NnBlocks {
             String y = g.node("MatMul", List.of(x, w));
             return b == null ? y : g.node("Add", List.of(y, b));
         }
-        return b == null ? g.node("Gemm", List.of(x, w), Attr.i("transB", 1))
-                : g.node("Gemm", List.of(x, w, b), Attr.i("transB", 1));
+        // bias as a separate Add: ND4J imports Gemm's C input into Mmul, which ignores it
+        String y = g.node("Gemm", List.of(x, w), Attr.i("transB", 1));
+        return b == null ? y : g.node("Add", List.of(y, b));
     }
 
     /**

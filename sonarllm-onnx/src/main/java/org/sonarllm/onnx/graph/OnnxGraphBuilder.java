@@ -68,6 +68,7 @@ public final class OnnxGraphBuilder {
     private final java.util.Set<String> declared = new java.util.HashSet<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private String docString = "";
+    private String autoPrefix = "";
 
     private record Init(String name, ElemType type, long[] dims, ByteBuffer data) {}
 
@@ -269,13 +270,26 @@ public final class OnnxGraphBuilder {
     }
 
     /**
+     * Sets a prefix for the output names {@link #node(String, List, Attr...)} and {@link #nodeMulti}
+     * derive from op types (default none). ND4J's ONNX importer loops forever when a node is named
+     * like the op SameDiff creates for it ({@code cast}, {@code reshape_1}, ...), so graphs meant for
+     * it use a prefix such as {@code "n_"}.
+     *
+     * @param prefix the prefix @return this builder
+     */
+    public OnnxGraphBuilder autoNamePrefix(String prefix) {
+        this.autoPrefix = java.util.Objects.requireNonNull(prefix, "prefix");
+        return this;
+    }
+
+    /**
      * Adds a single-output node with a fresh output name derived from the op type.
      *
      * @param opType ONNX op type @param inputs input names ("" for an omitted optional input)
      * @param attrs attributes @return the output name
      */
     public String node(String opType, List<String> inputs, Attr... attrs) {
-        return node(opType, uniqueName(opType.toLowerCase(java.util.Locale.ROOT)), inputs, attrs);
+        return node(opType, uniqueName(autoPrefix + opType.toLowerCase(java.util.Locale.ROOT)), inputs, attrs);
     }
 
     /**
@@ -299,7 +313,7 @@ public final class OnnxGraphBuilder {
     public List<String> nodeMulti(String opType, String domain, List<String> inputs, int nOutputs, Attr... attrs) {
         List<String> outs = new ArrayList<>();
         for (int i = 0; i < nOutputs; i++) {
-            outs.add(declare(uniqueName(opType.toLowerCase(java.util.Locale.ROOT))));
+            outs.add(declare(uniqueName(autoPrefix + opType.toLowerCase(java.util.Locale.ROOT))));
         }
         nodes.add(nodeProto(opType, domain, inputs, outs, attrs));
         return outs;

@@ -1,0 +1,89 @@
+package org.sonarllm.training.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.onnx.convert.M2M100Weights;
+import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
+import org.sonarllm.testing.TinyA;
+
+/**
+ * ND4J's ONNX importer on the training decoder graph ({@link ImportedSonarDecoder}): logits equal
+ * ORT's on the same graph and tiny-a case c; the decoder is frozen; bad feeds are rejected.
+ */
+class ImportedDecoderTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void importedDecoderMatchesOrtAndCaseC() throws Exception {
+        JsonNode c = TinyA.expected().get("c_teacher_forcing");
+        float[][] emb = TinyA.floats2(c.get("embeddings"));
+        JsonNode idsJ = c.get("decoder_input_ids");
+        long[][] ids = new long[idsJ.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
+        }
+        Path f = tmp.resolve("tf.onnx");
+        long pad;
+        try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("decoder"), M2M100Weights.Side.DECODER)) {
+            TeacherForcingDecoderGraph.buildWithPositionInput(w).write(f);
+            pad = w.padId();
+        }
+        int t = ids[0].length;
+        long[][] pos = new long[ids.length][t];
+        for (int i = 0; i < ids.length; i++) {
+            for (int p = 0; p < t; p++) {
+                pos[i][p] = pad + 1 + p;
+            }
+        }
+        float[][][] ort;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(f.toString(), new OrtSession.SessionOptions());
+                OnnxTensor ti = OnnxTensor.createTensor(env, ids);
+                OnnxTensor tp = OnnxTensor.createTensor(env, pos);
+                OnnxTensor te = OnnxTensor.createTensor(env, emb);
+                OrtSession.Result r = s.run(Map.of(TeacherForcingDecoderGraph.INPUT_IDS, ti,
+                        TeacherForcingDecoderGraph.POSITION_IDS, tp, TeacherForcingDecoderGraph.EMBEDDING, te))) {
+            ort = (float[][][]) r.get(TeacherForcingDecoderGraph.LOGITS).orElseThrow().getValue();
+        }
+
+        ImportedSonarDecoder dec = ImportedSonarDecoder.load(TinyA.dir().resolve("decoder"));
+        assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
+                "decoder frozen");
+        Map<String, INDArray> feeds = dec.feeds(ids, emb);
+        assertArrayEquals(pos[1], feeds.get(TeacherForcingDecoderGraph.POSITION_IDS).getRow(1).toLongVector());
+        INDArray got = dec.logits(ids, emb);
+        double vsOrt = 0;
+        double vsRef = 0;
+        for (int i = 0; i < ids.length; i++) {
+            for (int p = 0; p < t; p++) {
+                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
+                for (int v = 0; v < e.length; v++) {
+                    double g = got.getDouble(i, p, v);
+                    vsOrt = Math.max(vsOrt, Math.abs(g - ort[i][p][v]));
+                    vsRef = Math.max(vsRef, Math.abs(g - e[v]));
+                }
+            }
+        }
+        assertTrue(vsOrt < 1e-4, "max diff vs ORT " + vsOrt);
+        assertTrue(vsRef < 1e-3, "max diff vs expected.json " + vsRef);
+
+        long[][] ragged = {ids[0], java.util.Arrays.copyOf(ids[1], t - 1)};
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ragged, emb));
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0]}));
+        assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0], new float[3]}));
+    }
+}
