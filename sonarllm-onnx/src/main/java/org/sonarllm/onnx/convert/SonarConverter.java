@@ -100,8 +100,9 @@ public final class SonarConverter {
             comps.put(BundleManifest.DECODER_CROSS, BundleWriter.component(out,
                     SonarDecoderGraph.buildCross(dec).write(out.resolve("decoder_cross.onnx")), Map.of()));
             comps.put(BundleManifest.DECODER_TRAINING, BundleWriter.component(out,
-                    TeacherForcingDecoderGraph.build(dec).write(out.resolve("decoder_training.onnx")),
-                    Map.of("inputs", List.of(TeacherForcingDecoderGraph.INPUT_IDS, TeacherForcingDecoderGraph.EMBEDDING),
+                    TeacherForcingDecoderGraph.buildWithPositionInput(dec).write(out.resolve("decoder_training.onnx")),
+                    Map.of("inputs", List.of(TeacherForcingDecoderGraph.INPUT_IDS, TeacherForcingDecoderGraph.POSITION_IDS,
+                            TeacherForcingDecoderGraph.EMBEDDING),
                             "outputs", List.of(TeacherForcingDecoderGraph.LOGITS))));
         }
         List<String> codes;

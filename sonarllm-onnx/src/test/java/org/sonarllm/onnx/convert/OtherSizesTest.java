@@ -86,7 +86,10 @@ class OtherSizesTest {
                 var ti = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.Arrays.stream(ids)
                         .asLongStream().toArray()});
                 var te = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {e});
-                var res = s.run(Map.of("decoder_input_ids", ti, "embedding", te))) {
+                // positions padding_idx + 1 + t, as M2M100 numbers decoder positions
+                var tp = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.stream.LongStream
+                        .range(0, ids.length).map(t -> llm.manifest().specialIds().pad() + 1 + t).toArray()});
+                var res = s.run(Map.of("decoder_input_ids", ti, "position_ids", tp, "embedding", te))) {
             float[][] tfl = ((float[][][]) res.get(0).getValue())[0];
             for (int t = 0; t < ids.length; t++) {
                 for (int v = 0; v < SPEC.vocab(); v++) {

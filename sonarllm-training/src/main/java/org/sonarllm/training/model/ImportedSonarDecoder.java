@@ -17,6 +17,8 @@ import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.samediff.frameworkimport.onnx.importer.OnnxFrameworkImporter;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.onnx.convert.M2M100Weights;
 import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
@@ -78,35 +80,7 @@ public final class ImportedSonarDecoder {
                 pad = w.padId();
                 maxPos = w.maxPositions();
             }
-            SameDiff sd;
-            try {
-                sd = new OnnxFrameworkImporter().runImport(tmp.toString(), Map.of(), false);
-            } catch (RuntimeException e) {
-                throw new ModelFormatException("cannot import the decoder graph of " + decoderDir + ": " + e, e);
-            }
-            int patched = 0;
-            for (DifferentialFunction op : sd.ops()) {
-                if (op instanceof Mmul m) {
-                    while (m.numTArguments() > 0) {
-                        m.removeTArgument(m.getTArgument(0));
-                    }
-                    m.addTArgument(1.0, 0.0);
-                    m.setPropertiesForFunction(new HashMap<>(Map.of("alpha", 1.0, "beta", 0.0)));
-                    patched++;
-                }
-            }
-            List<SDVariable> vars = new ArrayList<>();
-            for (SDVariable v : sd.variables()) {
-                if (v.getVariableType() == VariableType.VARIABLE) {
-                    vars.add(v);
-                }
-            }
-            if (!vars.isEmpty()) {
-                sd.convertToConstants(vars);
-            }
-            LOG.debug("imported decoder: {} ops, {} Mmul patched, {} variables frozen", sd.ops().length, patched,
-                    vars.size());
-            return new ImportedSonarDecoder(sd, d, pad, maxPos);
+            return importGraph(tmp, d, pad, maxPos, decoderDir.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -118,6 +92,57 @@ public final class ImportedSonarDecoder {
                 }
             }
         }
+    }
+
+    /**
+     * Imports the training decoder graph of a model bundle ({@code decoder_training.onnx}, written by
+     * the converter), patches and freezes it: the same graph file the bundle ships, no weights needed.
+     *
+     * <pre>{@code
+     * ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(Path.of("my-bundle"));
+     * }</pre>
+     *
+     * @param bundleDir a bundle directory
+     * @return the imported decoder
+     * @throws ModelFormatException if the bundle is invalid or its graph cannot be imported
+     */
+    public static ImportedSonarDecoder fromBundle(Path bundleDir) {
+        Bundle bundle = Bundle.open(bundleDir);
+        BundleManifest m = bundle.manifest();
+        return importGraph(bundle.file(BundleManifest.DECODER_TRAINING), m.dimensions().model(),
+                m.specialIds().pad(), m.dimensions().maxPositions(), bundleDir.toString());
+    }
+
+    private static ImportedSonarDecoder importGraph(Path onnx, int d, int pad, int maxPos, String source) {
+        SameDiff sd;
+        try {
+            sd = new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false);
+        } catch (RuntimeException e) {
+            throw new ModelFormatException("cannot import the decoder graph of " + source + ": " + e, e);
+        }
+        int patched = 0;
+        for (DifferentialFunction op : sd.ops()) {
+            if (op instanceof Mmul m) {
+                while (m.numTArguments() > 0) {
+                    m.removeTArgument(m.getTArgument(0));
+                }
+                m.addTArgument(1.0, 0.0);
+                m.setPropertiesForFunction(new HashMap<>(Map.of("alpha", 1.0, "beta", 0.0)));
+                patched++;
+            }
+        }
+        List<SDVariable> vars = new ArrayList<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                vars.add(v);
+            }
+        }
+        if (!vars.isEmpty()) {
+            sd.convertToConstants(vars);
+        }
+        LOG.debug("imported decoder: {} ops, {} Mmul patched, {} variables frozen", sd.ops().length, patched,
+                vars.size());
+        return new ImportedSonarDecoder(sd, d, pad, maxPos);
     }
 
     /** @return the imported, frozen graph (add a loss on top of {@link TeacherForcingDecoderGraph#LOGITS}) */

@@ -86,4 +86,30 @@ class ImportedDecoderTest {
         assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0]}));
         assertThrows(InvalidInputException.class, () -> dec.feeds(ids, new float[][] {emb[0], new float[3]}));
     }
+
+    @Test
+    void bundleTrainingGraphImportsAndReproducesCaseC() {
+        JsonNode c = TinyA.expected().get("c_teacher_forcing");
+        float[][] emb = TinyA.floats2(c.get("embeddings"));
+        JsonNode idsJ = c.get("decoder_input_ids");
+        long[][] ids = new long[idsJ.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
+        }
+        // the graph file the converter wrote into the bundle, not one rebuilt from weights
+        ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(org.sonarllm.onnx.testing.TinyABundle.get());
+        assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
+                "decoder frozen");
+        INDArray got = dec.logits(ids, emb);
+        double vsRef = 0;
+        for (int i = 0; i < ids.length; i++) {
+            for (int p = 0; p < ids[i].length; p++) {
+                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
+                for (int v = 0; v < e.length; v++) {
+                    vsRef = Math.max(vsRef, Math.abs(got.getDouble(i, p, v) - e[v]));
+                }
+            }
+        }
+        assertTrue(vsRef < 1e-3, "max diff vs expected.json " + vsRef);
+    }
 }
