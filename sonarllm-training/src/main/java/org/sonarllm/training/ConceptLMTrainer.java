@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -22,6 +21,7 @@ import org.sonarllm.training.model.Batch;
 import org.sonarllm.training.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
+import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
 import org.sonarllm.training.model.TrainingGraph;
 import org.sonarllm.training.optim.AdamW;
@@ -67,7 +67,9 @@ public final class ConceptLMTrainer {
         this.resume = b.resume;
         Map<String, INDArray> init = b.initial != null ? b.initial
                 : ConceptLMWeights.random(config, training.seed(), 0.02, b.dtype);
-        this.graph = TrainingGraph.build(config, init, b.decoder, training.objective(), b.dtype);
+        this.graph = b.imported != null && training.objective() == Objective.CE
+                ? TrainingGraph.buildImported(config, init, b.imported, b.dtype)
+                : TrainingGraph.build(config, init, b.decoder, training.objective(), b.dtype);
         this.adam = new AdamW(training.beta1(), training.beta2(), training.adamEps(), training.weightDecay());
         this.schedule = new CosineSchedule(training.learningRate(), Math.min(training.minLearningRate(), training.learningRate()),
                 training.warmupSteps(), training.steps());
@@ -180,19 +182,18 @@ public final class ConceptLMTrainer {
                 }
                 pos += docs.size();
                 Batch batch = new Batch(docs, 2);
-                OutAndGrad og = graph.sameDiff().calculateGradientsAndOutputs(graph.feeds(batch),
-                        List.of(TrainingGraph.LOSS), names);
-                lossSum += og.getOutputs().get(TrainingGraph.LOSS).getDouble(0);
+                TrainingGraph.Step og = graph.step(batch);
+                lossSum += og.loss();
                 sentences += batch.predictions();
                 tokens += graph.objective() == Objective.CE ? batch.targetTokens() : 0;
                 if (sum == null) {
                     sum = new LinkedHashMap<>();
                     for (String k : names) {
-                        sum.put(k, og.getGradients().get(k).dup());
+                        sum.put(k, og.gradients().get(k).dup());
                     }
                 } else {
                     for (String k : names) {
-                        sum.get(k).addi(og.getGradients().get(k));
+                        sum.get(k).addi(og.gradients().get(k));
                     }
                 }
             }
@@ -282,6 +283,7 @@ public final class ConceptLMTrainer {
         private ConceptLMConfig config;
         private Map<String, INDArray> initial;
         private FrozenSonarDecoder decoder;
+        private ImportedSonarDecoder imported;
         private TrainingConfig training = TrainingConfig.defaults();
         private Path outputDir;
         private boolean resume;
@@ -304,6 +306,17 @@ public final class ConceptLMTrainer {
         /** @param d the frozen decoder (required for CE) @return this */
         public Builder decoder(FrozenSonarDecoder d) {
             this.decoder = d;
+            return this;
+        }
+
+        /**
+         * CE through the decoder imported from a bundle's {@code decoder_training.onnx} (used instead of
+         * {@link #decoder} when set), e.g. {@code .importedDecoder(ImportedSonarDecoder.fromBundle(dir))}.
+         *
+         * @param d the imported frozen decoder @return this
+         */
+        public Builder importedDecoder(ImportedSonarDecoder d) {
+            this.imported = d;
             return this;
         }
 

@@ -141,6 +141,20 @@ public record Batch(List<Document> documents, int eosId) {
         return out;
     }
 
+    Map<String, INDArray> selectionFeeds(TrainingGraph g) {
+        Map<String, INDArray> f = new LinkedHashMap<>(g.lm().feeds(input()));
+        int t = positions();
+        float[][] select = new float[predictions()][documents.size() * t];
+        int n = 0;
+        for (int b = 0; b < documents.size(); b++) {
+            for (int k = 1; k < documents.get(b).embeddings().length; k++) {
+                select[n++][b * t + k - 1] = 1;
+            }
+        }
+        f.put(TrainingGraph.PREDICTION_INDEX, Nd4j.createFromArray(select).castTo(g.dtype()));
+        return f;
+    }
+
     Map<String, INDArray> feeds(TrainingGraph g, FrozenSonarDecoder decoder) {
         INDArray x = input();
         Map<String, INDArray> f = new LinkedHashMap<>(g.lm().feeds(x));

@@ -12,6 +12,8 @@ import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,15 +47,20 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: a SameDiff instance must not run concurrently.
  */
 public final class ImportedSonarDecoder {
+    private static final String CE_LABELS = "ce_label_onehot";
+    private static final String CE_LOSS = "ce_loss";
     private static final Logger LOG = LoggerFactory.getLogger(ImportedSonarDecoder.class);
 
     private final SameDiff sd;
     private final int dimension;
     private final int padId;
     private final int maxPositions;
+    private final int vocab;
+    private boolean lossBuilt;
 
-    private ImportedSonarDecoder(SameDiff sd, int dimension, int padId, int maxPositions) {
+    private ImportedSonarDecoder(SameDiff sd, int dimension, int padId, int maxPositions, int vocab) {
         this.sd = sd;
+        this.vocab = vocab;
         this.dimension = dimension;
         this.padId = padId;
         this.maxPositions = maxPositions;
@@ -74,13 +81,15 @@ public final class ImportedSonarDecoder {
             int d;
             int pad;
             int maxPos;
+            int v;
             try (M2M100Weights w = M2M100Weights.open(decoderDir, M2M100Weights.Side.DECODER)) {
                 TeacherForcingDecoderGraph.buildWithPositionInput(w).write(tmp);
                 d = w.dModel();
                 pad = w.padId();
                 maxPos = w.maxPositions();
+                v = w.vocab();
             }
-            return importGraph(tmp, d, pad, maxPos, decoderDir.toString());
+            return importGraph(tmp, d, pad, maxPos, v, decoderDir.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -110,10 +119,10 @@ public final class ImportedSonarDecoder {
         Bundle bundle = Bundle.open(bundleDir);
         BundleManifest m = bundle.manifest();
         return importGraph(bundle.file(BundleManifest.DECODER_TRAINING), m.dimensions().model(),
-                m.specialIds().pad(), m.dimensions().maxPositions(), bundleDir.toString());
+                m.specialIds().pad(), m.dimensions().maxPositions(), m.dimensions().vocab(), bundleDir.toString());
     }
 
-    private static ImportedSonarDecoder importGraph(Path onnx, int d, int pad, int maxPos, String source) {
+    private static ImportedSonarDecoder importGraph(Path onnx, int d, int pad, int maxPos, int vocab, String source) {
         SameDiff sd;
         try {
             sd = new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false);
@@ -142,13 +151,95 @@ public final class ImportedSonarDecoder {
         }
         LOG.debug("imported decoder: {} ops, {} Mmul patched, {} variables frozen", sd.ops().length, patched,
                 vars.size());
-        return new ImportedSonarDecoder(sd, d, pad, maxPos);
+        return new ImportedSonarDecoder(sd, d, pad, maxPos, vocab);
     }
 
     /** @return the imported, frozen graph (add a loss on top of {@link TeacherForcingDecoderGraph#LOGITS}) */
     public SameDiff graph() {
         return sd;
     }
+
+    /** @return the decoder vocabulary size */
+    public int vocabSize() {
+        return vocab;
+    }
+
+    /** @return the padding token id (labels equal to it are ignored by {@link #crossEntropy}) */
+    public int padId() {
+        return padId;
+    }
+
+    /**
+     * Teacher-forcing cross-entropy of the labels given the embeddings, and its gradient w.r.t. the
+     * embeddings. The loss is the mean negative log-probability (stable log-softmax) over label tokens
+     * that are not {@link #padId()}. The first call turns the embedding input into a (non-trained)
+     * variable and adds the loss to the graph; the decoder weights stay constants.
+     *
+     * <pre>{@code
+     * ImportedSonarDecoder.LossAndGradient r = dec.crossEntropy(ids, labels, embeddings);
+     * double loss = r.loss(); INDArray g = r.gradient(); // [b, d]
+     * }</pre>
+     *
+     * @param decoderInputIds {@code [b][t]}
+     * @param labels {@code [b][t]} next tokens, {@link #padId()} where ignored
+     * @param embeddings {@code [b][d]}
+     * @return the loss and dLoss/dEmbedding {@code [b, d]} (float)
+     * @throws InvalidInputException on mismatched shapes, out-of-range labels or no target token
+     */
+    public LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
+        int t = decoderInputIds[0].length;
+        if (labels.length != decoderInputIds.length) {
+            throw new InvalidInputException("expected " + decoderInputIds.length + " label rows, found " + labels.length);
+        }
+        INDArray onehot = Nd4j.zeros(DataType.FLOAT, (long) labels.length * t, vocab);
+        long count = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i].length != t) {
+                throw new InvalidInputException("expected label rows of length " + t + ", found " + labels[i].length);
+            }
+            for (int j = 0; j < t; j++) {
+                long l = labels[i][j];
+                if (l == padId) {
+                    continue;
+                }
+                if (l < 0 || l >= vocab) {
+                    throw new InvalidInputException("expected token ids below " + vocab + ", found " + l);
+                }
+                onehot.putScalar((long) i * t + j, l, 1.0);
+                count++;
+            }
+        }
+        if (count == 0) {
+            throw new InvalidInputException("expected at least one non-pad label, found none");
+        }
+        SDVariable emb = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);
+        emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
+        if (!lossBuilt) {
+            sd.convertToVariables(List.of(emb));
+            SDVariable logits = sd.reshape(sd.getVariable(TeacherForcingDecoderGraph.LOGITS), -1, vocab);
+            SDVariable shifted = logits.sub(sd.max(logits, true, 1));
+            SDVariable logProbs = shifted.sub(sd.math.log(sd.sum(sd.math.exp(shifted), true, 1)));
+            SDVariable lab = sd.placeHolder(CE_LABELS, DataType.FLOAT, -1, vocab);
+            // Labels arrive as one-hot rows already divided by the target-token count (mean over tokens).
+            sd.math.neg(sd.sum(logProbs.mul(lab))).rename(CE_LOSS);
+            sd.setLossVariables(CE_LOSS);
+            lossBuilt = true;
+        }
+        f.put(CE_LABELS, onehot.divi(count));
+        OutAndGrad og = sd.calculateGradientsAndOutputs(f, List.of(CE_LOSS),
+                List.of(TeacherForcingDecoderGraph.EMBEDDING));
+        return new LossAndGradient(og.getOutputs().get(CE_LOSS).getDouble(0),
+                og.getGradients().get(TeacherForcingDecoderGraph.EMBEDDING).dup());
+    }
+
+    /**
+     * Result of {@link #crossEntropy}.
+     *
+     * @param loss mean token cross-entropy
+     * @param gradient dLoss/dEmbedding {@code [b, d]}
+     */
+    public record LossAndGradient(double loss, INDArray gradient) {}
 
     /** @return the sentence-embedding size d */
     public int dimension() {

@@ -1,6 +1,8 @@
 package org.sonarllm.training.model;
 
+import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -36,8 +38,12 @@ public final class TrainingGraph {
     /** MSE: 1 where a position predicts a real sentence, else 0, [b, positions]. */
     public static final String TARGET_MASK = "target_mask";
 
+    /** CE through an imported decoder: dL/d(selected predictions) [n, d], fed each step. */
+    public static final String SELECTED_GRAD = "selected_predictions_grad";
+
     private final ConceptLMGraph lm;
     private final FrozenSonarDecoder decoder;
+    private ImportedSonarDecoder imported;
     private final Objective objective;
     private final DataType dtype;
 
@@ -89,6 +95,74 @@ public final class TrainingGraph {
         return new TrainingGraph(lm, decoder, objective, dtype);
     }
 
+    /**
+     * CE through the frozen decoder imported from a bundle's ONNX graph, kept in its own SameDiff:
+     * each step runs the concept LM to the selected predictions P, the decoder graph gives the CE loss
+     * and G = dL/dP, and the concept LM is backpropagated with the surrogate loss sum(P * G) (G fed as
+     * a constant), whose parameter gradients equal the chain-rule gradients of the CE loss.
+     *
+     * <pre>{@code
+     * TrainingGraph g = TrainingGraph.buildImported(cfg, params, ImportedSonarDecoder.fromBundle(dir), DataType.FLOAT);
+     * TrainingGraph.Step s = g.step(batch); // CE loss and parameter gradients
+     * }</pre>
+     *
+     * @param cfg concept LM config
+     * @param params initial parameters
+     * @param decoder the imported decoder
+     * @param dtype FLOAT or DOUBLE
+     * @return the graph (its loss variable is the surrogate)
+     */
+    public static TrainingGraph buildImported(ConceptLMConfig cfg, Map<String, INDArray> params,
+            ImportedSonarDecoder decoder, DataType dtype) {
+        int d = cfg.sonarDim();
+        if (decoder == null || decoder.dimension() != d) {
+            throw new InvalidInputException("expected an imported decoder of dimension " + d + ", found "
+                    + (decoder == null ? "none" : decoder.dimension()));
+        }
+        SameDiff sd = SameDiff.create();
+        ConceptLMGraph lm = ConceptLMGraph.build(sd, cfg, dtype, params);
+        SDVariable select = sd.placeHolder(PREDICTION_INDEX, dtype, -1, -1);
+        SDVariable selected = sd.mmul(SELECTED, select, sd.reshape(lm.output(), -1, d));
+        SDVariable g = sd.placeHolder(SELECTED_GRAD, dtype, -1, d);
+        sd.sum(selected.mul(g)).rename(LOSS);
+        sd.setLossVariables(LOSS);
+        TrainingGraph t = new TrainingGraph(lm, null, Objective.CE, dtype);
+        t.imported = decoder;
+        return t;
+    }
+
+    /**
+     * Loss and parameter gradients of one batch.
+     *
+     * @param loss the objective's loss
+     * @param gradients by parameter name
+     * @param predictionGradient CE: dL/d(selected predictions) [n, d]; null otherwise
+     */
+    public record Step(double loss, Map<String, INDArray> gradients, INDArray predictionGradient) {}
+
+    /**
+     * @param batch a batch
+     * @return loss and gradients for every concept LM parameter
+     */
+    public Step step(Batch batch) {
+        Map<String, INDArray> f = feeds(batch);
+        List<String> names = lm.parameterNames();
+        if (imported == null) {
+            OutAndGrad og = sameDiff().calculateGradientsAndOutputs(f, List.of(LOSS), names);
+            return new Step(og.getOutputs().get(LOSS).getDouble(0), og.getGradients(), null);
+        }
+        ImportedSonarDecoder.LossAndGradient ce = importedCe(batch, f);
+        f.put(SELECTED_GRAD, ce.gradient().castTo(dtype));
+        return new Step(ce.loss(), sameDiff().calculateGradients(f, names), ce.gradient());
+    }
+
+    private ImportedSonarDecoder.LossAndGradient importedCe(Batch batch, Map<String, INDArray> f) {
+        INDArray p = sameDiff().output(f, SELECTED).get(SELECTED).castTo(DataType.FLOAT);
+        float[][] pe = p.toFloatMatrix();
+        int pad = imported.padId();
+        return imported.crossEntropy(batch.decoderInputs(pad), batch.labels(pad), pe);
+    }
+
     /** @return the concept LM inside */
     public ConceptLMGraph lm() {
         return lm;
@@ -114,6 +188,9 @@ public final class TrainingGraph {
      * @return placeholders for one forward/backward pass
      */
     public Map<String, INDArray> feeds(Batch batch) {
+        if (imported != null) {
+            return batch.selectionFeeds(this);
+        }
         return batch.feeds(this, decoder);
     }
 
@@ -122,6 +199,9 @@ public final class TrainingGraph {
      * @return the loss value
      */
     public double loss(Batch batch) {
+        if (imported != null) {
+            return importedCe(batch, feeds(batch)).loss();
+        }
         return sameDiff().output(feeds(batch), LOSS).get(LOSS).getDouble(0);
     }
 
@@ -130,6 +210,9 @@ public final class TrainingGraph {
      * @return loss gradients for every concept LM parameter, by name
      */
     public Map<String, INDArray> gradients(Batch batch) {
+        if (imported != null) {
+            return step(batch).gradients();
+        }
         return sameDiff().calculateGradients(feeds(batch), lm.parameterNames());
     }
 }
