@@ -19,6 +19,7 @@ import org.sonarllm.training.model.Batch;
 import org.sonarllm.training.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
+import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
  * {@code {"loss": x, "tokens": n}} (tokens: CE target tokens, or predicted sentences for MSE).
  *
  * <pre>{@code
- * echo '{"sentences": ["It rained.", "We stayed in."]}' | ./sonarllm eval-loss --model my-bundle --decoder-weights sonar/decoder
+ * echo '{"sentences": ["It rained.", "We stayed in."]}' | ./sonarllm eval-loss --model my-bundle
  * }</pre>
  */
 @Command(name = "eval-loss", mixinStandardHelpOptions = true,
@@ -41,7 +42,7 @@ final class EvalLossCommand extends Nd4jCommand {
     @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path bundle;
     @Option(names = "--objective", defaultValue = "ce") String objective;
     @Option(names = "--lm", paramLabel = "DIR", description = "SONAR-LLM checkpoint (default: BUNDLE/" + CHECKPOINT_DIR + ").") Path lm;
-    @Option(names = "--decoder-weights", paramLabel = "DIR", description = "SONAR decoder (HF layout), for ce.") Path decoderWeights;
+    @Option(names = "--decoder-weights", paramLabel = "DIR", description = "SONAR decoder (HF layout), for ce (default: the bundle's imported decoder_training.onnx).") Path decoderWeights;
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class) Language lang;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
 
@@ -52,9 +53,6 @@ final class EvalLossCommand extends Nd4jCommand {
         Path ck = lm != null ? lm : bundle.resolve(CHECKPOINT_DIR);
         if (!Files.isDirectory(ck)) {
             throw new UsageException("concept LM checkpoint not found: " + ck + " (pass --lm DIR)");
-        }
-        if (obj == Objective.CE && decoderWeights == null) {
-            throw new UsageException("--objective ce needs --decoder-weights DIR");
         }
         ConceptLMConfig cfg = ConceptLMConfig.fromHfConfig(ck.resolve("config.json"));
         List<CorpusReader.RawDocument> raw = new ArrayList<>();
@@ -77,8 +75,12 @@ final class EvalLossCommand extends Nd4jCommand {
             throw new InvalidInputException("expected at least one document on stdin, found none");
         }
         try (SonarLlm llm = SonarLlm.load(bundle)) {
-            FrozenSonarDecoder dec = obj == Objective.CE ? FrozenSonarDecoder.load(decoderWeights) : null;
-            int limit = dec != null ? TrainCommand.decoderLimit(decoderWeights) : Integer.MAX_VALUE;
+            boolean ce = obj == Objective.CE;
+            FrozenSonarDecoder dec = ce && decoderWeights != null ? FrozenSonarDecoder.load(decoderWeights) : null;
+            ImportedSonarDecoder imported = ce && decoderWeights == null ? ImportedSonarDecoder.fromBundle(bundle) : null;
+            int limit = dec != null ? TrainCommand.decoderLimit(decoderWeights)
+                    : imported != null ? org.sonarllm.bundle.Bundle.open(bundle).manifest().dimensions().maxPositions()
+                    : Integer.MAX_VALUE;
             float[] eos = llm.encoder().encode(List.of("End of sequence."), lang).get(0);
             int[] eosTok = tokens(llm, "End of sequence.", limit);
             List<Batch.Document> docs = new ArrayList<>();
@@ -96,7 +98,7 @@ final class EvalLossCommand extends Nd4jCommand {
             }
             ConceptLMTrainer t = ConceptLMTrainer.builder().model(cfg)
                     .initialParameters(ConceptLMWeights.fromSafeTensors(ck.resolve("model.safetensors"), cfg, DataType.FLOAT))
-                    .decoder(dec).training(TrainingConfig.defaults().withObjective(obj).withBatchSize(batchSize))
+                    .decoder(dec).importedDecoder(imported).training(TrainingConfig.defaults().withObjective(obj).withBatchSize(batchSize))
                     .outputDir(ck).build();
             double[] lc = t.evaluateWithCount(docs);
             Map<String, Object> o = new LinkedHashMap<>();

@@ -19,6 +19,7 @@ import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
+import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +46,7 @@ final class TrainCommand extends Nd4jCommand {
     Path out;
 
     @Option(names = "--decoder-weights", paramLabel = "DIR",
-            description = "SONAR decoder in Hugging Face layout (config.json + model.safetensors); required for --objective ce.")
+            description = "SONAR decoder in Hugging Face layout (config.json + model.safetensors); for --objective ce; without it the bundle's imported decoder_training.onnx is used.")
     Path decoderWeights;
 
     @Option(names = "--init", paramLabel = "DIR", description = "SONAR-LLM checkpoint (config.json + model.safetensors) to start from.")
@@ -83,9 +84,6 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("bundle directory not found: " + bundle);
         }
         Objective obj = Objective.parse(objective);
-        if (obj == Objective.CE && decoderWeights == null) {
-            throw new UsageException("--objective ce needs --decoder-weights DIR (the SONAR decoder's config.json + model.safetensors)");
-        }
         Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             int d = llm.encoder().dimension();
@@ -106,8 +104,11 @@ final class TrainCommand extends Nd4jCommand {
             if (cfg.sonarDim() != d) {
                 throw new UsageException("expected a concept LM of dimension " + d + " for this bundle, found " + cfg.sonarDim());
             }
-            FrozenSonarDecoder decoder = obj == Objective.CE ? FrozenSonarDecoder.load(decoderWeights) : null;
-            int limit = decoder != null ? decoderLimit(decoderWeights) : 512;
+            boolean ce = obj == Objective.CE;
+            FrozenSonarDecoder decoder = ce && decoderWeights != null ? FrozenSonarDecoder.load(decoderWeights) : null;
+            ImportedSonarDecoder imported = ce && decoderWeights == null ? ImportedSonarDecoder.fromBundle(bundle) : null;
+            int limit = decoder != null ? decoderLimit(decoderWeights)
+                    : imported != null ? org.sonarllm.bundle.Bundle.open(bundle).manifest().dimensions().maxPositions() : 512;
             CorpusPipeline.Options o = new CorpusPipeline.Options(maxSentences, limit, validation, seed, 32, 256,
                     "End of sequence.", lang);
             CorpusPipeline pipeline = new CorpusPipeline(SentenceSegmenters.forLanguage(lang), llm.encoder(),
@@ -120,6 +121,7 @@ final class TrainCommand extends Nd4jCommand {
             TrainingConfig t = new TrainingConfig(obj, steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                     weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true);
             ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial).decoder(decoder)
+                    .importedDecoder(imported)
                     .training(t).outputDir(workDir).resume(resume).build();
             ConceptLMTrainer.TrainingResult r = trainer.train(data, new TrainingListener() {
                 @Override

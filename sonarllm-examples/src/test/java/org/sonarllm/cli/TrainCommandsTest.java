@@ -69,6 +69,10 @@ class TrainCommandsTest {
         assertEquals(want, r.get("loss").asDouble(), 1e-4 * want);
         assertEquals(h.get("total_target_tokens").asLong(), r.get("tokens").asLong());
 
+        Result imp = run(caseHDocuments(), "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(), "--objective", "ce");
+        assertEquals(0, imp.code(), imp.err());
+        assertEquals(want, JSON.readTree(imp.out()).get("loss").asDouble(), 1e-4 * want);
+
         Result mse = run(caseHDocuments(), "eval-loss", "--model", bundle.toString(), "--lm", lm.toString(), "--objective", "mse");
         assertEquals(0, mse.code(), mse.err());
         assertEquals(h.get("mse_loss").asDouble(), JSON.readTree(mse.out()).get("loss").asDouble(), 1e-5);
@@ -102,6 +106,16 @@ class TrainCommandsTest {
         assertEquals(0, ev.code(), ev.err());
         double after = JSON.readTree(ev.out()).get("loss").asDouble();
         assertTrue(after < TinyA.expected().get("h_loss").get("ce_loss").asDouble(), "loss after 2 steps " + after);
+
+        Path out2 = tmp.resolve("out2");
+        Result ri = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", out2.toString(),
+                "--init", TinyA.dir().resolve("sonar_llm").toString(),
+                "--steps", "2", "--batch-size", "2", "--lr", "1e-4", "--warmup", "0", "--validation", "0");
+        assertEquals(0, ri.code(), ri.err());
+        Result evi = run(caseHDocuments(), "eval-loss", "--model", out2.toString());
+        assertEquals(0, evi.code(), evi.err());
+        double afterImp = JSON.readTree(evi.out()).get("loss").asDouble();
+        assertEquals(after, afterImp, 1e-3 * after, "imported vs hand-written decoder after 2 steps");
 
         Result missing = run("", "train", "--model", bundle.toString(), "--corpus", tmp.resolve("nope").toString(),
                 "--out", tmp.resolve("o2").toString(), "--objective", "mse", "--steps", "1");
