@@ -92,4 +92,22 @@ public final class TinyA {
         }
         return out;
     }
+
+    /** @param node a JSON array of integers @return it as longs */
+    public static long[] longs(JsonNode node) {
+        long[] out = new long[node.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = node.get(i).asLong();
+        }
+        return out;
+    }
+
+    /** @param node a JSON array of arrays of integers (e.g. a batch of token ids) @return it as a long matrix */
+    public static long[][] longs2(JsonNode node) {
+        long[][] out = new long[node.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = longs(node.get(i));
+        }
+        return out;
+    }
 }

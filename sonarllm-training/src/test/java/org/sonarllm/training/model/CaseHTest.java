@@ -60,11 +60,7 @@ class CaseHTest {
         SameDiff sd = SameDiff.create();
         SDVariable e = sd.placeHolder("e", DataType.FLOAT, -1, dec.dimension());
         dec.attach(sd, e, DataType.FLOAT);
-        JsonNode idsJ = c.get("decoder_input_ids");
-        long[][] ids = new long[idsJ.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
-        }
+        long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
         Map<String, INDArray> f = new java.util.HashMap<>(dec.feeds(ids, DataType.FLOAT));
         f.put("e", Nd4j.createFromArray(TinyA.floats2(c.get("embeddings"))));
         INDArray logits = sd.output(f, FrozenSonarDecoder.LOGITS).get(FrozenSonarDecoder.LOGITS);
@@ -88,8 +84,8 @@ class CaseHTest {
         long[][] in = batch.decoderInputs(1);
         long[][] lab = batch.labels(1);
         for (int i = 0; i < in.length; i++) {
-            assertArrayEquals(java.util.Arrays.stream(TinyA.ints(h.get("decoder_input_ids").get(i))).asLongStream().toArray(), in[i]);
-            assertArrayEquals(java.util.Arrays.stream(TinyA.ints(h.get("labels").get(i))).asLongStream().toArray(), lab[i]);
+            assertArrayEquals(TinyA.longs(h.get("decoder_input_ids").get(i)), in[i]);
+            assertArrayEquals(TinyA.longs(h.get("labels").get(i)), lab[i]);
         }
         assertEquals(h.get("total_target_tokens").asLong(), batch.targetTokens());
     }

@@ -21,11 +21,7 @@ class ImportedDecoderGradTest {
     void gradientWrtEmbeddingMatchesHandWrittenDecoder() {
         JsonNode c = TinyA.expected().get("c_teacher_forcing");
         float[][] emb = TinyA.floats2(c.get("embeddings"));
-        JsonNode idsJ = c.get("decoder_input_ids");
-        long[][] ids = new long[idsJ.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
-        }
+        long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
         int b = ids.length;
         int t = ids[0].length;
         FrozenSonarDecoder hand = FrozenSonarDecoder.load(TinyA.dir().resolve("decoder"));

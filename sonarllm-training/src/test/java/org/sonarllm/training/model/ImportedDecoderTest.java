@@ -31,11 +31,7 @@ class ImportedDecoderTest {
     void importedDecoderMatchesOrtAndCaseC() throws Exception {
         JsonNode c = TinyA.expected().get("c_teacher_forcing");
         float[][] emb = TinyA.floats2(c.get("embeddings"));
-        JsonNode idsJ = c.get("decoder_input_ids");
-        long[][] ids = new long[idsJ.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
-        }
+        long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
         Path f = tmp.resolve("tf.onnx");
         long pad;
         try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("decoder"), M2M100Weights.Side.DECODER)) {
@@ -91,11 +87,7 @@ class ImportedDecoderTest {
     void bundleTrainingGraphImportsAndReproducesCaseC() {
         JsonNode c = TinyA.expected().get("c_teacher_forcing");
         float[][] emb = TinyA.floats2(c.get("embeddings"));
-        JsonNode idsJ = c.get("decoder_input_ids");
-        long[][] ids = new long[idsJ.size()][];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = java.util.Arrays.stream(TinyA.ints(idsJ.get(i))).asLongStream().toArray();
-        }
+        long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
         // the graph file the converter wrote into the bundle, not one rebuilt from weights
         ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(org.sonarllm.onnx.testing.TinyABundle.get());
         assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
