@@ -53,8 +53,14 @@ final class TrainCommand extends Nd4jCommand {
     Path init;
 
     @Option(names = "--shape", paramLabel = "H,L,HEADS,KV,HEAD_DIM,FFN",
-            description = "Shape of a new concept LM when --init is absent (default: ${DEFAULT-VALUE}).", defaultValue = "512,4,8,8,64,1536")
+            description = "Shape of a new concept LM when --init and --preset are absent (default: " + DEFAULT_SHAPE + ").")
     String shape;
+
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "A SONAR-LLM paper shape for a new concept LM (sonar dim 1024): 100M, 300M, 600M or 900M.")
+    String preset;
+
+    static final String DEFAULT_SHAPE = "512,4,8,8,64,1536";
 
     @Option(names = "--objective", defaultValue = "ce", description = "ce or mse (default: ${DEFAULT-VALUE}).")
     String objective;
@@ -84,6 +90,10 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("bundle directory not found: " + bundle);
         }
         Objective obj = Objective.parse(objective);
+        if (preset != null && (init != null || shape != null)) {
+            throw new UsageException("--preset cannot be combined with --init or --shape");
+        }
+        ConceptLMConfig presetCfg = preset != null ? ConceptLMConfig.preset(preset) : null;
         Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             int d = llm.encoder().dimension();
@@ -92,15 +102,21 @@ final class TrainCommand extends Nd4jCommand {
             if (init != null) {
                 cfg = ConceptLMConfig.fromHfConfig(init.resolve("config.json"));
                 initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
+            } else if (presetCfg != null) {
+                cfg = presetCfg;
             } else {
-                String[] s = shape.split(",");
+                String spec = shape != null ? shape : DEFAULT_SHAPE;
+                String[] s = spec.split(",");
                 if (s.length != 6) {
-                    throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + shape);
+                    throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + spec);
                 }
                 cfg = new ConceptLMConfig(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()), Integer.parseInt(s[2].trim()),
                         Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()), Integer.parseInt(s[5].trim()), 500000,
                         new ConceptLMConfig.Llama3Scaling(32, 1, 4, 8192), 1e-6);
             }
+            stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, ffn %d: %d parameters%n",
+                    cfg.sonarDim(), cfg.hidden(), cfg.layers(), cfg.heads(), cfg.kvHeads(), cfg.headDim(), cfg.intermediate(),
+                    cfg.parameterCount());
             if (cfg.sonarDim() != d) {
                 throw new UsageException("expected a concept LM of dimension " + d + " for this bundle, found " + cfg.sonarDim());
             }

@@ -122,4 +122,32 @@ class TrainCommandsTest {
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("expected a corpus file or directory"), missing.err());
     }
+
+    @Test
+    void presetReachesTheModelConfig() throws IOException {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, caseHDocuments());
+        String[] base = {"train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", tmp.resolve("o").toString(),
+            "--objective", "mse", "--steps", "1"};
+        // The 100M shape (SonarLLM_100M.json) is for real SONAR (1024); tiny-a's bundle is 64-dimensional.
+        Result r = run("", concat(base, "--preset", "100m"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("concept LM: sonar dim 1024, hidden 512, layers 8, heads 16 (kv 16) x 32, ffn 2048: 34613248 parameters"),
+                r.err());
+        assertTrue(r.err().contains("expected a concept LM of dimension 64 for this bundle, found 1024"), r.err());
+
+        Result unknown = run("", concat(base, "--preset", "2B"));
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("expected a concept LM preset among [100M, 300M, 600M, 900M], found 2B"), unknown.err());
+
+        Result both = run("", concat(base, "--preset", "300M", "--shape", "8,1,2,2,4,16"));
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--preset cannot be combined with --init or --shape"), both.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
 }
