@@ -21,10 +21,32 @@ import org.sonarllm.InvalidInputException;
 public final class AutoencoderBatch {
     private final Map<String, INDArray> feeds;
     private final long targetTokens;
+    private final int[] encoderIds;
+    private final int[] decoderIds;
+    private final int[] labels;
 
-    private AutoencoderBatch(Map<String, INDArray> feeds, long targetTokens) {
+    private AutoencoderBatch(Map<String, INDArray> feeds, long targetTokens, int[] encoderIds, int[] decoderIds,
+            int[] labels) {
         this.feeds = feeds;
         this.targetTokens = targetTokens;
+        this.encoderIds = encoderIds;
+        this.decoderIds = decoderIds;
+        this.labels = labels;
+    }
+
+    /** @return encoder ids, row-major over the padded [rows, len] grid (shared array: do not modify) */
+    int[] encoderIds() {
+        return encoderIds;
+    }
+
+    /** @return decoder input ids, row-major over the padded [rows, len] grid (shared array) */
+    int[] decoderIds() {
+        return decoderIds;
+    }
+
+    /** @return the target id of every decoder position, -1 at padding (shared array) */
+    int[] labels() {
+        return labels;
     }
 
     /** @return label tokens in the batch */
@@ -100,11 +122,10 @@ public final class AutoencoderBatch {
             }
         }
         Map<String, INDArray> f = new LinkedHashMap<>();
-        encoderFeeds(ids, cfg, dt, f);
-        return new AutoencoderBatch(f, 0);
+        return new AutoencoderBatch(f, 0, encoderFeeds(ids, cfg, dt, f), null, null);
     }
 
-    private static int encoderFeeds(int[][] enc, AutoencoderConfig cfg, DataType dt, Map<String, INDArray> f) {
+    private static int[] encoderFeeds(int[][] enc, AutoencoderConfig cfg, DataType dt, Map<String, INDArray> f) {
         int s = 0;
         for (int[] r : enc) {
             if (r.length == 0) {
@@ -113,19 +134,18 @@ public final class AutoencoderBatch {
             s = Math.max(s, r.length);
         }
         check(s, cfg);
-        long[][] ids = new long[enc.length][s];
+        int[] ids = new int[enc.length * s];
+        java.util.Arrays.fill(ids, AutoencoderConfig.PAD);
         double[][] mask = new double[enc.length][s];
         for (int i = 0; i < enc.length; i++) {
-            java.util.Arrays.fill(ids[i], AutoencoderConfig.PAD);
             for (int t = 0; t < enc[i].length; t++) {
-                ids[i][t] = checkId(enc[i][t], cfg);
+                ids[i * s + t] = checkId(enc[i][t], cfg);
                 mask[i][t] = 1;
             }
         }
-        f.put(AutoencoderGraph.ENC_IDS, Nd4j.createFromArray(ids));
         f.put(AutoencoderGraph.ENC_MASK, Nd4j.createFromArray(mask).castTo(dt));
         f.put(AutoencoderGraph.ENC_POS, Nd4j.createFromArray(Sinusoids.table(s, cfg.dModel())).castTo(dt));
-        return s;
+        return ids;
     }
 
     private static AutoencoderBatch build(int[][] enc, double[][] mix, int[][] decIn, int[][] decTarget,
@@ -136,7 +156,7 @@ public final class AutoencoderBatch {
                     + decTarget.length + " targets");
         }
         Map<String, INDArray> f = new LinkedHashMap<>();
-        encoderFeeds(enc, cfg, dt, f);
+        int[] encIds = encoderFeeds(enc, cfg, dt, f);
         int t = 0;
         for (int i = 0; i < n; i++) {
             if (decIn[i].length != decTarget[i].length || decIn[i].length == 0) {
@@ -146,14 +166,15 @@ public final class AutoencoderBatch {
             t = Math.max(t, decIn[i].length);
         }
         check(t, cfg);
-        long[][] ids = new long[n][t];
-        float[] labels = new float[n * t * cfg.vocab()];
+        int[] ids = new int[n * t];
+        java.util.Arrays.fill(ids, AutoencoderConfig.PAD);
+        int[] labels = new int[n * t];
+        java.util.Arrays.fill(labels, -1);
         long count = 0;
         for (int i = 0; i < n; i++) {
-            java.util.Arrays.fill(ids[i], AutoencoderConfig.PAD);
             for (int k = 0; k < decIn[i].length; k++) {
-                ids[i][k] = checkId(decIn[i][k], cfg);
-                labels[(i * t + k) * cfg.vocab() + checkId(decTarget[i][k], cfg)] = 1;
+                ids[i * t + k] = checkId(decIn[i][k], cfg);
+                labels[i * t + k] = checkId(decTarget[i][k], cfg);
                 count++;
             }
         }
@@ -164,11 +185,9 @@ public final class AutoencoderBatch {
             }
         }
         f.put(AutoencoderGraph.MIX, Nd4j.createFromArray(mix).castTo(dt));
-        f.put(AutoencoderGraph.DEC_IDS, Nd4j.createFromArray(ids));
         f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.dModel())).castTo(dt));
         f.put(AutoencoderGraph.CAUSAL, Nd4j.createFromArray(causal).castTo(dt));
-        f.put(AutoencoderGraph.LABELS, Nd4j.createFromArray(labels).reshape(n * t, cfg.vocab()).castTo(dt));
-        return new AutoencoderBatch(f, count);
+        return new AutoencoderBatch(f, count, encIds, ids, labels);
     }
 
     private static void check(int len, AutoencoderConfig cfg) {

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,27 +35,37 @@ import org.sonarllm.InvalidInputException;
  * <p>Not thread-safe.
  */
 public final class AutoencoderGraph {
-    static final String ENC_IDS = "ae_enc_ids";
     static final String ENC_MASK = "ae_enc_mask";
     static final String ENC_POS = "ae_enc_pos";
     static final String MIX = "ae_mix";
-    static final String DEC_IDS = "ae_dec_ids";
     static final String DEC_POS = "ae_dec_pos";
     static final String CAUSAL = "ae_causal";
-    static final String LABELS = "ae_labels";
+    /** Gathered encoder token embeddings [rows * len, d] (a variable re-set every call). */
+    static final String ENC_X0 = "ae_enc_x0";
+    /** Gathered decoder token embeddings [rows * len, d]. */
+    static final String DEC_X0 = "ae_dec_x0";
+    /** dLoss/dHidden fed back for the backward pass. */
+    static final String HIDDEN_GRAD = "ae_hidden_grad";
+    /** Final decoder states [rows * len, d] (after the last LayerNorm). */
+    static final String HIDDEN = "ae_hidden";
+    /** Surrogate scalar sum(hidden * hidden_grad) whose parameter gradients equal the loss's. */
+    static final String SURROGATE = "ae_surrogate";
     /** Sentence embeddings [n, d] of the encoder rows. */
     public static final String EMBEDDINGS = "ae_embeddings";
-    /** Decoder logits [b * len, vocab]. */
-    public static final String LOGITS = "ae_logits";
-    /** Scalar loss: mean negative log-likelihood of the label tokens. */
+    /** Key of the scalar loss (mean negative log-likelihood of the label tokens) in gradient maps. */
     public static final String LOSS = "ae_loss";
+    static final String ENC_TABLE = "enc.embed_tokens.weight";
+    static final String DEC_TABLE = "dec.embed_tokens.weight";
     private static final double LN_EPS = 1e-5;
+    static final double XSTD = Double.parseDouble(System.getProperty("ae.xstd", "0"));
 
     private final SameDiff sd;
     private final AutoencoderConfig cfg;
     private final DataType dtype;
     private final List<String> encoderParams = new ArrayList<>();
     private final List<String> decoderParams = new ArrayList<>();
+    private INDArray encTable;
+    private INDArray decTable;
 
     private AutoencoderGraph(SameDiff sd, AutoencoderConfig cfg, DataType dtype) {
         this.sd = sd;
@@ -99,8 +108,8 @@ public final class AutoencoderGraph {
                 linear(p, rnd, k + "self_attn." + proj, d, d, 0.02);
             }
             linear(p, rnd, k + "self_attn.out_proj", d, d, outStd);
-            linear(p, rnd, k + "encoder_attn.v_proj", d, d, 0.02);
-            linear(p, rnd, k + "encoder_attn.out_proj", d, d, 0.02);
+            linear(p, rnd, k + "encoder_attn.v_proj", d, d, XSTD > 0 ? XSTD / Math.sqrt(d) : 0.02);
+            linear(p, rnd, k + "encoder_attn.out_proj", d, d, XSTD > 0 ? XSTD / Math.sqrt(d) : 0.02);
             ln(p, k + "final_layer_norm", d);
             linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
             linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);
@@ -146,7 +155,14 @@ public final class AutoencoderGraph {
         AutoencoderGraph g = new AutoencoderGraph(SameDiff.create(), cfg, dtype);
         for (String name : expected.keySet()) {
             INDArray a = params.get(name);
-            g.sd.var(name, a.dataType() == dtype ? a : a.castTo(dtype));
+            a = a.dataType() == dtype ? a : a.castTo(dtype);
+            if (name.equals(ENC_TABLE)) {
+                g.encTable = a;
+            } else if (name.equals(DEC_TABLE)) {
+                g.decTable = a;
+            } else {
+                g.sd.var(name, a);
+            }
             (name.startsWith("enc.") ? g.encoderParams : g.decoderParams).add(name);
         }
         g.define();
@@ -159,18 +175,18 @@ public final class AutoencoderGraph {
 
     private void define() {
         int d = cfg.dModel();
-        SDVariable encIds = sd.placeHolder(ENC_IDS, DataType.INT64, -1, -1);
         SDVariable encMask = sd.placeHolder(ENC_MASK, dtype, -1, -1);
         SDVariable encPos = sd.placeHolder(ENC_POS, dtype, -1, d);
         SDVariable mix = sd.placeHolder(MIX, dtype, -1, -1);
-        SDVariable decIds = sd.placeHolder(DEC_IDS, DataType.INT64, -1, -1);
         SDVariable decPos = sd.placeHolder(DEC_POS, dtype, -1, d);
         SDVariable causal = sd.placeHolder(CAUSAL, dtype, -1, -1);
-        SDVariable labels = sd.placeHolder(LABELS, dtype, -1, cfg.vocab());
+        SDVariable hiddenGrad = sd.placeHolder(HIDDEN_GRAD, dtype, -1, d);
+        SDVariable encX0 = sd.var(ENC_X0, Nd4j.zeros(dtype, 1, d));
+        SDVariable decX0 = sd.var(DEC_X0, Nd4j.zeros(dtype, 1, d));
 
         // Encoder.
-        SDVariable encShape = sd.shape(encIds);
-        SDVariable x = embed(encIds, encShape, "enc.embed_tokens.weight", encPos);
+        SDVariable encShape = sd.shape(encMask);
+        SDVariable x = embed(encX0, encShape, encPos);
         SDVariable keyMask = sd.reshape(encMask.sub(1.0).mul(1e9), sd.concat(0, sd.slice(encShape, new int[] {0}, new int[] {1}),
                 sd.constant(Nd4j.createFromArray(new long[] {1, 1})), sd.slice(encShape, new int[] {1}, new int[] {1})));
         for (int l = 0; l < cfg.encoderLayers(); l++) {
@@ -186,8 +202,9 @@ public final class AutoencoderGraph {
         SDVariable e = sd.mmul(mix, emb);
 
         // Decoder.
-        SDVariable decShape = sd.shape(decIds);
-        SDVariable y = embed(decIds, decShape, "dec.embed_tokens.weight", decPos);
+        SDVariable decShape = sd.concat(0, sd.slice(sd.shape(mix), new int[] {0}, new int[] {1}),
+                sd.slice(sd.shape(causal), new int[] {0}, new int[] {1}));
+        SDVariable y = embed(decX0, decShape, decPos);
         SDVariable nl = sd.concat(0, decShape, sd.constant(Nd4j.createFromArray(new long[] {d})));
         for (int l = 0; l < cfg.decoderLayers(); l++) {
             String k = "dec.layers." + l + ".";
@@ -196,21 +213,19 @@ public final class AutoencoderGraph {
             y = sd.reshape(sd.reshape(y, nl).add(sd.reshape(cross, -1, 1, d)), -1, d);
             y = y.add(ffn(layerNorm(y, k + "final_layer_norm"), k));
         }
-        y = layerNorm(y, "dec.layer_norm");
-        SDVariable logits = sd.mmul(LOGITS, y, p("dec.embed_tokens.weight"), false, true, false);
-        SDVariable logProbs = sd.nn.logSoftmax(logits);
-        SDVariable loss = sd.math.neg(sd.sum(logProbs.mul(labels))).div(sd.sum(labels)).rename(LOSS);
-        sd.setLossVariables(LOSS);
-        loss.markAsLoss();
+        y = layerNorm(y, "dec.layer_norm").rename(HIDDEN);
+        sd.sum(y.mul(hiddenGrad)).rename(SURROGATE).markAsLoss();
+        sd.setLossVariables(SURROGATE);
     }
 
     /**
-     * Token embeddings [rows*len, d] * sqrt(d) + positions. The lookup is a one-hot product because
-     * SameDiff M2.1 cannot differentiate gather with respect to the table.
+     * Token embeddings [rows*len, d] * sqrt(d) + positions. The table lookup itself happens outside the
+     * graph ({@link EmbeddingHead#gather}): SameDiff M2.1 cannot differentiate gather with respect to the
+     * table, and a one-hot product would cost 2 x vocab x d FLOPs per token.
      */
-    private SDVariable embed(SDVariable ids, SDVariable shape, String table, SDVariable pos) {
+    private SDVariable embed(SDVariable x0, SDVariable shape, SDVariable pos) {
         int d = cfg.dModel();
-        SDVariable emb = sd.mmul(sd.oneHot(sd.reshape(ids, -1), cfg.vocab(), -1, 1.0, 0.0, dtype), p(table)).mul(Math.sqrt(d));
+        SDVariable emb = x0.mul(Math.sqrt(d));
         SDVariable nl = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {d})));
         return sd.reshape(sd.reshape(emb, nl).add(pos), -1, d);
     }
@@ -271,31 +286,84 @@ public final class AutoencoderGraph {
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> m = new LinkedHashMap<>();
         for (String n : encoderParams) {
-            m.put(n, sd.getArrForVarName(n));
+            m.put(n, n.equals(ENC_TABLE) ? encTable : sd.getArrForVarName(n));
         }
         for (String n : decoderParams) {
-            m.put(n, sd.getArrForVarName(n));
+            m.put(n, n.equals(DEC_TABLE) ? decTable : sd.getArrForVarName(n));
         }
         return m;
     }
 
-    /**
-     * @param batch a batch
-     * @return the loss
-     */
-    public double loss(AutoencoderBatch batch) {
-        return sd.output(batch.feeds(), LOSS).get(LOSS).getDouble(0);
+    /** Placeholders plus the gathered token embeddings of a batch. */
+    private Map<String, INDArray> feeds(AutoencoderBatch batch) {
+        sd.getVariable(ENC_X0).setArray(EmbeddingHead.gather(encTable, batch.encoderIds()));
+        if (batch.decoderIds() != null) {
+            sd.getVariable(DEC_X0).setArray(EmbeddingHead.gather(decTable, batch.decoderIds()));
+        }
+        return batch.feeds();
+    }
+
+    private INDArray hidden(Map<String, INDArray> feeds) {
+        return sd.output(feeds, HIDDEN).get(HIDDEN);
     }
 
     /**
+     * @param batch a batch
+     * @return decoder logits [rows * len, vocab] (padded positions included)
+     */
+    public INDArray logits(AutoencoderBatch batch) {
+        return hidden(feeds(batch)).mmul(decTable.transpose());
+    }
+
+    /**
+     * @param batch a batch
+     * @return the loss: mean negative log-likelihood of the label tokens
+     */
+    public double loss(AutoencoderBatch batch) {
+        return EmbeddingHead.crossEntropy(logits(batch), batch.labels(), batch.targetTokens(), false).loss();
+    }
+
+    /**
+     * Loss and exact gradients. The tied output projection and the cross-entropy are computed outside
+     * SameDiff; dLoss/dHidden is fed back into the graph through the surrogate {@code sum(hidden * g)},
+     * and the gradients of the gathered token embeddings are scattered into the tables.
+     *
      * @param batch a batch
      * @param names parameters to differentiate
      * @return loss and gradients: the gradient map plus the loss under key {@value #LOSS}
      */
     public Map<String, INDArray> lossAndGradients(AutoencoderBatch batch, List<String> names) {
-        OutAndGrad og = sd.calculateGradientsAndOutputs(batch.feeds(), List.of(LOSS), names);
-        Map<String, INDArray> g = new LinkedHashMap<>(og.getGradients());
-        g.put(LOSS, og.getOutputs().get(LOSS));
+        Map<String, INDArray> f = feeds(batch);
+        INDArray y = hidden(f);
+        EmbeddingHead.Result ce = EmbeddingHead.crossEntropy(y.mmul(decTable.transpose()), batch.labels(),
+                batch.targetTokens(), true);
+        INDArray logitGrad = ce.logitGradient();
+        f.put(HIDDEN_GRAD, logitGrad.mmul(decTable));
+        List<String> inGraph = new ArrayList<>();
+        for (String n : names) {
+            if (n.equals(ENC_TABLE)) {
+                inGraph.add(ENC_X0);
+            } else if (n.equals(DEC_TABLE)) {
+                inGraph.add(DEC_X0);
+            } else if (sd.hasVariable(n) && !n.equals(ENC_X0) && !n.equals(DEC_X0)) {
+                inGraph.add(n);
+            } else {
+                throw new InvalidInputException("expected a parameter name, found " + n);
+            }
+        }
+        Map<String, INDArray> gg = sd.calculateGradients(f, inGraph);
+        Map<String, INDArray> g = new LinkedHashMap<>();
+        for (String n : names) {
+            if (n.equals(ENC_TABLE)) {
+                g.put(n, EmbeddingHead.scatterAdd(gg.get(ENC_X0), batch.encoderIds(), cfg.vocab(), null));
+            } else if (n.equals(DEC_TABLE)) {
+                g.put(n, EmbeddingHead.scatterAdd(gg.get(DEC_X0), batch.decoderIds(), cfg.vocab(),
+                        logitGrad.transpose().mmul(y)));
+            } else {
+                g.put(n, gg.get(n));
+            }
+        }
+        g.put(LOSS, Nd4j.scalar(ce.loss()));
         return g;
     }
 
@@ -305,8 +373,6 @@ public final class AutoencoderGraph {
      */
     public float[][] embed(long[][] encoderIds) {
         AutoencoderBatch b = AutoencoderBatch.encodeOnly(encoderIds, cfg, dtype);
-        Map<String, INDArray> f = b.feeds();
-        f.keySet().retainAll(List.of(ENC_IDS, ENC_MASK, ENC_POS));
-        return sd.output(f, EMBEDDINGS).get(EMBEDDINGS).castTo(DataType.FLOAT).toFloatMatrix();
+        return sd.output(feeds(b), EMBEDDINGS).get(EMBEDDINGS).castTo(DataType.FLOAT).toFloatMatrix();
     }
 }

@@ -70,7 +70,7 @@ class M2M100ExportTest {
         int[][] din = {{2, 1047, 10, 20, 30}, {2, 1047, 40, 50, 60}, {2, 1047, 500, 600, 700}};
         int[][] dout = {{1047, 10, 20, 30, 2}, {1047, 40, 50, 60, 2}, {1047, 500, 600, 700, 2}};
         AutoencoderBatch b = AutoencoderBatch.plain(ids, din, dout, cfg, DataType.FLOAT);
-        float[][] sdLogits = g.sameDiff().output(b.feeds(), AutoencoderGraph.LOGITS).get(AutoencoderGraph.LOGITS).toFloatMatrix();
+        float[][] sdLogits = g.logits(b).toFloatMatrix();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             List<int[]> rows = List.of(ids);
             List<float[]> ort = llm.encoder().encodeIds(rows);
