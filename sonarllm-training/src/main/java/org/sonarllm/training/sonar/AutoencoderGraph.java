@@ -57,7 +57,6 @@ public final class AutoencoderGraph {
     static final String ENC_TABLE = "enc.embed_tokens.weight";
     static final String DEC_TABLE = "dec.embed_tokens.weight";
     private static final double LN_EPS = 1e-5;
-    static final double XSTD = Double.parseDouble(System.getProperty("ae.xstd", "0"));
 
     private final SameDiff sd;
     private final AutoencoderConfig cfg;
@@ -75,7 +74,11 @@ public final class AutoencoderGraph {
 
     /**
      * Random initial parameters: linear weights N(0, 0.02^2) (output projections of residual branches
-     * scaled by 1/sqrt(2 * layers)), embeddings N(0, 1/d), biases 0, LayerNorm weights 1.
+     * scaled by 1/sqrt(2 * layers)), except the decoder's path from the sentence vector
+     * ({@code encoder_attn.v_proj}, {@code out_proj}), drawn N(0, 1/d) so that the vector reaches the
+     * residual stream at the scale of the token embeddings from the first step (with 0.02 the decoder
+     * first learns to ignore it: measured 4.07 vs 4.66 mean loss at step 225, d=128, batch 64);
+     * embeddings N(0, 1/d), biases 0, LayerNorm weights 1.
      *
      * @param cfg shape
      * @param seed RNG seed
@@ -108,8 +111,8 @@ public final class AutoencoderGraph {
                 linear(p, rnd, k + "self_attn." + proj, d, d, 0.02);
             }
             linear(p, rnd, k + "self_attn.out_proj", d, d, outStd);
-            linear(p, rnd, k + "encoder_attn.v_proj", d, d, XSTD > 0 ? XSTD / Math.sqrt(d) : 0.02);
-            linear(p, rnd, k + "encoder_attn.out_proj", d, d, XSTD > 0 ? XSTD / Math.sqrt(d) : 0.02);
+            linear(p, rnd, k + "encoder_attn.v_proj", d, d, 1.0 / Math.sqrt(d));
+            linear(p, rnd, k + "encoder_attn.out_proj", d, d, 1.0 / Math.sqrt(d));
             ln(p, k + "final_layer_norm", d);
             linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
             linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);

@@ -11,7 +11,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
 /**
  * Command line of the default-model pipeline (see docs/default-model.md):
  * <pre>{@code
- * java ... org.sonarllm.training.sonar.AutoencoderMain train --out=runs/ae [--steps=6000 --d=256 ...]
+ * java ... org.sonarllm.training.sonar.AutoencoderMain train --out=runs/ae [--workers=2 --steps=6000 --d=256 ...]
  * java ... org.sonarllm.training.sonar.AutoencoderMain bundle --out=runs/ae --bundle=runs/ae-bundle
  * java ... org.sonarllm.training.sonar.AutoencoderMain eval --bundle=runs/ae-bundle [--n=500]
  * }</pre>
@@ -35,7 +35,11 @@ public final class AutoencoderMain {
         }
         Map<String, String> a = parse(args);
         switch (args[0]) {
-            case "train" -> new AutoencoderTrainer(options(a)).train();
+            case "train" -> {
+                int workers = Integer.parseInt(a.getOrDefault("workers", "1"));
+                a.remove("workers");
+                new AutoencoderTrainer(options(a)).workers(workers).train();
+            }
             case "bundle" -> AutoencoderEval.bundle(Path.of(req(a, "out")), Path.of(req(a, "bundle")));
             case "eval" -> AutoencoderEval.main(a);
             default -> throw new InvalidInputException("expected train, bundle or eval, found " + args[0]);

@@ -96,6 +96,7 @@ public final class AutoencoderTrainer {
     private final List<int[]> decIn = new ArrayList<>();
     private final List<int[]> decOut = new ArrayList<>();
     private long haltAfter = Long.MAX_VALUE;
+    private int workers = 1;
 
     /**
      * Tokenizes the corpus.
@@ -129,6 +130,23 @@ public final class AutoencoderTrainer {
                     + " tokens, found none");
         }
         LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, options.maxTokens());
+    }
+
+    /**
+     * Splits every batch across {@code n} graph replicas run on {@code n} threads (data parallelism on
+     * one machine; SameDiff runs one op at a time, so with one BLAS thread per op this uses n cores).
+     * The token-weighted sum of the replicas' gradients equals the whole batch's gradient, so a run's
+     * results do not depend on {@code n} beyond float rounding, and checkpoints are interchangeable.
+     *
+     * @param n replicas (1 = no parallelism)
+     * @return this trainer
+     */
+    public AutoencoderTrainer workers(int n) {
+        if (n < 1 || n > 64) {
+            throw new InvalidInputException("expected 1..64 workers, found " + n);
+        }
+        this.workers = n;
+        return this;
     }
 
     /** Simulates an interruption (tests): stop at the first checkpoint at or after {@code step}. */
@@ -193,6 +211,33 @@ public final class AutoencoderTrainer {
         }
         AutoencoderGraph g = AutoencoderGraph.build(o.model(), params, DataType.FLOAT);
         Map<String, INDArray> live = g.parameters();
+        List<AutoencoderGraph> replicas = new ArrayList<>();
+        replicas.add(g);
+        for (int w = 1; w < workers; w++) {
+            Map<String, INDArray> copy = new LinkedHashMap<>();
+            live.forEach((k, v) -> copy.put(k, v.dup()));
+            replicas.add(AutoencoderGraph.build(o.model(), copy, DataType.FLOAT));
+        }
+        java.util.concurrent.ExecutorService pool = workers > 1
+                ? java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
+                    Thread t = new Thread(r, "autoencoder-worker");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+        try {
+            return loop(g, replicas, pool, adam, lr, step, epoch, position, ckptFile);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private AutoencoderGraph loop(AutoencoderGraph g, List<AutoencoderGraph> replicas,
+            java.util.concurrent.ExecutorService pool, AdamW adam, CosineSchedule lr, long step, int epoch, int position,
+            Path ckptFile) {
+        Map<String, INDArray> live = g.parameters();
         List<int[]> batches = epochBatches(epoch);
         long t0 = System.nanoTime();
         long tokens = 0;
@@ -205,9 +250,9 @@ public final class AutoencoderTrainer {
             int[] rows = batches.get(position++);
             boolean interp = step >= o.interpolationFrom();
             Random rnd = new Random(o.seed() * 31 + step * 1_000_033L);
-            AutoencoderBatch batch = makeBatch(rows, interp, rnd);
+            List<AutoencoderBatch> parts = makeBatches(rows, interp, rnd, replicas.size());
             List<String> names = interp ? g.decoderParameters() : new ArrayList<>(live.keySet());
-            Map<String, INDArray> grads = g.lossAndGradients(batch, names);
+            Map<String, INDArray> grads = gradients(replicas, parts, names, pool);
             double loss = grads.remove(AutoencoderGraph.LOSS).getDouble(0);
             double norm = GradientClipping.clip(grads, o.clip());
             Map<String, INDArray> upd = new LinkedHashMap<>();
@@ -216,8 +261,16 @@ public final class AutoencoderTrainer {
             }
             double rate = lr.at(step);
             adam.step(upd, grads, rate);
+            for (int w = 1; w < replicas.size(); w++) {
+                Map<String, INDArray> rp = replicas.get(w).parameters();
+                for (String n : names) {
+                    rp.get(n).assign(live.get(n));
+                }
+            }
             step++;
-            tokens += batch.targetTokens();
+            for (AutoencoderBatch b : parts) {
+                tokens += b.targetTokens();
+            }
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException("loss became " + loss + " at step " + step);
             }
@@ -235,7 +288,70 @@ public final class AutoencoderTrainer {
         return g;
     }
 
-    private AutoencoderBatch makeBatch(int[] rows, boolean interp, Random rnd) {
+    /**
+     * Token-weighted loss and gradients of a batch split over replicas (run on {@code pool} when there
+     * are several).
+     */
+    private static Map<String, INDArray> gradients(List<AutoencoderGraph> replicas, List<AutoencoderBatch> parts,
+            List<String> names, java.util.concurrent.ExecutorService pool) {
+        if (parts.size() == 1) {
+            return replicas.get(0).lossAndGradients(parts.get(0), names);
+        }
+        List<java.util.concurrent.Future<Map<String, INDArray>>> fs = new ArrayList<>();
+        for (int w = 0; w < parts.size(); w++) {
+            AutoencoderGraph rg = replicas.get(w);
+            AutoencoderBatch b = parts.get(w);
+            fs.add(pool.submit(() -> rg.lossAndGradients(b, names)));
+        }
+        long total = 0;
+        for (AutoencoderBatch b : parts) {
+            total += b.targetTokens();
+        }
+        Map<String, INDArray> sum = new LinkedHashMap<>();
+        for (int w = 0; w < parts.size(); w++) {
+            Map<String, INDArray> gw;
+            try {
+                gw = fs.get(w).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while computing gradients", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+            double weight = (double) parts.get(w).targetTokens() / total;
+            for (Map.Entry<String, INDArray> e : gw.entrySet()) {
+                INDArray scaled = e.getValue().castTo(DataType.FLOAT).mul(weight);
+                sum.merge(e.getKey(), scaled, INDArray::addi);
+            }
+        }
+        return sum;
+    }
+
+    /** The rows of one batch after noising: encoder inputs, noised copies and weights (interpolation only). */
+    private record Rows(int[][] enc, int[][] decIn, int[][] decOut, int[][] noised, double[] alpha) {}
+
+    /** The batch's rows (noise drawn in row order, as with one worker), split into {@code n} contiguous parts. */
+    private List<AutoencoderBatch> makeBatches(int[] rows, boolean interp, Random rnd, int n) {
+        Rows r = makeRows(rows, interp, rnd);
+        int parts = Math.min(n, rows.length);
+        List<AutoencoderBatch> out = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            int from = rows.length * p / parts;
+            int to = rows.length * (p + 1) / parts;
+            int[][] e = java.util.Arrays.copyOfRange(r.enc(), from, to);
+            int[][] din = java.util.Arrays.copyOfRange(r.decIn(), from, to);
+            int[][] dout = java.util.Arrays.copyOfRange(r.decOut(), from, to);
+            out.add(interp ? AutoencoderBatch.interpolated(e, java.util.Arrays.copyOfRange(r.noised(), from, to),
+                    java.util.Arrays.copyOfRange(r.alpha(), from, to), din, dout, o.model(), DataType.FLOAT)
+                    : AutoencoderBatch.plain(e, din, dout, o.model(), DataType.FLOAT));
+        }
+        return out;
+    }
+
+    private Rows makeRows(int[] rows, boolean interp, Random rnd) {
         int n = rows.length;
         int[][] e = new int[n][];
         int[][] din = new int[n][];
@@ -253,8 +369,7 @@ public final class AutoencoderTrainer {
                 e[i] = o.noise().apply(e[i], rnd);
             }
         }
-        return interp ? AutoencoderBatch.interpolated(e, noised, alpha, din, dout, o.model(), DataType.FLOAT)
-                : AutoencoderBatch.plain(e, din, dout, o.model(), DataType.FLOAT);
+        return new Rows(e, din, dout, noised, alpha);
     }
 
     private void metrics(long step, double loss, double rate, double norm, boolean interp, long tokens, long t0) {
