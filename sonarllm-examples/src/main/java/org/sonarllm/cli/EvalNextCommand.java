@@ -120,6 +120,9 @@ final class EvalNextCommand extends CliCommand {
                         stderr().printf("eval-next: %d pairs, %d/%d documents%n", hyps.size(), done, docs.size());
                     }
                 }
+                if (pairsOut != null && pairsOut.checkError()) {
+                    throw new org.sonarllm.SonarLlmException("cannot write --pairs file " + pairsFile);
+                }
                 if (hyps.isEmpty()) {
                     throw new InvalidInputException("expected at least one next sentence of at most " + maxWords
                             + " words, found none in " + docs.size() + " documents (raise --max-words)");
