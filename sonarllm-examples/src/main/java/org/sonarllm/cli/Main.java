@@ -41,6 +41,7 @@ public final class Main implements Callable<Integer> {
             BenchGenerateCommand.class,
             TrainCommand.class,
             EvalLossCommand.class,
+            EvalNextCommand.class,
             BenchTrainCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
