@@ -125,11 +125,11 @@ final class GenerateCommand extends CliCommand {
             return model;
         }
         Optional<Path> d = DefaultBundle.locate();
-        if (d.isPresent()) {
-            return d.get();
+        if (d.isEmpty()) {
+            throw new UsageException("no model: pass --model BUNDLE or set SONARLLM_MODEL (the embedded default bundle "
+                    + DefaultBundle.RESOURCE + " is not on the class path)");
         }
-        stderr().println(TinyAFallback.WARNING);
-        return TinyAFallback.bundle();
+        return d.get();
     }
 
     GenerationOptions options(int defaultMaxTokens) {

@@ -90,22 +90,18 @@ class GenerateCommandTest {
     }
 
     @Test
-    void withoutModelTheTinyAFallbackIsUsedAndAnnounced() throws Exception {
-        String old = System.getProperty("sonarllm.cache");
-        System.setProperty("sonarllm.cache", Files.createTempDirectory("cache").toString());
-        try {
-            MainTest.Result r = MainTest.run("", "generate", "--greedy", "--max-tokens", "16", "--max-sentences", "3",
-                    prompt());
-            assertEquals(0, r.code(), r.err());
-            assertTrue(r.err().contains("RANDOM-WEIGHT TEST model"), r.err());
-            assertEquals(stepTexts(), List.of(r.out().strip().split("\n")));
-        } finally {
-            if (old == null) {
-                System.clearProperty("sonarllm.cache");
-            } else {
-                System.setProperty("sonarllm.cache", old);
-            }
-        }
+    void withoutModelTheEmbeddedDefaultBundleIsUsed() {
+        // The default bundle ships in this module's resources (sonarllm/default-bundle); without --model the
+        // command must run exactly what it runs with that bundle named explicitly.
+        java.nio.file.Path embedded = org.sonarllm.onnx.DefaultBundle.locate().orElseThrow();
+        String prompt = "It is a truth universally acknowledged, that a single man in possession of a good fortune, "
+                + "must be in want of a wife.";
+        MainTest.Result implicit = MainTest.run("", "generate", "--greedy", "--max-sentences", "2", prompt);
+        MainTest.Result explicit = MainTest.run("", "generate", "--model", embedded.toString(), "--greedy",
+                "--max-sentences", "2", prompt);
+        assertEquals(0, implicit.code(), implicit.err());
+        assertEquals(explicit.out(), implicit.out());
+        assertTrue(implicit.out().strip().length() > 0, "no sentence generated");
     }
 
     @Test

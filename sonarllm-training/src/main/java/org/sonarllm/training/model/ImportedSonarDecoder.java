@@ -187,6 +187,24 @@ public final class ImportedSonarDecoder {
      * @throws InvalidInputException on mismatched shapes, out-of-range labels or no target token
      */
     public LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        return crossEntropy(decoderInputIds, labels, embeddings, true);
+    }
+
+    /**
+     * The loss of {@link #crossEntropy(long[][], long[][], float[][])} without the backward pass
+     * (validation).
+     *
+     * @param decoderInputIds {@code [b][t]}
+     * @param labels {@code [b][t]}
+     * @param embeddings {@code [b][d]}
+     * @return the mean token cross-entropy
+     */
+    public double crossEntropyLoss(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        return crossEntropy(decoderInputIds, labels, embeddings, false).loss();
+    }
+
+    private LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings,
+            boolean withGradient) {
         Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
         int t = decoderInputIds[0].length;
         if (labels.length != decoderInputIds.length) {
@@ -227,6 +245,9 @@ public final class ImportedSonarDecoder {
             lossBuilt = true;
         }
         f.put(CE_LABELS, onehot.divi(count));
+        if (!withGradient) {
+            return new LossAndGradient(sd.output(f, CE_LOSS).get(CE_LOSS).getDouble(0), null);
+        }
         OutAndGrad og = sd.calculateGradientsAndOutputs(f, List.of(CE_LOSS),
                 List.of(TeacherForcingDecoderGraph.EMBEDDING));
         return new LossAndGradient(og.getOutputs().get(CE_LOSS).getDouble(0),

@@ -200,7 +200,9 @@ public final class TrainingGraph {
      */
     public double loss(Batch batch) {
         if (imported != null) {
-            return importedCe(batch, feeds(batch)).loss();
+            float[][] pe = sameDiff().output(feeds(batch), SELECTED).get(SELECTED).castTo(DataType.FLOAT).toFloatMatrix();
+            int pad = imported.padId();
+            return imported.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad), pe);
         }
         return sameDiff().output(feeds(batch), LOSS).get(LOSS).getDouble(0);
     }

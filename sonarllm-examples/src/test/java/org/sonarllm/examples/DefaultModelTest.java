@@ -1,0 +1,68 @@
+package org.sonarllm.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.generate.GenerationResult;
+import org.sonarllm.onnx.DefaultBundle;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.training.sonar.AutoencoderEval;
+
+/**
+ * The embedded default model (the miniature SONAR space and concept LM trained on Austen,
+ * docs/default-model.md) meets issue 6's bar through the path users run: it is found on the class path,
+ * is at most 40 MB, reconstructs held-out sentences (Persuasion, never seen in training) with corpus
+ * BLEU >= 30 and retrieves them among 1000 distractors with top-1 >= 0.95.
+ */
+class DefaultModelTest {
+    private static final Path HELD_OUT = Path.of("../data/austen/persuasion.txt");
+
+    private static Path bundle() {
+        Path b = DefaultBundle.locate().orElseThrow(() -> new AssertionError("no embedded default bundle"));
+        assertTrue(b.endsWith(Path.of(DefaultBundle.RESOURCE)) || b.toString().contains(".cache"), b.toString());
+        return b;
+    }
+
+    @Test
+    void isSmallAndComplete() throws IOException {
+        Path b = bundle();
+        long bytes;
+        try (Stream<Path> s = Files.walk(b)) {
+            bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(bytes <= 40L * 1024 * 1024, "bundle of " + bytes + " bytes");
+        try (SonarLlm llm = SonarLlm.load(b)) {
+            BundleManifest m = llm.bundle().manifest();
+            assertTrue(m.components().containsKey(BundleManifest.CONCEPT_LM), m.components().keySet().toString());
+        }
+    }
+
+    @Test
+    void reconstructsAndRetrievesHeldOutSentences() {
+        Map<String, Object> r = AutoencoderEval.evaluate(bundle(), HELD_OUT, 200, 1000, 7);
+        assertEquals(200, ((Number) r.get("sentences")).intValue());
+        double bleu = ((Number) r.get("bleu")).doubleValue();
+        double top1 = ((Number) r.get("retrieval_top1")).doubleValue();
+        assertTrue(bleu >= 30, "held-out reconstruction BLEU " + bleu);
+        assertTrue(top1 >= 0.95, "held-out retrieval top-1 " + top1);
+    }
+
+    @Test
+    void continuesTheReadmePrompt() {
+        try (SonarLlm llm = SonarLlm.loadDefault()) {
+            GenerationResult r = llm.generator().generate("It is a truth universally acknowledged, that a single man in "
+                    + "possession of a good fortune, must be in want of a wife.");
+            assertTrue(!r.sentences().isEmpty(), "no sentence generated");
+            for (var s : r.sentences()) {
+                assertTrue(s.text().matches(".*[A-Za-z]{2,}.*"), "not English-like text: " + s.text());
+            }
+        }
+    }
+}
