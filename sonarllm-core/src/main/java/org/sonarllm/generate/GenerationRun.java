@@ -1,5 +1,6 @@
 package org.sonarllm.generate;
 
+import org.sonarllm.encode.Vectors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,7 +128,7 @@ final class GenerationRun {
         }
         float[] eos = g.eos();
         return new GeneratedSentence(index, dec.text(), dec.ids(), dec.score(), predicted, feedback,
-                cosine(feedback, eos), cosine(predicted, eos));
+                Vectors.cosine(feedback, eos), Vectors.cosine(predicted, eos));
     }
 
     private DecodingOptions decodingFor(int index) {
@@ -143,19 +144,4 @@ final class GenerationRun {
         return rows.get(rows.size() - 1);
     }
 
-    /** Cosine similarity in double precision; 0 when either vector is all zeros. */
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        if (na == 0 || nb == 0) {
-            return 0;
-        }
-        return dot / (Math.sqrt(na) * Math.sqrt(nb));
-    }
 }

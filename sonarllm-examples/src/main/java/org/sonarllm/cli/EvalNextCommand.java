@@ -1,5 +1,6 @@
 package org.sonarllm.cli;
 
+import org.sonarllm.encode.Vectors;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -244,7 +245,7 @@ final class EvalNextCommand extends CliCommand {
             for (int j = 0; j < part.size(); j++) {
                 int k = ks.get(i + j);
                 out.add(new Pair(normalize(doc.get(k - 1)), normalize(doc.get(k)), d.get(j).text(),
-                        cosine(part.get(j), emb.get(k))));
+                        Vectors.cosine(part.get(j), emb.get(k))));
             }
         }
         return out;
@@ -273,16 +274,4 @@ final class EvalNextCommand extends CliCommand {
         return s.strip().replaceAll("\\s+", " ");
     }
 
-    /** @return the cosine of two vectors in double precision; 0 if either is zero */
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-    }
 }

@@ -1,5 +1,6 @@
 package org.sonarllm.training.sonar;
 
+import org.sonarllm.encode.Vectors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -114,10 +115,10 @@ public final class AutoencoderEval {
                 if (hyp.get(i).equals(queries.get(i))) {
                     exact++;
                 }
-                double own = cosine(reEmb.get(i), qEmb.get(i));
+                double own = Vectors.cosine(reEmb.get(i), qEmb.get(i));
                 boolean best = true;
                 for (float[] d : dEmb) {
-                    if (cosine(reEmb.get(i), d) >= own) {
+                    if (Vectors.cosine(reEmb.get(i), d) >= own) {
                         best = false;
                         break;
                     }
@@ -149,15 +150,4 @@ public final class AutoencoderEval {
         return out;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += a[i] * (double) b[i];
-            aa += a[i] * (double) a[i];
-            bb += b[i] * (double) b[i];
-        }
-        return ab / Math.sqrt(aa * bb + 1e-30);
-    }
 }
