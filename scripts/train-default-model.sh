@@ -28,7 +28,7 @@ for n in emma mansfieldpark northangerabbey prideprejudice sensesensibility; do
   cp -n "data/austen/$n.txt" "$RUNS/austen-train/"
 done
 export SONARLLM_JAVA_OPTS="-Xmx3g $MEM"
-LM="--shape 192,4,4,4,48,576 --steps 400 --batch-size 8 --lr 1e-3 --warmup 40 --checkpoint-every 50 --validation 0.02 --seed 1"
+LM="--shape 192,4,4,4,48,576 --steps 1100 --batch-size 8 --lr 1e-3 --warmup 100 --checkpoint-every 100 --validation 0.02 --seed 1"
 for obj in ce mse; do
   [ -f "$RUNS/lm-$obj/manifest.json" ] || ./sonarllm train --model "$RUNS/space" --corpus "$RUNS/austen-train" \
     --out "$RUNS/lm-$obj" --work "$RUNS/lm-$obj.work" --objective $obj $LM \

@@ -129,7 +129,7 @@ final class EvalNextCommand extends CliCommand {
                             + " words, found none in " + docs.size() + " documents (raise --max-words)");
                 }
                 int n = hyps.size();
-                json().write(new Summary(docs.size(), n, TextMetrics.corpusBleu(hyps, refs), TextMetrics.meanRougeL(hyps, refs),
+                json().write(new Summary(docs.size(), n, 100 * TextMetrics.corpusBleu(hyps, refs), TextMetrics.meanRougeL(hyps, refs),
                         exact / (double) n, cosSum / n));
             }
         }

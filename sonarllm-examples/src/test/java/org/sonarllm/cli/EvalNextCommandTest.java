@@ -146,7 +146,7 @@ class EvalNextCommandTest {
         assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine"), fieldNames(o));
         assertEquals(nDocs, o.get("docs").asInt());
         assertEquals(e.hyps().size(), o.get("pairs").asInt());
-        assertEquals(TextMetrics.corpusBleu(e.hyps(), e.refs()), o.get("bleu").asDouble(), 1e-12);
+        assertEquals(100 * TextMetrics.corpusBleu(e.hyps(), e.refs()), o.get("bleu").asDouble(), 1e-10);
         assertEquals(TextMetrics.meanRougeL(e.hyps(), e.refs()), o.get("rougeL").asDouble(), 1e-12);
         assertEquals(e.exact(), o.get("exact").asDouble(), 1e-12);
         assertEquals(e.meanCos(), o.get("meanCosine").asDouble(), 1e-5);
