@@ -1,9 +1,6 @@
 package org.sonarllm.training.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
@@ -67,13 +64,7 @@ public record ConceptLMConfig(int sonarDim, int hidden, int layers, int heads, i
      * @return the config
      */
     public static ConceptLMConfig fromHfConfig(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new ModelFormatException("cannot read concept LM config " + file + ": " + e.getMessage(), e);
-        }
-        return fromHfConfig(root);
+        return from(org.sonarllm.onnx.convert.ConceptLmConfig.read(file));
     }
 
     /**
@@ -81,36 +72,19 @@ public record ConceptLMConfig(int sonarDim, int hidden, int layers, int heads, i
      * @return the config
      */
     public static ConceptLMConfig fromHfConfig(JsonNode root) {
-        JsonNode llama = root.has("llama_config") ? root.get("llama_config") : root;
-        int sonarDim = root.has("sonar_dim") ? root.get("sonar_dim").asInt()
-                : root.has("embed_dim") ? root.get("embed_dim").asInt() : -1;
-        if (sonarDim <= 0) {
-            throw new ModelFormatException("expected sonar_dim or embed_dim in the concept LM config, found neither");
-        }
-        int hidden = req(llama, "hidden_size");
-        int heads = req(llama, "num_attention_heads");
-        int kv = llama.has("num_key_value_heads") ? llama.get("num_key_value_heads").asInt() : heads;
-        int headDim = llama.has("head_dim") && !llama.get("head_dim").isNull() ? llama.get("head_dim").asInt() : hidden / heads;
-        Llama3Scaling scaling = null;
-        JsonNode rs = llama.get("rope_scaling");
-        if (rs != null && !rs.isNull()) {
-            String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText();
-            if (!"llama3".equals(type)) {
-                throw new ModelFormatException("expected rope_scaling type llama3 or none, found " + type);
-            }
-            scaling = new Llama3Scaling(rs.get("factor").asDouble(), rs.get("low_freq_factor").asDouble(),
-                    rs.get("high_freq_factor").asDouble(), rs.get("original_max_position_embeddings").asInt());
-        }
-        return new ConceptLMConfig(sonarDim, hidden, req(llama, "num_hidden_layers"), heads, kv, headDim,
-                req(llama, "intermediate_size"), llama.path("rope_theta").asDouble(10000.0), scaling,
-                llama.path("rms_norm_eps").asDouble(1e-6));
+        return from(org.sonarllm.onnx.convert.ConceptLmConfig.parse(root));
     }
 
-    private static int req(JsonNode n, String key) {
-        if (!n.has(key)) {
-            throw new ModelFormatException("expected " + key + " in the concept LM config, found none");
-        }
-        return n.get(key).asInt();
+    /** The training view of the converter's config (one parser for the checkpoint format). */
+    private static ConceptLMConfig from(org.sonarllm.onnx.convert.ConceptLmConfig c) {
+        org.sonarllm.onnx.convert.ConceptLmConfig.RopeScaling r = c.rope();
+        Llama3Scaling scaling = switch (r.type()) {
+            case "default" -> null;
+            case "llama3" -> new Llama3Scaling(r.factor(), r.lowFreqFactor(), r.highFreqFactor(), r.originalMaxPositions());
+            default -> throw new ModelFormatException("expected rope_scaling type llama3 or none, found " + r.type());
+        };
+        return new ConceptLMConfig(c.sonarDim(), c.hidden(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
+                c.intermediate(), c.ropeTheta(), scaling, c.rmsNormEps());
     }
 
     /**
