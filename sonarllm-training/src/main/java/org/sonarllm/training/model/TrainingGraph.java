@@ -157,10 +157,13 @@ public final class TrainingGraph {
     }
 
     private ImportedSonarDecoder.LossAndGradient importedCe(Batch batch, Map<String, INDArray> f) {
-        INDArray p = sameDiff().output(f, SELECTED).get(SELECTED).castTo(DataType.FLOAT);
-        float[][] pe = p.toFloatMatrix();
         int pad = imported.padId();
-        return imported.crossEntropy(batch.decoderInputs(pad), batch.labels(pad), pe);
+        return imported.crossEntropy(batch.decoderInputs(pad), batch.labels(pad), selectedPredictions(f));
+    }
+
+    /** The concept LM's predictions at the supervised positions, fed to the imported decoder. */
+    private float[][] selectedPredictions(Map<String, INDArray> f) {
+        return sameDiff().output(f, SELECTED).get(SELECTED).castTo(DataType.FLOAT).toFloatMatrix();
     }
 
     /** @return the concept LM inside */
@@ -200,9 +203,8 @@ public final class TrainingGraph {
      */
     public double loss(Batch batch) {
         if (imported != null) {
-            float[][] pe = sameDiff().output(feeds(batch), SELECTED).get(SELECTED).castTo(DataType.FLOAT).toFloatMatrix();
             int pad = imported.padId();
-            return imported.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad), pe);
+            return imported.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad), selectedPredictions(feeds(batch)));
         }
         return sameDiff().output(feeds(batch), LOSS).get(LOSS).getDouble(0);
     }

@@ -1,7 +1,6 @@
 package org.sonarllm.training.sonar;
 
 import java.util.stream.IntStream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
@@ -49,8 +48,8 @@ final class EmbeddingHead {
         if (rowGrads.size(0) != ids.length) {
             throw new InvalidInputException("expected " + ids.length + " gradient rows, found " + rowGrads.size(0));
         }
-        double[] g = rowGrads.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] out = base == null ? new double[vocab * d] : base.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] g = doubles(rowGrads);
+        double[] out = base == null ? new double[vocab * d] : doubles(base);
         for (int r = 0; r < ids.length; r++) {
             int o = ids[r] * d;
             int s = r * d;
@@ -59,6 +58,12 @@ final class EmbeddingHead {
             }
         }
         return Nd4j.createFromArray(out).reshape(vocab, d).castTo(rowGrads.dataType());
+    }
+
+    /** A fresh row-major double copy of {@code a}'s elements (one copy unless {@code a} is a view). */
+    private static double[] doubles(INDArray a) {
+        INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        return c.data().asDouble();
     }
 
     /**
@@ -77,7 +82,7 @@ final class EmbeddingHead {
             throw new InvalidInputException("expected " + rows + " labels with at least one target, found "
                     + labels.length + " labels and " + count + " targets");
         }
-        double[] z = logits.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] z = doubles(logits);
         double[] rowLoss = new double[rows];
         double inv = 1.0 / count;
         IntStream.range(0, rows).parallel().forEach(r -> {
