@@ -1,5 +1,6 @@
 package org.sonarllm.bundle;
 
+import org.sonarllm.model.SonarConfig;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -107,16 +108,9 @@ public final class Bundle {
             throw new ModelFormatException(where + ": expected format version " + BundleManifest.FORMAT_VERSION
                     + ", found " + m.formatVersion());
         }
-        BundleManifest.Dimensions d = m.dimensions();
+        SonarConfig d = m.dimensions();
         if (d == null) {
             throw new ModelFormatException(where + ": expected 'dimensions', found nothing");
-        }
-        int[] dims = {d.model(), d.vocab(), d.encoderLayers(), d.decoderLayers(), d.encoderHeads(), d.decoderHeads(),
-            d.encoderFfn(), d.decoderFfn(), d.maxPositions()};
-        for (int v : dims) {
-            if (v <= 0) {
-                throw new ModelFormatException(where + ": expected positive dimensions, found " + d);
-            }
         }
         if (m.specialIds() == null) {
             throw new ModelFormatException(where + ": expected 'specialIds', found nothing");

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.sonarllm.model.SonarConfig;
 
 /**
  * The {@code manifest.json} of a model bundle (format version {@value #FORMAT_VERSION}): dimensions,
@@ -21,7 +22,7 @@ import java.util.Objects;
  *
  * @param format always {@value #FORMAT}
  * @param formatVersion the layout version, {@value #FORMAT_VERSION}
- * @param dimensions model sizes
+ * @param dimensions the SONAR encoder/decoder shape
  * @param specialIds special token ids
  * @param languages the language codes and the id of the first one
  * @param eosText the end-of-sequence sentence ("End of sequence.")
@@ -32,7 +33,7 @@ import java.util.Objects;
 public record BundleManifest(
         String format,
         int formatVersion,
-        Dimensions dimensions,
+        SonarConfig dimensions,
         SpecialIds specialIds,
         LanguageTable languages,
         String eosText,
@@ -97,22 +98,6 @@ public record BundleManifest(
         return Objects.hash(format, formatVersion, dimensions, specialIds, languages, eosText, components)
                 + Arrays.hashCode(eosEmbedding);
     }
-
-    /**
-     * Model sizes of the SONAR encoder/decoder pair.
-     *
-     * @param model the embedding size d (1024 for SONAR)
-     * @param vocab the model vocabulary (rows of the embedding matrix, 256206 for SONAR)
-     * @param encoderLayers encoder layers
-     * @param decoderLayers decoder layers
-     * @param encoderHeads encoder attention heads
-     * @param decoderHeads decoder attention heads
-     * @param encoderFfn encoder FFN size
-     * @param decoderFfn decoder FFN size
-     * @param maxPositions longest token sequence the graphs accept
-     */
-    public record Dimensions(int model, int vocab, int encoderLayers, int decoderLayers, int encoderHeads,
-            int decoderHeads, int encoderFfn, int decoderFfn, int maxPositions) {}
 
     /**
      * Special token ids (NLLB layout).

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.sonarllm.onnx.convert.ConceptLmConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.graph.ConceptLmGraph;
 import org.sonarllm.onnx.graph.OnnxGraphBuilder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
@@ -60,8 +60,7 @@ final class BenchGenerateCommand extends CliCommand {
     @Override
     protected int run() throws Exception {
         PrintWriter out = new PrintWriter(main.out, true);
-        ConceptLmConfig c = new ConceptLmConfig(sonarDim, hidden, layers, heads, kvHeads, headDim, intermediate, 1e-6,
-                500000, new ConceptLmConfig.RopeScaling("llama3", 32, 1, 4, 8192), 131072);
+        ConceptLMConfig c = ConceptLMConfig.llama(sonarDim, hidden, layers, heads, kvHeads, headDim, intermediate);
         printFlops(out);
         if (flopsOnly) {
             return 0;

@@ -13,7 +13,7 @@ import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.model.Batch;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
@@ -47,9 +47,8 @@ final class BenchTrainCommand extends Nd4jCommand {
         int d = dec == null ? dim : dec.dimension();
         for (String shape : shapes.split(";")) {
             String[] s = shape.split(",");
-            ConceptLMConfig cfg = new ConceptLMConfig(d, Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2]),
-                    Integer.parseInt(s[3]), Integer.parseInt(s[4]), Integer.parseInt(s[5]), 500000,
-                    new ConceptLMConfig.Llama3Scaling(32, 1, 4, 8192), 1e-6);
+            ConceptLMConfig cfg = ConceptLMConfig.llama(d, Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2]),
+                    Integer.parseInt(s[3]), Integer.parseInt(s[4]), Integer.parseInt(s[5]));
             for (int bs : batchSizes) {
                 List<Batch.Document> docs = new ArrayList<>();
                 Random r = new Random(1);

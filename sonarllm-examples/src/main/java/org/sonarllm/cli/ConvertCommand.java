@@ -1,5 +1,6 @@
 package org.sonarllm.cli;
 
+import org.sonarllm.model.SonarConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class ConvertCommand extends CliCommand {
     Path out;
 
     /** One output line. */
-    record Line(String bundle, BundleManifest.Dimensions dimensions, java.util.Set<String> components) {}
+    record Line(String bundle, SonarConfig dimensions, java.util.Set<String> components) {}
 
     @Override
     protected int run() {

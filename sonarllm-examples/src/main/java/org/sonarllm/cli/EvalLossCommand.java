@@ -16,7 +16,7 @@ import org.sonarllm.training.ConceptLMTrainer;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.model.Batch;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.ImportedSonarDecoder;
@@ -54,7 +54,7 @@ final class EvalLossCommand extends Nd4jCommand {
         if (!Files.isDirectory(ck)) {
             throw new UsageException("concept LM checkpoint not found: " + ck + " (pass --lm DIR)");
         }
-        ConceptLMConfig cfg = ConceptLMConfig.fromHfConfig(ck.resolve("config.json"));
+        ConceptLMConfig cfg = ConceptLMConfig.read(ck.resolve("config.json"));
         List<CorpusReader.RawDocument> raw = new ArrayList<>();
         ObjectMapper om = new ObjectMapper();
         try (BufferedReader r = stdinLines()) {

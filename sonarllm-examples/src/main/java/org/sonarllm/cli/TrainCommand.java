@@ -16,7 +16,7 @@ import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.CorpusPipeline;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.data.Dataset;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.ImportedSonarDecoder;
@@ -100,7 +100,7 @@ final class TrainCommand extends Nd4jCommand {
             ConceptLMConfig cfg;
             Map<String, INDArray> initial = null;
             if (init != null) {
-                cfg = ConceptLMConfig.fromHfConfig(init.resolve("config.json"));
+                cfg = ConceptLMConfig.read(init.resolve("config.json"));
                 initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
             } else if (presetCfg != null) {
                 cfg = presetCfg;
@@ -110,9 +110,9 @@ final class TrainCommand extends Nd4jCommand {
                 if (s.length != 6) {
                     throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + spec);
                 }
-                cfg = new ConceptLMConfig(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()), Integer.parseInt(s[2].trim()),
-                        Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()), Integer.parseInt(s[5].trim()), 500000,
-                        new ConceptLMConfig.Llama3Scaling(32, 1, 4, 8192), 1e-6);
+                cfg = ConceptLMConfig.llama(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()),
+                        Integer.parseInt(s[2].trim()), Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()),
+                        Integer.parseInt(s[5].trim()));
             }
             stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, ffn %d: %d parameters%n",
                     cfg.sonarDim(), cfg.hidden(), cfg.layers(), cfg.heads(), cfg.kvHeads(), cfg.headDim(), cfg.intermediate(),

@@ -1,5 +1,6 @@
 package org.sonarllm.onnx;
 
+import org.sonarllm.model.SonarConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class SonarLlm implements AutoCloseable {
         this.bundle = bundle;
         this.options = o;
         BundleManifest m = bundle.manifest();
-        BundleManifest.Dimensions d = m.dimensions();
+        SonarConfig d = m.dimensions();
         try {
             // Truncate (with the tokenizer's logged warning) to what the encoder's positions allow, so that a
             // long generated sentence is re-encoded instead of rejected.

@@ -1,19 +1,12 @@
 package org.sonarllm.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,8 +14,8 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
-import org.sonarllm.training.model.ConceptLMConfig;
-import org.sonarllm.training.model.ConceptLMGraph;
+import org.sonarllm.onnx.convert.SafeTensorsWriter;
+import org.sonarllm.model.ConceptLMConfig;
 
 /**
  * Writes a trained concept LM: as a SONAR-LLM checkpoint directory (flat Llama {@code config.json}
@@ -48,78 +41,25 @@ public final class ConceptLMExport {
     public static void writeCheckpoint(ConceptLMConfig cfg, Map<String, INDArray> params, Path dir) {
         try {
             Files.createDirectories(dir);
-            ObjectMapper om = new ObjectMapper();
-            ObjectNode c = om.createObjectNode();
-            c.putArray("architectures").add("LlamaForCausalLM");
-            c.put("model_type", "llama");
-            c.put("sonar_dim", cfg.sonarDim());
-            c.put("hidden_size", cfg.hidden());
-            c.put("num_hidden_layers", cfg.layers());
-            c.put("num_attention_heads", cfg.heads());
-            c.put("num_key_value_heads", cfg.kvHeads());
-            c.put("head_dim", cfg.headDim());
-            c.put("intermediate_size", cfg.intermediate());
-            c.put("hidden_act", "silu");
-            c.put("rms_norm_eps", cfg.rmsEps());
-            c.put("rope_theta", cfg.ropeTheta());
-            c.put("attention_bias", false);
-            c.put("mlp_bias", false);
-            c.put("max_position_embeddings", 131072);
-            if (cfg.ropeScaling() != null) {
-                ObjectNode rs = c.putObject("rope_scaling");
-                rs.put("rope_type", "llama3");
-                rs.put("factor", cfg.ropeScaling().factor());
-                rs.put("low_freq_factor", cfg.ropeScaling().lowFreqFactor());
-                rs.put("high_freq_factor", cfg.ropeScaling().highFreqFactor());
-                rs.put("original_max_position_embeddings", cfg.ropeScaling().originalMaxPositions());
-            }
-            c.put("torch_dtype", "float32");
-            write(dir.resolve("config.json"), om.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
-            writeSafeTensors(dir.resolve("model.safetensors"), cfg, params);
+            write(dir.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
         } catch (IOException e) {
             throw new SonarLlmException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void write(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void writeSafeTensors(Path file, ConceptLMConfig cfg, Map<String, INDArray> params) throws IOException {
-        Map<String, long[]> shapes = new TreeMap<>(ConceptLMGraph.parameterShapes(cfg));
-        StringBuilder h = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
-        long offset = 0;
-        List<float[]> data = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (Map.Entry<String, long[]> e : cfg.parameterShapes().entrySet()) {
             INDArray a = params.get(e.getKey());
             if (a == null || !java.util.Arrays.equals(a.shape(), e.getValue())) {
                 throw new SonarLlmException("expected parameter " + e.getKey() + " of shape "
                         + java.util.Arrays.toString(e.getValue()) + ", found " + (a == null ? "none" : java.util.Arrays.toString(a.shape())));
             }
-            float[] f = a.dup('c').castTo(DataType.FLOAT).data().asFloat();
-            data.add(f);
-            h.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":")
-                    .append(java.util.Arrays.toString(e.getValue()).replace(" ", ""))
-                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + 4L * f.length).append("]}");
-            offset += 4L * f.length;
+            w.add(e.getKey(), e.getValue(), () -> a.dup('c').castTo(DataType.FLOAT).data().asFloat());
         }
-        h.append('}');
-        while ((h.length() + 8) % 8 != 0) {
-            h.append(' ');
-        }
-        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        w.write(dir.resolve("model.safetensors"));
+    }
+
+    private static void write(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
-            out.write(header);
-            for (float[] f : data) {
-                ByteBuffer bb = ByteBuffer.allocate(4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
-                bb.asFloatBuffer().put(f);
-                out.write(bb.array());
-            }
-        }
+        Files.write(tmp, bytes);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -18,7 +18,7 @@ import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.internal.Checkpoint;
 import org.sonarllm.training.internal.MetricsFiles;
 import org.sonarllm.training.model.Batch;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.ImportedSonarDecoder;
@@ -36,7 +36,7 @@ import org.sonarllm.training.optim.GradientClipping;
  *
  * <pre>{@code
  * ConceptLMTrainer t = ConceptLMTrainer.builder()
- *     .model(ConceptLMConfig.fromHfConfig(Path.of("sonar_llm/config.json")))
+ *     .model(ConceptLMConfig.read(Path.of("sonar_llm/config.json")))
  *     .decoder(FrozenSonarDecoder.load(Path.of("decoder")))
  *     .training(TrainingConfig.defaults().withSteps(200))
  *     .outputDir(Path.of("run1"))

@@ -25,7 +25,7 @@ import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.internal.SafeTensorsFile;
 import org.sonarllm.training.model.Batch;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.Objective;
 
@@ -38,7 +38,7 @@ class ConceptLMTrainerTest {
     }
 
     static ConceptLMConfig small(int d) {
-        return new ConceptLMConfig(d, 16, 2, 2, 1, 8, 24, 500000, new ConceptLMConfig.Llama3Scaling(32, 1, 4, 8192), 1e-6);
+        return ConceptLMConfig.llama(d, 16, 2, 2, 1, 8, 24);
     }
 
     /** Random documents of 2..5 sentences with random piece tokens. */

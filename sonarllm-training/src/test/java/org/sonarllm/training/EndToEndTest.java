@@ -26,7 +26,7 @@ import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.data.Dataset;
-import org.sonarllm.training.model.ConceptLMConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMGraph;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.FrozenSonarDecoder;
@@ -38,7 +38,7 @@ class EndToEndTest {
 
     @Test
     void trainExportAndGenerate() {
-        ConceptLMConfig cfg = ConceptLMConfig.fromHfConfig(TinyA.dir().resolve("sonar_llm/config.json"));
+        ConceptLMConfig cfg = ConceptLMConfig.read(TinyA.dir().resolve("sonar_llm/config.json"));
         ConceptLMTrainer t = ConceptLMTrainer.builder().model(cfg)
                 .initialParameters(ConceptLMWeights.fromSafeTensors(TinyA.dir().resolve("sonar_llm/model.safetensors"), cfg, DataType.FLOAT))
                 .decoder(FrozenSonarDecoder.load(TinyA.dir().resolve("decoder")))

@@ -1,5 +1,6 @@
 package org.sonarllm.onnx.convert;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ public final class ConceptLmConverter {
         if (!Files.isRegularFile(config)) {
             throw new ModelFormatException(checkpointDir + ": expected config.json in the concept LM checkpoint, found none");
         }
-        ConceptLmConfig c = ConceptLmConfig.read(config);
+        ConceptLMConfig c = ConceptLMConfig.read(config);
         List<Path> files = safetensorsFiles(checkpointDir);
         List<SafeTensors> open = new ArrayList<>();
         try {

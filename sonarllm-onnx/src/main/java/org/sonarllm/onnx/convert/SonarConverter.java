@@ -1,5 +1,6 @@
 package org.sonarllm.onnx.convert;
 
+import org.sonarllm.model.SonarConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,7 +77,7 @@ public final class SonarConverter {
             }
         }
         Map<String, BundleManifest.Component> comps = new LinkedHashMap<>();
-        BundleManifest.Dimensions dims;
+        SonarConfig dims;
         try (M2M100Weights enc = M2M100Weights.open(encoderDir, M2M100Weights.Side.ENCODER);
                 M2M100Weights dec = M2M100Weights.open(decoderDir, M2M100Weights.Side.DECODER)) {
             if (enc.dModel() != dec.dModel()) {
@@ -87,7 +88,7 @@ public final class SonarConverter {
                 throw new ModelFormatException(decoderDir + ": expected vocab_size " + enc.vocab()
                         + " (the encoder's), found " + dec.vocab());
             }
-            dims = new BundleManifest.Dimensions(enc.dModel(), enc.vocab(), enc.layers(), dec.layers(), enc.heads(),
+            dims = new SonarConfig(enc.dModel(), enc.vocab(), enc.layers(), dec.layers(), enc.heads(),
                     dec.heads(), enc.ffn(), dec.ffn(), Math.min(enc.maxPositions(), dec.maxPositions()));
             LOG.info("converting encoder ({} layers, d={}, vocab={})", enc.layers(), enc.dModel(), enc.vocab());
             comps.put(BundleManifest.ENCODER, BundleWriter.component(out,

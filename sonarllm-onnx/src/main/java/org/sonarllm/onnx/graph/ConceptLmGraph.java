@@ -3,7 +3,7 @@ package org.sonarllm.onnx.graph;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.sonarllm.onnx.convert.ConceptLmConfig;
+import org.sonarllm.model.ConceptLMConfig;
 
 /**
  * Builds the SONAR-LLM concept LM as an ONNX graph with a key/value cache: {@code forward_proj}
@@ -46,10 +46,10 @@ public final class ConceptLmGraph {
     }
 
     private final OnnxGraphBuilder g;
-    private final ConceptLmConfig c;
+    private final ConceptLMConfig c;
     private final Weights w;
 
-    private ConceptLmGraph(OnnxGraphBuilder g, ConceptLmConfig c, Weights w) {
+    private ConceptLmGraph(OnnxGraphBuilder g, ConceptLMConfig c, Weights w) {
         this.g = g;
         this.c = c;
         this.w = w;
@@ -82,7 +82,7 @@ public final class ConceptLmGraph {
      * @param config the model's shape
      * @param weights its tensors
      */
-    public static void build(OnnxGraphBuilder g, ConceptLmConfig config, Weights weights) {
+    public static void build(OnnxGraphBuilder g, ConceptLMConfig config, Weights weights) {
         new ConceptLmGraph(g, config, weights).build();
     }
 
@@ -120,7 +120,7 @@ public final class ConceptLmGraph {
                 g.node("Unsqueeze", List.of(qPos, g.constLongs(1)))));
         String mask = g.node("Where", List.of(future, g.scalar(Float.NEGATIVE_INFINITY), g.scalar(0f)));
 
-        double[] invFreq = c.ropeInvFreq();
+        double[] invFreq = c.ropeInverseFrequencies();
         float[] inv = new float[invFreq.length];
         for (int i = 0; i < inv.length; i++) {
             inv[i] = (float) invFreq[i];
@@ -207,7 +207,7 @@ public final class ConceptLmGraph {
         String ms = g.node("ReduceMean", List.of(g.node("Mul", List.of(x, x))), Attr.ints("axes", -1),
                 Attr.i("keepdims", 1));
         String norm = g.node("Div", List.of(x, g.node("Sqrt", List.of(g.node("Add", List.of(ms,
-                g.scalar((float) c.rmsNormEps())))))));
+                g.scalar((float) c.rmsEps())))))));
         float[] weight = w.get(key, c.hidden());
         return g.node("Mul", List.of(norm, g.initializer(key, weight, c.hidden())));
     }

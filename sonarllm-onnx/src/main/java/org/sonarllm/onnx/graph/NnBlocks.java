@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
+import org.sonarllm.model.SonarConfig;
 
 /**
  * Reusable transformer building blocks on top of an {@link OnnxGraphBuilder}, in two styles:
@@ -197,19 +198,17 @@ public final class NnBlocks {
     }
 
     /**
-     * Sinusoidal position table rows as M2M100 computes them: row p is
-     * {@code [sin(p f_j)]_j ++ [cos(p f_j)]_j}, {@code f_j = exp(-j ln(10000)/(half-1))}.
+     * {@link SonarConfig#sinusoidFrequencies} rounded to float32, as Hugging Face's M2M100 computes them.
      *
-     * @param d embedding size (even) @return the frequencies {@code f_j}, float32-rounded
+     * @param d embedding size (even) @return the d/2 frequencies
      */
     public static float[] sinusoidFrequencies(int d) {
-        int half = d / 2;
-        float[] f = new float[half];
-        double step = Math.log(10000.0) / (half - 1);
-        for (int j = 0; j < half; j++) {
-            f[j] = (float) Math.exp(-j * step);
+        double[] f = SonarConfig.sinusoidFrequencies(d);
+        float[] out = new float[f.length];
+        for (int j = 0; j < f.length; j++) {
+            out[j] = (float) f[j];
         }
-        return f;
+        return out;
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sonarllm.onnx.convert.ConceptLmConfig;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.convert.SafeTensors;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.predict.ConceptLM;
@@ -23,13 +23,13 @@ import org.sonarllm.testing.TinyA;
  */
 class ConceptLmGraphShapesTest {
     private static SafeTensors st;
-    private static ConceptLmConfig base;
+    private static ConceptLMConfig base;
     private static List<float[]> inputs;
 
     @BeforeAll
     static void open() {
         st = SafeTensors.open(TinyA.dir().resolve("sonar_llm/model.safetensors"));
-        base = ConceptLmConfig.read(TinyA.dir().resolve("sonar_llm/config.json"));
+        base = ConceptLMConfig.read(TinyA.dir().resolve("sonar_llm/config.json"));
         inputs = Arrays.asList(TinyA.floats2(TinyA.expected().get("f_concept_lm").get("input_embeddings")));
     }
 
@@ -38,12 +38,12 @@ class ConceptLmGraphShapesTest {
         st.close();
     }
 
-    private static ConceptLmConfig with(int heads, int kvHeads) {
-        return new ConceptLmConfig(base.sonarDim(), base.hidden(), base.layers(), heads, kvHeads, base.headDim(),
-                base.intermediate(), base.rmsNormEps(), base.ropeTheta(), base.rope(), base.maxPositions());
+    private static ConceptLMConfig with(int heads, int kvHeads) {
+        return new ConceptLMConfig(base.sonarDim(), base.hidden(), base.layers(), heads, kvHeads, base.headDim(),
+                base.intermediate(), base.ropeTheta(), base.ropeScaling(), base.rmsEps(), base.maxPositions());
     }
 
-    private static List<float[]> run(ConceptLmConfig c, ConceptLmGraph.Weights w, boolean stepwise) throws Exception {
+    private static List<float[]> run(ConceptLMConfig c, ConceptLmGraph.Weights w, boolean stepwise) throws Exception {
         OnnxGraphBuilder g = new OnnxGraphBuilder("t");
         ConceptLmGraph.build(g, c, w);
         Path f = Files.createTempDirectory("shape").resolve("m.onnx");
@@ -76,7 +76,7 @@ class ConceptLmGraphShapesTest {
     void groupedQueryAttentionEqualsRepeatedHeads() throws Exception {
         int hd = base.headDim();
         int hidden = base.hidden();
-        ConceptLmConfig gqa = with(base.heads(), base.heads() / 2);
+        ConceptLMConfig gqa = with(base.heads(), base.heads() / 2);
         ConceptLmGraph.Weights gqaW = (key, shape) -> {
             if (key.endsWith("k_proj.weight") || key.endsWith("v_proj.weight")) {
                 return rows(st.floats(key), hidden, 0, (int) shape[0]); // kv heads 0..K-1 of tiny-a
@@ -103,7 +103,7 @@ class ConceptLmGraphShapesTest {
         int hd = base.headDim();
         int hidden = base.hidden();
         int keep = base.heads() / 2;
-        ConceptLmConfig narrow = with(keep, keep);
+        ConceptLMConfig narrow = with(keep, keep);
         ConceptLmGraph.Weights narrowW = (key, shape) -> {
             if (key.matches(".*\\.[qkv]_proj\\.weight")) {
                 return rows(st.floats(key), hidden, 0, keep * hd);

@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,45 +57,16 @@ public final class ConceptLMGraph {
     }
 
     /**
-     * @param cfg model config
-     * @return every parameter name with its shape, in checkpoint order
-     */
-    public static Map<String, long[]> parameterShapes(ConceptLMConfig cfg) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        int h = cfg.hidden();
-        int q = cfg.heads() * cfg.headDim();
-        int kv = cfg.kvHeads() * cfg.headDim();
-        m.put("forward_proj.linear.weight", new long[] {h, cfg.sonarDim()});
-        m.put("forward_proj.linear.bias", new long[] {h});
-        for (int l = 0; l < cfg.layers(); l++) {
-            String p = "llama_model.model.layers." + l + ".";
-            m.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            m.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            m.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            m.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            m.put(p + "mlp.gate_proj.weight", new long[] {cfg.intermediate(), h});
-            m.put(p + "mlp.up_proj.weight", new long[] {cfg.intermediate(), h});
-            m.put(p + "mlp.down_proj.weight", new long[] {h, cfg.intermediate()});
-            m.put(p + "input_layernorm.weight", new long[] {h});
-            m.put(p + "post_attention_layernorm.weight", new long[] {h});
-        }
-        m.put("llama_model.model.norm.weight", new long[] {h});
-        m.put("reverse_proj.linear.weight", new long[] {cfg.sonarDim(), h});
-        m.put("reverse_proj.linear.bias", new long[] {cfg.sonarDim()});
-        return m;
-    }
-
-    /**
      * Adds the concept LM to {@code sd}.
      *
      * @param sd the graph to add to
      * @param cfg model config
      * @param dtype FLOAT or DOUBLE
-     * @param params one array per {@link #parameterShapes} entry (copied into variables)
+     * @param params one array per {@link ConceptLMConfig#parameterShapes} entry (copied into variables)
      * @return the graph handle
      */
     public static ConceptLMGraph build(SameDiff sd, ConceptLMConfig cfg, DataType dtype, Map<String, INDArray> params) {
-        Map<String, long[]> shapes = parameterShapes(cfg);
+        Map<String, long[]> shapes = cfg.parameterShapes();
         Map<String, SDVariable> w = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             INDArray a = params.get(e.getKey());

@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,7 +34,7 @@ public final class ConceptLMWeights {
     public static Map<String, INDArray> random(ConceptLMConfig cfg, long seed, double std, DataType dtype) {
         Random rng = new Random(seed);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : ConceptLMGraph.parameterShapes(cfg).entrySet()) {
+        for (Map.Entry<String, long[]> e : cfg.parameterShapes().entrySet()) {
             long n = 1;
             for (long s : e.getValue()) {
                 n *= s;
@@ -58,7 +59,7 @@ public final class ConceptLMWeights {
     public static Map<String, INDArray> fromSafeTensors(Path file, ConceptLMConfig cfg, DataType dtype) {
         Map<String, SafeTensorsFile.Tensor> all = SafeTensorsFile.read(file);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : ConceptLMGraph.parameterShapes(cfg).entrySet()) {
+        for (Map.Entry<String, long[]> e : cfg.parameterShapes().entrySet()) {
             SafeTensorsFile.Tensor t = all.get(e.getKey());
             if (t == null) {
                 throw new ModelFormatException("expected tensor " + e.getKey() + " in " + file + ", found none");

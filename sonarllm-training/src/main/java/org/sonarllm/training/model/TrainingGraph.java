@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;

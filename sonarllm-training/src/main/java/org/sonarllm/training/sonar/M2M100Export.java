@@ -3,18 +3,15 @@ package org.sonarllm.training.sonar;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
+import org.sonarllm.onnx.convert.SafeTensorsWriter;
 
 /**
  * Writes autoencoder parameters as two Hugging Face M2M100 checkpoints (the layout of the real SONAR
@@ -75,49 +72,11 @@ public final class M2M100Export {
         try {
             Files.createDirectories(dir);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("config.json").toFile(), config);
-            writeSafetensors(dir.resolve("model.safetensors"), tensors);
         } catch (IOException e) {
             throw new ModelFormatException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Writes float32 tensors in safetensors format (sorted names, {@code __metadata__ {"format":"pt"}},
-     * header padded with spaces to a multiple of 8).
-     *
-     * @param file target
-     * @param tensors tensors by name
-     * @throws IOException on write failure
-     */
-    static void writeSafetensors(Path file, Map<String, INDArray> tensors) throws IOException {
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("__metadata__", Map.of("format", "pt"));
-        long offset = 0;
-        Map<String, INDArray> sorted = new TreeMap<>(tensors);
-        for (Map.Entry<String, INDArray> e : sorted.entrySet()) {
-            long bytes = e.getValue().length() * 4L;
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("dtype", "F32");
-            t.put("shape", e.getValue().shape());
-            t.put("data_offsets", new long[] {offset, offset + bytes});
-            header.put(e.getKey(), t);
-            offset += bytes;
-        }
-        byte[] json = new ObjectMapper().writeValueAsBytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] h = new byte[padded];
-        java.util.Arrays.fill(h, (byte) ' ');
-        System.arraycopy(json, 0, h, 0, json.length);
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
-            out.write(h);
-            for (INDArray a : sorted.values()) {
-                float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
-                ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(v);
-                out.write(b.array());
-            }
-        }
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        tensors.forEach((name, a) -> w.add(name, a.shape(), () -> a.castTo(DataType.FLOAT).dup('c').data().asFloat()));
+        w.write(dir.resolve("model.safetensors"));
     }
 }

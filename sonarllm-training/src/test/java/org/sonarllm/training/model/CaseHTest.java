@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

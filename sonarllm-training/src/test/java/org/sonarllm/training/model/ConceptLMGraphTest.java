@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -15,7 +16,7 @@ import org.sonarllm.testing.TinyA;
 
 class ConceptLMGraphTest {
     static ConceptLMConfig cfg() {
-        return ConceptLMConfig.fromHfConfig(TinyA.dir().resolve("sonar_llm/config.json"));
+        return ConceptLMConfig.read(TinyA.dir().resolve("sonar_llm/config.json"));
     }
 
     static ConceptLMGraph tinyA(DataType dt) {
@@ -26,7 +27,7 @@ class ConceptLMGraphTest {
 
     @Test
     void ropeInverseFrequenciesMatchReference() {
-        double[] inv = Rope.inverseFrequencies(cfg());
+        double[] inv = cfg().ropeInverseFrequencies();
         JsonNode ref = TinyA.expected().get("f_concept_lm").get("rope_inv_freq");
         assertEquals(ref.size(), inv.length);
         for (int i = 0; i < inv.length; i++) {
@@ -96,7 +97,7 @@ class ConceptLMGraphTest {
     void wrongShapedCheckpointIsRejected() {
         ConceptLMConfig c = cfg();
         ConceptLMConfig other = new ConceptLMConfig(c.sonarDim(), c.hidden() + 2, c.layers(), c.heads(), c.kvHeads(),
-                c.headDim(), c.intermediate(), c.ropeTheta(), c.ropeScaling(), c.rmsEps());
+                c.headDim(), c.intermediate(), c.ropeTheta(), c.ropeScaling(), c.rmsEps(), c.maxPositions());
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ConceptLMWeights.fromSafeTensors(
                 TinyA.dir().resolve("sonar_llm/model.safetensors"), other, DataType.FLOAT));
         assertEquals(true, e.getMessage().contains("forward_proj.linear.weight"), e.getMessage());

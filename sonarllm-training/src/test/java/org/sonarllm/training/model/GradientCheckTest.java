@@ -1,5 +1,6 @@
 package org.sonarllm.training.model;
 
+import org.sonarllm.model.ConceptLMConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,7 @@ class GradientCheckTest {
 
     @Test
     void mseGradientsOfATinyGqaModelMatchFiniteDifferences() {
-        ConceptLMConfig cfg = new ConceptLMConfig(6, 8, 2, 4, 2, 4, 10, 10000, new ConceptLMConfig.Llama3Scaling(8, 1, 4, 16), 1e-6);
+        ConceptLMConfig cfg = new ConceptLMConfig(6, 8, 2, 4, 2, 4, 10, 10000, ConceptLMConfig.RopeScaling.llama3(8, 1, 4, 16), 1e-6, 64);
         Random r = new Random(3);
         Batch batch = new Batch(List.of(new Batch.Document(rand(r, 4, 6), null), new Batch.Document(rand(r, 2, 6), null)), 2);
         TrainingGraph g = TrainingGraph.build(cfg, ConceptLMWeights.random(cfg, 11, 0.3, DataType.DOUBLE), null,
@@ -65,7 +66,7 @@ class GradientCheckTest {
     void crossEntropyGradientsThroughTheFrozenDecoderMatchFiniteDifferences() {
         FrozenSonarDecoder dec = CaseHTest.decoder();
         int d = dec.dimension();
-        ConceptLMConfig cfg = new ConceptLMConfig(d, 8, 1, 2, 1, 4, 12, 500000, null, 1e-6);
+        ConceptLMConfig cfg = new ConceptLMConfig(d, 8, 1, 2, 1, 4, 12, 500000, ConceptLMConfig.RopeScaling.NONE, 1e-6, 64);
         Random r = new Random(5);
         int[][] tok = {{1047, 5}, {1047, 17, 300, 9}, {1047, 44}};
         Batch batch = new Batch(List.of(new Batch.Document(rand(r, 3, d), tok),
