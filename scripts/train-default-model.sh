@@ -44,6 +44,6 @@ for obj in ce mse; do
 done
 
 # 5. Install the MSE bundle as the embedded default (it reads better than the CE one at this scale; docs/default-model.md).
-DEST=sonarllm-examples/src/main/resources/sonarllm/default-bundle
+DEST=sonarllm-default-model/src/main/resources/sonarllm/default-bundle
 rm -rf "$DEST" && mkdir -p "$DEST" && cp -r "$RUNS/lm-mse/." "$DEST/"
 echo "installed $(du -sh "$DEST" | cut -f1) into $DEST"

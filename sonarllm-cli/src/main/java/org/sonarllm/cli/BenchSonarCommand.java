@@ -2,7 +2,6 @@ package org.sonarllm.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.sonarllm.examples.SonarBenchmark;
 import org.sonarllm.onnx.convert.RandomSonarCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

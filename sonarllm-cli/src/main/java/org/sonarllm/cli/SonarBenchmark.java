@@ -1,4 +1,4 @@
-package org.sonarllm.examples;
+package org.sonarllm.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package org.sonarllm.examples;
+package org.sonarllm.defaultmodel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
