@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,8 +50,10 @@ public final class Bundle {
 
     /** @return a Jackson mapper configured for manifests (pretty output, lenient on unknown keys) */
     public static ObjectMapper mapper() {
-        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        m.getFactory().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return m;
     }
 
     /**
@@ -145,11 +150,12 @@ public final class Bundle {
                 throw new ModelFormatException(where + ": expected component '" + r + "', found none");
             }
         }
+        Path real = realDir(dir);
         Set<String> listed = new HashSet<>();
         listed.add(BundleManifest.MANIFEST_FILE);
         for (Map.Entry<String, Component> e : m.components().entrySet()) {
             for (FileEntry f : e.getValue().files()) {
-                Path p = resolveSafe(dir, f.path(), where);
+                Path p = inside(dir, real, f.path(), where);
                 if (!Files.isRegularFile(p)) {
                     throw new ModelFormatException(where + ": component '" + e.getKey() + "' expected file "
                             + f.path() + ", found no such file");
@@ -168,24 +174,79 @@ public final class Bundle {
             }
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+            for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
-                if (!listed.contains(rel)) {
+                if (Files.isSymbolicLink(p)) {
+                    inside(dir, real, rel, where);
+                }
+                if (Files.isRegularFile(p) && !listed.contains(rel)) {
                     throw new ModelFormatException(where + ": expected only listed files in the bundle, found "
                             + "unlisted file " + rel);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new ModelFormatException(dir + ": cannot list: " + e.getMessage(), e);
         }
     }
 
-    static Path resolveSafe(Path dir, String rel, String where) {
-        if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.contains("\\")
-                || List.of(rel.split("/")).contains("..") || rel.contains(":")) {
-            throw new ModelFormatException(where + ": expected a relative path inside the bundle, found '" + rel + "'");
+    private static Path realDir(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw new ModelFormatException(dir + ": cannot resolve the bundle directory: " + e.getMessage(), e);
         }
-        return dir.resolve(rel);
+    }
+
+    /**
+     * The listed file, after checking that the path is relative and plain and that it does not leave the
+     * bundle through a symbolic link (its real path must lie under the bundle's real path). Nothing about a
+     * file outside the bundle (size, hash, existence) is revealed in the message.
+     */
+    private static Path inside(Path dir, Path realDir, String rel, String where) {
+        Path p = resolveSafe(dir, rel, where);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return p;
+        }
+        Path target;
+        try {
+            target = p.toRealPath();
+        } catch (IOException e) {
+            throw new ModelFormatException(where + ": expected '" + rel + "' to resolve inside the bundle, found a "
+                    + "link that does not", e);
+        }
+        if (!target.startsWith(realDir)) {
+            throw new ModelFormatException(where + ": expected '" + rel + "' inside the bundle, found a link leaving it");
+        }
+        return p;
+    }
+
+    static Path resolveSafe(Path dir, String rel, String where) {
+        if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.contains("\\") || rel.contains(":")
+                || List.of(rel.split("/", -1)).stream().anyMatch(c -> c.isEmpty() || c.equals("..") || c.equals("."))
+                || rel.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            throw new ModelFormatException(where + ": expected a plain relative path inside the bundle, found '"
+                    + printable(rel) + "'");
+        }
+        try {
+            return dir.resolve(rel);
+        } catch (InvalidPathException e) {
+            throw new ModelFormatException(where + ": expected a valid path, found '" + printable(rel) + "'", e);
+        }
+    }
+
+    private static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder();
+        s.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private static long size(Path p) {
