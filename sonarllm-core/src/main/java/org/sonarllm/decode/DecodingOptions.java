@@ -13,17 +13,20 @@ import org.sonarllm.InvalidInputException;
  * }</pre>
  *
  * @param strategy greedy, beam or sampling
- * @param maxTokens most tokens generated per sentence, the final {@code </s>} included; at least 1
+ * @param maxTokens most tokens generated per sentence, the final {@code </s>} included; 1 to {@value
+ *     #MAX_TOKENS} (the model's position limit also applies)
  */
 public record DecodingOptions(DecodingStrategy strategy, int maxTokens) {
     /** Default token limit per sentence. */
     public static final int DEFAULT_MAX_TOKENS = 128;
+    /** Largest accepted token limit. */
+    public static final int MAX_TOKENS = 4096;
 
     /** Validates the arguments. */
     public DecodingOptions {
         Objects.requireNonNull(strategy, "strategy");
-        if (maxTokens < 1) {
-            throw new InvalidInputException("max tokens must be >= 1, got " + maxTokens);
+        if (maxTokens < 1 || maxTokens > MAX_TOKENS) {
+            throw new InvalidInputException("expected max tokens in 1.." + MAX_TOKENS + ", found " + maxTokens);
         }
     }
 
