@@ -188,8 +188,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             } else if (!(v instanceof TorchTensor t)) {
                 skipped.put(name, "not a tensor: " + Py.describe(v));
             } else if (t.storage.dtype() == null || t.storage.dtype().readable() == null) {
-                skipped.put(name, (t.storage.dtype() == null ? t.storage.typeName() : t.storage.dtype().describe())
-                        + " tensor (only float32, float16 and bfloat16 are read)");
+                skipped.put(name, t + " (only float32, float16 and bfloat16 are read)");
             } else {
                 tensors.put(name, t);
             }

@@ -1,6 +1,5 @@
 package org.sonarllm.onnx.weights;
 
-import java.util.Locale;
 import org.sonarllm.onnx.convert.SafeTensors;
 
 /**
@@ -44,6 +43,7 @@ enum TorchDType {
         return readable;
     }
 
+    /** @return the dtype name, such as "int64" */
     @Override
     public String toString() {
         return dtypeName;
@@ -67,10 +67,5 @@ enum TorchDType {
             }
         }
         return null;
-    }
-
-    /** @return a lower-case description such as "int64" */
-    String describe() {
-        return dtypeName.toLowerCase(Locale.ROOT);
     }
 }

@@ -74,6 +74,13 @@ final class TorchTensor {
         return new TorchTensor(storage, offset, shape, stride, numel, end);
     }
 
+    /** @return e.g. "int64 tensor [2, 3]" */
+    @Override
+    public String toString() {
+        return (storage.dtype() == null ? storage.typeName() : storage.dtype().toString()) + " tensor "
+                + Arrays.toString(shape);
+    }
+
     /** @return whether the elements are consecutive in the storage in row-major order */
     boolean contiguous() {
         long expect = 1;

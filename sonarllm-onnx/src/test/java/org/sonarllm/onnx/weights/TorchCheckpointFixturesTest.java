@@ -137,11 +137,11 @@ class TorchCheckpointFixturesTest {
                 () -> TorchCheckpoint.open(p, "numpy_rng_state"));
         assertTrue(e.getMessage().contains("expected a dict under 'numpy_rng_state', found tuple of 5"), e.getMessage());
         e = assertThrows(ModelFormatException.class, () -> TorchCheckpoint.open(p, "torch_rng_state"));
-        assertTrue(e.getMessage().contains("found uint8 tensor") || e.getMessage().contains("TorchTensor"),
+        assertTrue(e.getMessage().contains("expected a dict under 'torch_rng_state', found uint8 tensor ["),
                 e.getMessage());
         try (TorchCheckpoint top = TorchCheckpoint.open(p, "")) {
             assertEquals(List.of(), top.names());
-            assertTrue(top.skipped().get("torch_rng_state").startsWith("uint8 tensor"), top.skipped().toString());
+            assertTrue(top.skipped().get("torch_rng_state").startsWith("uint8 tensor ["), top.skipped().toString());
             assertTrue(top.skipped().get("numpy_rng_state").contains("tuple of 5"));
         }
     }
