@@ -14,13 +14,18 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.ModelFormatException;
 
 /**
  * Mutates valid torch.save files (bit flips, byte overwrites, insertions, deletions, truncation) in
- * data.pkl, in the zip structures and anywhere else, and requires every outcome to be either a read
+ * data.pkl (re-zipped with a matching CRC, so that the unpickler sees the mutation), in the raw zip
+ * structures and anywhere else, and requires every outcome to be either a read
  * whose tensors have the sizes their shapes promise or a ModelFormatException, within a time bound.
  * Any other exception or error, a hang or an out-of-memory fails the test.
  */
@@ -42,6 +47,30 @@ class TorchCheckpointFuzzTest {
             long size = b.getInt(18) == -1 ? b.getLong(30 + nameLen + 12) : b.getInt(18); // ZIP64 local extra
             return new Regions(start, (int) (start + size), cd);
         }
+    }
+
+    /** @return the archive's entries in order, read with java.util.zip (an independent reader) */
+    Map<String, byte[]> entries(byte[] zip) throws IOException {
+        Path f = Files.createTempFile(tmp, "src", ".zip");
+        Files.write(f, zip);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        try (ZipFile z = new ZipFile(f.toFile())) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                out.put(e.getName(), z.getInputStream(e).readAllBytes());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The archive rebuilt with every entry as it is except data.pkl, which is mutated: CRC and sizes
+     * stay consistent, so the mutation reaches the unpickler.
+     */
+    static byte[] withMutatedPickle(Map<String, byte[]> entries, int kind, int pos, int value) {
+        TorchFiles.Zip z = new TorchFiles.Zip();
+        entries.forEach((name, data) -> z.add(name, name.endsWith("/data.pkl")
+                ? mutate(data, new Regions(0, data.length, data.length), 0, kind, pos, value) : data));
+        return z.build();
     }
 
     static byte[] mutate(byte[] src, Regions r, int where, int kind, int pos, int value) {
@@ -124,13 +153,15 @@ class TorchCheckpointFuzzTest {
         fuzz(Files.readAllBytes(TorchCheckpointFixturesTest.fixture(fixture)), examples, 20250811L);
     }
 
-    void fuzz(byte[] src, int examples, long seed) {
+    void fuzz(byte[] src, int examples, long seed) throws IOException {
         Regions r = Regions.of(src);
+        Map<String, byte[]> entries = entries(src);
         read = 0;
         rejected = 0;
         qt().withFixedSeed(seed).withExamples(examples).forAll(
                 integers().between(0, 3), integers().between(0, 4), integers().all(), integers().between(0, 255))
-                .checkAssert((where, kind, pos, value) -> readOrReject(mutate(src, r, where, kind, pos, value)));
+                .checkAssert((where, kind, pos, value) -> readOrReject(where == 0
+                        ? withMutatedPickle(entries, kind, pos, value) : mutate(src, r, where, kind, pos, value)));
         // both outcomes occur: the mutations reach past the first check and some still read
         assertTrue(read > examples / 20 && rejected > examples / 20, read + " read, " + rejected + " rejected");
     }
@@ -153,7 +184,7 @@ class TorchCheckpointFuzzTest {
     }
 
     @Test
-    void mutatedHandMadeZip64AndDeflatedFiles() {
+    void mutatedHandMadeZip64AndDeflatedFiles() throws IOException {
         TorchFiles.Zip z = TorchFiles.simple(3, 5);
         z.zip64 = true;
         z.entry("archive/data/0").deflate = true;
