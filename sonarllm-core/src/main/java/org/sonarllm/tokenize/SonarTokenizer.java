@@ -1,7 +1,5 @@
 package org.sonarllm.tokenize;
 
-import ai.djl.sentencepiece.SpProcessor;
-import ai.djl.sentencepiece.SpTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,11 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Text.</b> Null, empty and white-space-only text is rejected with {@link
  * InvalidInputException}. Unpaired UTF-16 surrogates (not valid Unicode) are replaced by U+FFFD
  * before tokenization (NLLB's {@code nmt_nfkc} normalization then drops it, as it drops control
- * characters) instead of the '?' piece the native binding would otherwise produce.
+ * characters).
  *
- * <p><b>Thread-safety.</b> Instances are thread-safe: the state is immutable and every call into
- * the native SentencePiece processor is serialized on one lock (the DJL binding documents no
- * thread-safety guarantee). {@link #close()} is idempotent; other methods throw {@link
+ * <p><b>Implementation.</b> SentencePiece runs in pure Java (package-private, BPE and UNIGRAM models,
+ * the model's own normalization): no native library, no network connection, no telemetry.
+ *
+ * <p><b>Thread-safety.</b> Instances are thread-safe without locking: all state is immutable (the
+ * closed flag is volatile). {@link #close()} is idempotent; other methods throw {@link
  * IllegalStateException} after it.
  */
 public final class SonarTokenizer implements AutoCloseable {
@@ -58,19 +58,16 @@ public final class SonarTokenizer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SonarTokenizer.class);
 
-    private final Object lock = new Object();
-    private final SpTokenizer sp;
-    private final SpProcessor processor;
+    private final SentencePiece sp;
     private final SpModelFile model;
     private final int pieceCount;
     private final int maskId;
     private final int maxLength;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private SonarTokenizer(SpTokenizer sp, SpModelFile model, int maxLength) {
+    private SonarTokenizer(SentencePiece sp, int maxLength) {
         this.sp = sp;
-        this.processor = sp.getProcessor();
-        this.model = model;
+        this.model = sp.model();
         this.pieceCount = model.size();
         this.maskId = pieceCount + 1 + Language.all().size();
         this.maxLength = maxLength;
@@ -110,17 +107,9 @@ public final class SonarTokenizer implements AutoCloseable {
         }
         Path modelPath = dir.resolve(MODEL_FILE);
         byte[] bytes = readFile(modelPath, "SentencePiece model");
-        SpModelFile model = SpModelFile.parse(bytes, modelPath);
+        SentencePiece sp = SentencePiece.load(bytes, modelPath);
         TokenizerFiles.checkLanguages(dir.resolve(LANGUAGES_FILE));
-        SpTokenizer sp;
-        try {
-            sp = new SpTokenizer(bytes);
-        } catch (LinkageError e) {
-            throw new SonarLlmException("SentencePiece native library unavailable: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new ModelFormatException("corrupt SentencePiece model " + modelPath + ": " + e.getMessage(), e);
-        }
-        SonarTokenizer tok = new SonarTokenizer(sp, model, maxLength);
+        SonarTokenizer tok = new SonarTokenizer(sp, maxLength);
         try {
             Path config = dir.resolve(CONFIG_FILE);
             if (Files.exists(config)) {
@@ -220,15 +209,8 @@ public final class SonarTokenizer implements AutoCloseable {
                 spm[n++] = id - 1;
             }
         }
-        if (n == 0) {
-            ensureOpen();
-            return "";
-        }
-        int[] kept = Arrays.copyOf(spm, n);
-        synchronized (lock) {
-            ensureOpen();
-            return processor.decode(kept);
-        }
+        ensureOpen();
+        return n == 0 ? "" : sp.decode(Arrays.copyOf(spm, n));
     }
 
     /**
@@ -239,10 +221,8 @@ public final class SonarTokenizer implements AutoCloseable {
      */
     public List<String> pieces(String text) {
         String t = sanitize(text);
-        synchronized (lock) {
-            ensureOpen();
-            return List.of(processor.tokenize(t));
-        }
+        ensureOpen();
+        return List.copyOf(sp.encodeAsPieces(t));
     }
 
     /**
@@ -289,33 +269,23 @@ public final class SonarTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** Frees the native processor. Idempotent. */
+    /** Marks the tokenizer closed (it holds no native resource). Idempotent. */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (!closed) {
-                closed = true;
-                sp.close();
-            }
-        }
+        closed = true;
     }
 
     private void ensureOpen() {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("tokenizer is closed");
-            }
+        if (closed) {
+            throw new IllegalStateException("tokenizer is closed");
         }
     }
 
     /** HF ids of the pieces, at most {@code limit} of them. */
     private int[] pieceIds(String text, int limit) {
         String t = sanitize(text);
-        int[] spm;
-        synchronized (lock) {
-            ensureOpen();
-            spm = processor.encode(t);
-        }
+        ensureOpen();
+        int[] spm = sp.encode(t);
         int n = spm.length;
         if (n > limit) {
             LOG.warn("text of {} pieces ({} chars) truncated to {} pieces to fit maxLength {}", n, t.length(), limit,
