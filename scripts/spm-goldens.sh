@@ -24,7 +24,8 @@
 # resources' hf-austen fixture), and four trained here on the Austen novels plus a few lines in other
 # scripts: bpe-fallback (BPE, nmt_nfkc, byte fallback, user-defined and control symbols), unigram
 # (UNIGRAM, nmt_nfkc, user-defined symbols), unigram-suffix-cf (UNIGRAM, nfkc_cf, whitespace as suffix,
-# extra whitespace kept, byte fallback), bpe-identity (BPE, no normalization rules, no dummy prefix).
+# extra whitespace kept, byte fallback), bpe-identity (BPE, no normalization rules, no dummy prefix);
+# and bpe-unused / unigram-unused, copies of austen / unigram with some pieces marked UNUSED (see below).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -148,6 +149,44 @@ EOF
   for m in bpe-fallback unigram unigram-suffix-cf bpe-identity; do cp "$WORK/$m.model" "$OUT/$m.model"; done
 fi
 
+# ---- UNUSED pieces ---------------------------------------------------------------------------------
+# spm_train never writes UNUSED pieces, so two models get some: a copy of the Austen BPE and of the
+# unigram model in which every 5th NORMAL piece of more than one character (ids >= 10) is marked UNUSED
+# (SentencePiece.type = 5), by rewriting the protobuf.
+mark_unused() {
+  perl -e '
+    use strict; use warnings;
+    local $/; open my $in, "<:raw", $ARGV[0] or die $!; my $b = <$in>; close $in;
+    sub rv { my ($s, $p) = @_; my ($v, $sh) = (0, 0); while (1) { my $c = ord substr($$s, $$p++, 1); $v |= ($c & 127) << $sh; $sh += 7; return $v if $c < 128 } }
+    sub wv { my $v = shift; my $o = ""; while ($v >= 128) { $o .= chr(($v & 127) | 128); $v >>= 7 } return $o . chr($v) }
+    my ($p, $out, $id) = (0, "", 0);
+    while ($p < length $b) {
+      my $k = rv(\$b, \$p); my ($f, $w) = ($k >> 3, $k & 7);
+      die "unexpected wire type $w" unless $w == 2 || $w == 0;
+      if ($w == 0) { my $v = rv(\$b, \$p); $out .= wv($k) . wv($v); next }
+      my $len = rv(\$b, \$p); my $msg = substr($b, $p, $len); $p += $len;
+      if ($f == 1) {
+        my ($q, $piece, $type, $rest) = (0, "", 1, "");
+        while ($q < length $msg) {
+          my $kk = rv(\$msg, \$q); my ($ff, $ww) = ($kk >> 3, $kk & 7);
+          if ($ww == 2) { my $l = rv(\$msg, \$q); my $v = substr($msg, $q, $l); $q += $l; $piece = $v if $ff == 1; $rest .= wv($kk) . wv($l) . $v }
+          elsif ($ww == 5) { $rest .= wv($kk) . substr($msg, $q, 4); $q += 4 }
+          elsif ($ff == 3) { $type = rv(\$msg, \$q) }
+          else { my $v = rv(\$msg, \$q); $rest .= wv($kk) . wv($v) }
+        }
+        utf8::decode(my $chars = $piece);
+        $type = 5 if $type == 1 && $id >= 10 && length($chars) > 1 && $id % 5 == 0;
+        $msg = $rest . ($type == 1 ? "" : wv(3 << 3) . wv($type));
+        $id++;
+      }
+      $out .= wv($k) . wv(length $msg) . $msg;
+    }
+    open my $o, ">:raw", $ARGV[1] or die $!; print $o $out; close $o;
+  ' "$1" "$2"
+}
+mark_unused "$ROOT/models/austen/tokenizer/sentencepiece.bpe.model" "$OUT/bpe-unused.model"
+mark_unused "$OUT/unigram.model" "$OUT/unigram-unused.model"
+
 # ---- the goldens -----------------------------------------------------------------------------------
 mkdir -p "$RES/org/sonarllm/tokenize/hf-austen"
 cp "$ROOT/models/austen/tokenizer/sentencepiece.bpe.model" "$RES/org/sonarllm/tokenize/hf-austen/sentencepiece.bpe.model"
@@ -159,6 +198,8 @@ models=(
   "unigram org/sonarllm/tokenize/spm/unigram.model no"
   "unigram-suffix-cf org/sonarllm/tokenize/spm/unigram-suffix-cf.model yes"
   "bpe-identity org/sonarllm/tokenize/spm/bpe-identity.model yes"
+  "bpe-unused org/sonarllm/tokenize/spm/bpe-unused.model no"
+  "unigram-unused org/sonarllm/tokenize/spm/unigram-unused.model no"
 )
 printf '# name\tmodel (class-path resource)\tsha256\tspm version\n' > "$OUT/MANIFEST.tsv"
 version="$(dpkg-query -W -f='${Version}' sentencepiece 2>/dev/null || echo unknown)"

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The pure-Java SentencePiece against Google's reference tools ({@code spm_encode}, {@code spm_decode},
  * {@code spm_normalize} of Debian's sentencepiece 0.1.97) on the golden files of {@code
- * scripts/spm-goldens.sh}: six models (tiny-a's and the Austen BPE, and four trained for the test:
- * BPE with byte fallback and user-defined/control symbols, UNIGRAM, UNIGRAM with nfkc_cf and whitespace
- * as suffix, BPE without normalization rules), 3437 texts each. Every line must be equal.
+ * scripts/spm-goldens.sh}: eight models (tiny-a's and the Austen BPE; four trained for the test: BPE
+ * with byte fallback and user-defined/control symbols, UNIGRAM, UNIGRAM with nfkc_cf and whitespace as
+ * suffix, BPE without normalization rules; and copies of the Austen BPE and the UNIGRAM with UNUSED
+ * pieces), 3437 texts and 400 random id sequences each. Every line must be equal.
  */
 class SentencePieceGoldenTest {
     private static final int SHOWN = 5;
