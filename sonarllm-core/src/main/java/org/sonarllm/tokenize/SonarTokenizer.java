@@ -51,8 +51,13 @@ public final class SonarTokenizer implements AutoCloseable {
     public static final String MODEL_FILE = "sentencepiece.bpe.model";
     /** Name of the language list (one FLORES-200 code per line, in id order). */
     public static final String LANGUAGES_FILE = "languages.txt";
-    /** Name of the optional Hugging Face tokenizer config, cross-checked when present. */
+    /**
+     * Name of the tokenizer config: this project's (optional, cross-checked when present) or Hugging Face's
+     * (the language table of a folder without {@value #LANGUAGES_FILE}).
+     */
     public static final String CONFIG_FILE = "tokenizer_config.json";
+    /** Name of Hugging Face's special tokens map, read (for {@code additional_special_tokens}) in a HF folder. */
+    public static final String SPECIAL_TOKENS_FILE = "special_tokens_map.json";
     /** Default {@link #maxLength()}: NLLB's {@code model_max_length}. */
     public static final int DEFAULT_MAX_LENGTH = 512;
 
@@ -60,24 +65,25 @@ public final class SonarTokenizer implements AutoCloseable {
 
     private final SentencePiece sp;
     private final SpModelFile model;
+    private final List<Language> languages;
     private final int pieceCount;
     private final int maskId;
     private final int maxLength;
     private volatile boolean closed;
 
-    private SonarTokenizer(SentencePiece sp, int maxLength) {
+    private SonarTokenizer(SentencePiece sp, List<Language> languages, int maxLength) {
         this.sp = sp;
         this.model = sp.model();
+        this.languages = List.copyOf(languages);
         this.pieceCount = model.size();
-        this.maskId = pieceCount + 1 + Language.all().size();
+        this.maskId = pieceCount + 1 + languages.size();
         this.maxLength = maxLength;
     }
 
     /**
      * Loads a tokenizer directory with the default maximum length of {@value #DEFAULT_MAX_LENGTH}.
      *
-     * @param dir holds {@code sentencepiece.bpe.model} and {@code languages.txt}; {@code
-     *     tokenizer_config.json} is optional and cross-checked when present
+     * @param dir a tokenizer directory, see {@link #load(Path, int)}
      * @return the tokenizer; close it when done
      * @throws ModelFormatException if a file is missing, corrupt or inconsistent (the message names it)
      */
@@ -86,10 +92,18 @@ public final class SonarTokenizer implements AutoCloseable {
     }
 
     /**
-     * Loads a tokenizer directory.
+     * Loads a tokenizer directory. Two layouts are accepted, both with {@value #MODEL_FILE}:
+     * <ul>
+     *   <li>this project's: {@value #LANGUAGES_FILE} (the 202 FLORES-200 codes in NLLB order) and an
+     *       optional {@value #CONFIG_FILE} whose id fields are cross-checked;
+     *   <li>a Hugging Face NLLB tokenizer folder as downloaded (no {@value #LANGUAGES_FILE}): the language
+     *       table comes from its {@value #CONFIG_FILE} ({@code added_tokens_decoder}, else {@code
+     *       additional_special_tokens}), else from {@value #SPECIAL_TOKENS_FILE}, else the built-in NLLB
+     *       list; every source present must agree with {@link Language#all()} and the ids. {@code
+     *       tokenizer.json} is ignored.
+     * </ul>
      *
-     * @param dir holds {@code sentencepiece.bpe.model} and {@code languages.txt}; {@code
-     *     tokenizer_config.json} is optional and cross-checked when present
+     * @param dir the tokenizer directory
      * @param maxLength the longest id sequence produced, at least 3
      * @return the tokenizer; close it when done
      * @throws ModelFormatException if a file is missing, corrupt or inconsistent (the message names it)
@@ -108,16 +122,11 @@ public final class SonarTokenizer implements AutoCloseable {
         Path modelPath = dir.resolve(MODEL_FILE);
         byte[] bytes = readFile(modelPath, "SentencePiece model");
         SentencePiece sp = SentencePiece.load(bytes, modelPath);
-        TokenizerFiles.checkLanguages(dir.resolve(LANGUAGES_FILE));
-        SonarTokenizer tok = new SonarTokenizer(sp, maxLength);
-        try {
-            Path config = dir.resolve(CONFIG_FILE);
-            if (Files.exists(config)) {
-                TokenizerFiles.checkConfig(config, tok);
-            }
-        } catch (RuntimeException e) {
-            tok.close();
-            throw e;
+        List<Language> languages = TokenizerFiles.languages(dir, sp.model().size());
+        SonarTokenizer tok = new SonarTokenizer(sp, languages, maxLength);
+        Path config = dir.resolve(CONFIG_FILE);
+        if (Files.exists(config)) {
+            TokenizerFiles.checkConfig(config, tok);
         }
         LOG.debug("loaded tokenizer {}: {} pieces, {} ids, maxLength {}", dir, tok.pieceCount, tok.vocabSize(),
                 maxLength);
@@ -226,6 +235,14 @@ public final class SonarTokenizer implements AutoCloseable {
     }
 
     /**
+     * @return the language table in id order (language k has id {@code pieceCount() + 1 + k}): the 202
+     *     FLORES-200 codes in NLLB order, {@link Language#all()}
+     */
+    public List<Language> languages() {
+        return languages;
+    }
+
+    /**
      * @param lang a language
      * @return its token id, {@code pieceCount() + 1 + lang.index()}
      */
@@ -254,7 +271,11 @@ public final class SonarTokenizer implements AutoCloseable {
         return pieceCount;
     }
 
-    /** @return number of tokenizer ids: 4 specials + pieces + languages + {@code <mask>}, i.e. {@code maskId() + 1} */
+    /**
+     * @return number of tokenizer ids: {@code pieceCount() + 1} for the specials and pieces (fairseq
+     *     offset 1), then the languages and {@code <mask>}, i.e. {@code maskId() + 1}; a model's embedding
+     *     table needs at least this many rows
+     */
     public int vocabSize() {
         return maskId + 1;
     }
