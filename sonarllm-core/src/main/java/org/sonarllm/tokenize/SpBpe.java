@@ -40,15 +40,16 @@ final class SpBpe {
         private final int[] next;
         private final boolean[] frozen;
         private final int[] node;
-        // Candidate pairs, in a binary max-heap of their indices.
+        // Candidate pairs, in a binary max-heap of (priority key, pair index).
         private int[] left = new int[64];
         private int[] right = new int[64];
         private int[] size = new int[64];
         private int[] merged = new int[64];
-        private float[] score = new float[64];
         private int pairs;
+        private long[] heapKey = new long[64];
         private int[] heap = new int[64];
         private int heapSize;
+        private boolean bulk;
         /** For UNUSED pieces: the symbols a candidate of that piece was last built from. */
         private Map<Integer, int[]> revMerge;
 
@@ -84,8 +85,13 @@ final class SpBpe {
                 node[count] = vocab.pieces.walk(PieceTrie.ROOT, s, pos, pos + l);
                 pos += l;
             }
+            bulk = true; // the first candidates are heapified at once
             for (int i = 1; i < count; i++) {
                 maybeAdd(i - 1, i);
+            }
+            bulk = false;
+            for (int i = heapSize / 2 - 1; i >= 0; i--) {
+                siftDown(i, heap[i], heapKey[i]);
             }
             while (heapSize > 0) {
                 int p = poll();
@@ -125,15 +131,13 @@ final class SpBpe {
                 right = Arrays.copyOf(right, c);
                 size = Arrays.copyOf(size, c);
                 merged = Arrays.copyOf(merged, c);
-                score = Arrays.copyOf(score, c);
             }
             int p = pairs++;
             left[p] = l;
             right[p] = r;
             size[p] = len[l] + len[r];
             merged[p] = m;
-            score[p] = vocab.score(id);
-            push(p);
+            push(p, key(vocab.score(id), l));
             if (vocab.type(id) == SpModelFile.UNUSED) {
                 if (revMerge == null) {
                     revMerge = new HashMap<>();
@@ -153,47 +157,62 @@ final class SpBpe {
             resegment(parts[2], parts[3], vocab.pieces.walk(PieceTrie.ROOT, s, parts[2], parts[3]), out);
         }
 
-        /** Whether pair a pops before pair b: higher score, then leftmost. */
-        private boolean before(int a, int b) {
-            return score[a] > score[b] || score[a] == score[b] && left[a] < left[b];
+        /**
+         * The priority of a pair as one long: the higher the score the larger, then the smaller the left
+         * index the larger (the score's bits made to sort as signed ints, -0 counted as +0 as C++ compares).
+         */
+        private static long key(float score, int left) {
+            int bits = Float.floatToIntBits(score == 0f ? 0f : score);
+            bits ^= (bits >> 31) & 0x7fffffff;
+            return (long) bits << 32 | (0xffffffffL - left);
         }
 
-        private void push(int p) {
+        private void push(int p, long key) {
             if (heapSize == heap.length) {
                 heap = Arrays.copyOf(heap, heapSize * 2);
+                heapKey = Arrays.copyOf(heapKey, heapSize * 2);
             }
             int i = heapSize++;
-            while (i > 0) {
+            while (i > 0 && !bulk) {
                 int parent = (i - 1) >>> 1;
-                if (!before(p, heap[parent])) {
+                if (heapKey[parent] >= key) {
                     break;
                 }
                 heap[i] = heap[parent];
+                heapKey[i] = heapKey[parent];
                 i = parent;
             }
             heap[i] = p;
+            heapKey[i] = key;
         }
 
         private int poll() {
             int top = heap[0];
-            int last = heap[--heapSize];
-            int i = 0;
+            int n = --heapSize;
+            siftDown(0, heap[n], heapKey[n]);
+            return top;
+        }
+
+        /** Puts pair {@code p} with {@code key} at heap slot {@code i} or below, in {@code heap[0, heapSize)}. */
+        private void siftDown(int i, int p, long key) {
+            int n = heapSize;
             while (true) {
                 int c = 2 * i + 1;
-                if (c >= heapSize) {
+                if (c >= n) {
                     break;
                 }
-                if (c + 1 < heapSize && before(heap[c + 1], heap[c])) {
+                if (c + 1 < n && heapKey[c + 1] > heapKey[c]) {
                     c++;
                 }
-                if (!before(heap[c], last)) {
+                if (heapKey[c] <= key) {
                     break;
                 }
                 heap[i] = heap[c];
+                heapKey[i] = heapKey[c];
                 i = c;
             }
-            heap[i] = last;
-            return top;
+            heap[i] = p;
+            heapKey[i] = key;
         }
     }
 }
