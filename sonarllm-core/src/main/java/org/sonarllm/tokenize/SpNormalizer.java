@@ -81,6 +81,18 @@ final class SpNormalizer {
         }
     }
 
+    /** One prefix of the input: it consumes {@code consumed} input bytes and stands for {@code rep[from, to)}. */
+    private static final class Prefix {
+        byte[] rep;
+        int from;
+        int to;
+        int consumed;
+
+        boolean isOneSpace() {
+            return to - from == 1 && rep[from] == ' ';
+        }
+    }
+
     /**
      * @param in UTF-8 text (malformed bytes are allowed: each becomes U+FFFD)
      * @return the normalized UTF-8 text, empty if nothing but white space
@@ -88,21 +100,14 @@ final class SpNormalizer {
     byte[] normalize(byte[] in) {
         int pos = 0;
         int end = in.length;
-        // One prefix: its replacement is rep[repFrom, repTo), it consumes `consumed` input bytes.
-        byte[] rep;
-        int repFrom;
-        int repTo;
-        int consumed;
+        Prefix p = new Prefix();
         if (removeExtraWhitespaces) {
             while (pos < end) {
-                long m = prefix(in, pos, end);
-                rep = repBytes(in, m);
-                repFrom = repFrom(m, pos);
-                repTo = repFrom + repLength(m);
-                if (repTo - repFrom != 1 || rep[repFrom] != ' ') {
+                prefix(in, pos, end, p);
+                if (!p.isOneSpace()) {
                     break;
                 }
-                pos += consumedBytes(m);
+                pos += p.consumed;
             }
         }
         if (pos == end) {
@@ -114,27 +119,24 @@ final class SpNormalizer {
         }
         boolean prevSpace = removeExtraWhitespaces;
         while (pos < end) {
-            long m = prefix(in, pos, end);
-            rep = repBytes(in, m);
-            repFrom = repFrom(m, pos);
-            repTo = repFrom + repLength(m);
-            consumed = consumedBytes(m);
+            prefix(in, pos, end, p);
+            int from = p.from;
             if (prevSpace) {
-                while (repFrom < repTo && rep[repFrom] == ' ') {
-                    repFrom++;
+                while (from < p.to && p.rep[from] == ' ') {
+                    from++;
                 }
             }
-            if (repFrom < repTo) {
-                for (int i = repFrom; i < repTo; i++) {
-                    if (escapeWhitespaces && rep[i] == ' ') {
+            if (from < p.to) {
+                for (int i = from; i < p.to; i++) {
+                    if (escapeWhitespaces && p.rep[i] == ' ') {
                         out.space(true);
                     } else {
-                        out.add(rep[i]);
+                        out.add(p.rep[i]);
                     }
                 }
-                prevSpace = rep[repTo - 1] == ' ';
+                prevSpace = p.rep[p.to - 1] == ' ';
             }
-            pos += consumed;
+            pos += p.consumed;
             if (!removeExtraWhitespaces) {
                 prevSpace = false;
             }
@@ -151,43 +153,36 @@ final class SpNormalizer {
         return Arrays.copyOf(out.b, out.n);
     }
 
-    // A prefix is encoded in a long: kind in bits 62-63 (0 = copy input, 1 = charsmap rule,
-    // 2 = replacement character), consumed input bytes in bits 32-61, charsmap offset in bits 0-31.
-    private static final long COPY = 0, RULE = 1L << 62, BAD = 2L << 62;
-
-    /** SentencePiece's {@code NormalizePrefix}. */
-    private long prefix(byte[] in, int pos, int end) {
-        if (userDefined != null) {
-            int len = userDefined.longestPrefix(in, pos, end);
-            if (len > 0) {
-                return COPY | (long) len << 32;
-            }
+    /** SentencePiece's {@code NormalizePrefix}: fills {@code p} for the input at {@code pos}. */
+    private void prefix(byte[] in, int pos, int end, Prefix p) {
+        int len = userDefined == null ? 0 : userDefined.longestPrefix(in, pos, end);
+        if (len > 0) {
+            copy(in, pos, len, p);
+            return;
         }
-        if (charsMap != null) {
-            long m = charsMap.longestMatch(in, pos, end);
-            if (m >= 0) {
-                return RULE | m;
-            }
+        long m = charsMap == null ? -1 : charsMap.longestMatch(in, pos, end);
+        if (m >= 0) {
+            p.rep = charsMap.replacement(m);
+            p.from = 0;
+            p.to = p.rep.length;
+            p.consumed = SpCharsMap.length(m);
+            return;
         }
-        int len = Utf8.validCharLength(in, pos, end);
-        return len > 0 ? COPY | (long) len << 32 : BAD | 1L << 32;
+        len = Utf8.validCharLength(in, pos, end);
+        if (len > 0) {
+            copy(in, pos, len, p);
+        } else {
+            p.rep = REPLACEMENT_CHARACTER;
+            p.from = 0;
+            p.to = REPLACEMENT_CHARACTER.length;
+            p.consumed = 1;
+        }
     }
 
-    private static int consumedBytes(long m) {
-        return (int) (m >>> 32 & 0x3fffffff);
-    }
-
-    private byte[] repBytes(byte[] in, long m) {
-        long kind = m & (3L << 62);
-        return kind == COPY ? in : kind == RULE ? charsMap.replacement(m & 0xffffffffL) : REPLACEMENT_CHARACTER;
-    }
-
-    private static int repFrom(long m, int pos) {
-        return (m & (3L << 62)) == COPY ? pos : 0;
-    }
-
-    private int repLength(long m) {
-        long kind = m & (3L << 62);
-        return kind == COPY ? consumedBytes(m) : kind == RULE ? charsMap.replacement(m & 0xffffffffL).length : 3;
+    private static void copy(byte[] in, int pos, int len, Prefix p) {
+        p.rep = in;
+        p.from = pos;
+        p.to = pos + len;
+        p.consumed = len;
     }
 }
