@@ -101,10 +101,6 @@ public final class Main implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verboseIn(args) ? "debug" : "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        if (!verboseIn(args)) {
-            // DJL probes for CUDA when SentencePiece loads and warns on CPU-only machines: not our user's concern
-            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
-        }
         OutputStream stdout = new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
         int code = run(args, System.in, stdout, new FileOutputStream(FileDescriptor.err));
         System.exit(code);

@@ -1,7 +1,5 @@
 package org.sonarllm.tokenize;
 
-import ai.djl.sentencepiece.SpProcessor;
-import ai.djl.sentencepiece.SpTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,11 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Text.</b> Null, empty and white-space-only text is rejected with {@link
  * InvalidInputException}. Unpaired UTF-16 surrogates (not valid Unicode) are replaced by U+FFFD
  * before tokenization (NLLB's {@code nmt_nfkc} normalization then drops it, as it drops control
- * characters) instead of the '?' piece the native binding would otherwise produce.
+ * characters).
  *
- * <p><b>Thread-safety.</b> Instances are thread-safe: the state is immutable and every call into
- * the native SentencePiece processor is serialized on one lock (the DJL binding documents no
- * thread-safety guarantee). {@link #close()} is idempotent; other methods throw {@link
+ * <p><b>Implementation.</b> SentencePiece runs in pure Java (package-private, BPE and UNIGRAM models,
+ * the model's own normalization): no native library, no network connection, no telemetry.
+ *
+ * <p><b>Thread-safety.</b> Instances are thread-safe without locking: all state is immutable (the
+ * closed flag is volatile). {@link #close()} is idempotent; other methods throw {@link
  * IllegalStateException} after it.
  */
 public final class SonarTokenizer implements AutoCloseable {
@@ -51,36 +51,39 @@ public final class SonarTokenizer implements AutoCloseable {
     public static final String MODEL_FILE = "sentencepiece.bpe.model";
     /** Name of the language list (one FLORES-200 code per line, in id order). */
     public static final String LANGUAGES_FILE = "languages.txt";
-    /** Name of the optional Hugging Face tokenizer config, cross-checked when present. */
+    /**
+     * Name of the tokenizer config: this project's (optional, cross-checked when present) or Hugging Face's
+     * (the language table of a folder without {@value #LANGUAGES_FILE}).
+     */
     public static final String CONFIG_FILE = "tokenizer_config.json";
+    /** Name of Hugging Face's special tokens map, read (for {@code additional_special_tokens}) in a HF folder. */
+    public static final String SPECIAL_TOKENS_FILE = "special_tokens_map.json";
     /** Default {@link #maxLength()}: NLLB's {@code model_max_length}. */
     public static final int DEFAULT_MAX_LENGTH = 512;
 
     private static final Logger LOG = LoggerFactory.getLogger(SonarTokenizer.class);
 
-    private final Object lock = new Object();
-    private final SpTokenizer sp;
-    private final SpProcessor processor;
+    private final SentencePiece sp;
     private final SpModelFile model;
+    private final List<Language> languages;
     private final int pieceCount;
     private final int maskId;
     private final int maxLength;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private SonarTokenizer(SpTokenizer sp, SpModelFile model, int maxLength) {
+    private SonarTokenizer(SentencePiece sp, List<Language> languages, int maxLength) {
         this.sp = sp;
-        this.processor = sp.getProcessor();
-        this.model = model;
+        this.model = sp.model();
+        this.languages = List.copyOf(languages);
         this.pieceCount = model.size();
-        this.maskId = pieceCount + 1 + Language.all().size();
+        this.maskId = pieceCount + 1 + languages.size();
         this.maxLength = maxLength;
     }
 
     /**
      * Loads a tokenizer directory with the default maximum length of {@value #DEFAULT_MAX_LENGTH}.
      *
-     * @param dir holds {@code sentencepiece.bpe.model} and {@code languages.txt}; {@code
-     *     tokenizer_config.json} is optional and cross-checked when present
+     * @param dir a tokenizer directory, see {@link #load(Path, int)}
      * @return the tokenizer; close it when done
      * @throws ModelFormatException if a file is missing, corrupt or inconsistent (the message names it)
      */
@@ -89,10 +92,18 @@ public final class SonarTokenizer implements AutoCloseable {
     }
 
     /**
-     * Loads a tokenizer directory.
+     * Loads a tokenizer directory. Two layouts are accepted, both with {@value #MODEL_FILE}:
+     * <ul>
+     *   <li>this project's: {@value #LANGUAGES_FILE} (the 202 FLORES-200 codes in NLLB order) and an
+     *       optional {@value #CONFIG_FILE} whose id fields are cross-checked;
+     *   <li>a Hugging Face NLLB tokenizer folder as downloaded (no {@value #LANGUAGES_FILE}): the language
+     *       table comes from its {@value #CONFIG_FILE} ({@code added_tokens_decoder}, else {@code
+     *       additional_special_tokens}), else from {@value #SPECIAL_TOKENS_FILE}, else the built-in NLLB
+     *       list; every source present must agree with {@link Language#all()} and the ids. {@code
+     *       tokenizer.json} is ignored.
+     * </ul>
      *
-     * @param dir holds {@code sentencepiece.bpe.model} and {@code languages.txt}; {@code
-     *     tokenizer_config.json} is optional and cross-checked when present
+     * @param dir the tokenizer directory
      * @param maxLength the longest id sequence produced, at least 3
      * @return the tokenizer; close it when done
      * @throws ModelFormatException if a file is missing, corrupt or inconsistent (the message names it)
@@ -110,25 +121,12 @@ public final class SonarTokenizer implements AutoCloseable {
         }
         Path modelPath = dir.resolve(MODEL_FILE);
         byte[] bytes = readFile(modelPath, "SentencePiece model");
-        SpModelFile model = SpModelFile.parse(bytes, modelPath);
-        TokenizerFiles.checkLanguages(dir.resolve(LANGUAGES_FILE));
-        SpTokenizer sp;
-        try {
-            sp = new SpTokenizer(bytes);
-        } catch (LinkageError e) {
-            throw new SonarLlmException("SentencePiece native library unavailable: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new ModelFormatException("corrupt SentencePiece model " + modelPath + ": " + e.getMessage(), e);
-        }
-        SonarTokenizer tok = new SonarTokenizer(sp, model, maxLength);
-        try {
-            Path config = dir.resolve(CONFIG_FILE);
-            if (Files.exists(config)) {
-                TokenizerFiles.checkConfig(config, tok);
-            }
-        } catch (RuntimeException e) {
-            tok.close();
-            throw e;
+        SentencePiece sp = SentencePiece.load(bytes, modelPath);
+        List<Language> languages = TokenizerFiles.languages(dir, sp.model().size());
+        SonarTokenizer tok = new SonarTokenizer(sp, languages, maxLength);
+        Path config = dir.resolve(CONFIG_FILE);
+        if (Files.exists(config)) {
+            TokenizerFiles.checkConfig(config, tok);
         }
         LOG.debug("loaded tokenizer {}: {} pieces, {} ids, maxLength {}", dir, tok.pieceCount, tok.vocabSize(),
                 maxLength);
@@ -220,15 +218,8 @@ public final class SonarTokenizer implements AutoCloseable {
                 spm[n++] = id - 1;
             }
         }
-        if (n == 0) {
-            ensureOpen();
-            return "";
-        }
-        int[] kept = Arrays.copyOf(spm, n);
-        synchronized (lock) {
-            ensureOpen();
-            return processor.decode(kept);
-        }
+        ensureOpen();
+        return n == 0 ? "" : sp.decode(Arrays.copyOf(spm, n));
     }
 
     /**
@@ -239,10 +230,16 @@ public final class SonarTokenizer implements AutoCloseable {
      */
     public List<String> pieces(String text) {
         String t = sanitize(text);
-        synchronized (lock) {
-            ensureOpen();
-            return List.of(processor.tokenize(t));
-        }
+        ensureOpen();
+        return List.copyOf(sp.encodeAsPieces(t));
+    }
+
+    /**
+     * @return the language table in id order (language k has id {@code pieceCount() + 1 + k}): the 202
+     *     FLORES-200 codes in NLLB order, {@link Language#all()}
+     */
+    public List<Language> languages() {
+        return languages;
     }
 
     /**
@@ -274,7 +271,11 @@ public final class SonarTokenizer implements AutoCloseable {
         return pieceCount;
     }
 
-    /** @return number of tokenizer ids: 4 specials + pieces + languages + {@code <mask>}, i.e. {@code maskId() + 1} */
+    /**
+     * @return number of tokenizer ids: {@code pieceCount() + 1} for the specials and pieces (fairseq
+     *     offset 1), then the languages and {@code <mask>}, i.e. {@code maskId() + 1}; a model's embedding
+     *     table needs at least this many rows
+     */
     public int vocabSize() {
         return maskId + 1;
     }
@@ -289,33 +290,23 @@ public final class SonarTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** Frees the native processor. Idempotent. */
+    /** Marks the tokenizer closed (it holds no native resource). Idempotent. */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (!closed) {
-                closed = true;
-                sp.close();
-            }
-        }
+        closed = true;
     }
 
     private void ensureOpen() {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("tokenizer is closed");
-            }
+        if (closed) {
+            throw new IllegalStateException("tokenizer is closed");
         }
     }
 
     /** HF ids of the pieces, at most {@code limit} of them. */
     private int[] pieceIds(String text, int limit) {
         String t = sanitize(text);
-        int[] spm;
-        synchronized (lock) {
-            ensureOpen();
-            spm = processor.encode(t);
-        }
+        ensureOpen();
+        int[] spm = sp.encode(t);
         int n = spm.length;
         if (n > limit) {
             LOG.warn("text of {} pieces ({} chars) truncated to {} pieces to fit maxLength {}", n, t.length(), limit,

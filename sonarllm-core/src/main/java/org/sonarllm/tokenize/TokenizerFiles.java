@@ -3,6 +3,7 @@ package org.sonarllm.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,12 +12,52 @@ import java.util.Map;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.lang.Language;
 
-/** Checks of the side files of a tokenizer directory against the built-in language list and the ids. */
+/**
+ * The side files of a tokenizer directory: where the language table comes from (this project's {@code
+ * languages.txt}, or a Hugging Face NLLB folder's {@code tokenizer_config.json} / {@code
+ * special_tokens_map.json}, see {@link LanguageTable}) and the cross-checks of the config's ids.
+ */
 final class TokenizerFiles {
     private TokenizerFiles() {}
 
+    /**
+     * @param dir a tokenizer directory
+     * @param pieceCount the size of its SentencePiece model
+     * @return the language table, in id order
+     * @throws ModelFormatException if no source of languages is found or a source is inconsistent
+     */
+    static List<Language> languages(Path dir, int pieceCount) {
+        Path list = dir.resolve(SonarTokenizer.LANGUAGES_FILE);
+        if (Files.exists(list)) {
+            return checkLanguages(list);
+        }
+        Path config = dir.resolve(SonarTokenizer.CONFIG_FILE);
+        JsonNode root = Files.exists(config) ? readJson(config, "tokenizer config") : null;
+        if (root == null || !LanguageTable.isHfConfig(root)) {
+            throw new ModelFormatException("missing language list: " + list + " (expected it, or a Hugging Face NLLB "
+                    + SonarTokenizer.CONFIG_FILE + " with added_tokens_decoder or additional_special_tokens, found "
+                    + (root == null ? "neither" : "a config without them") + ")");
+        }
+        Path map = dir.resolve(SonarTokenizer.SPECIAL_TOKENS_FILE);
+        JsonNode special = Files.exists(map) ? readJson(map, "special tokens map") : null;
+        return LanguageTable.fromHfConfig(root, config, special, map, pieceCount);
+    }
+
+    static JsonNode readJson(Path path, String what) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(SonarTokenizer.readFile(path, what));
+        } catch (IOException e) {
+            throw new ModelFormatException("corrupt " + what + " " + path + ": " + firstLine(e.getMessage()), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ModelFormatException("corrupt " + what + " " + path + ": expected a JSON object");
+        }
+        return root;
+    }
+
     /** languages.txt must list {@link Language#all()} in the same order. */
-    static void checkLanguages(Path path) {
+    static List<Language> checkLanguages(Path path) {
         String text = SonarTokenizer.utf8(SonarTokenizer.readFile(path, "language list"));
         List<String> codes = new ArrayList<>();
         for (String line : text.split("\r?\n")) {
@@ -28,17 +69,7 @@ final class TokenizerFiles {
                 codes.add(s);
             }
         }
-        List<Language> all = Language.all();
-        for (int i = 0; i < Math.min(codes.size(), all.size()); i++) {
-            if (!codes.get(i).equals(all.get(i).code())) {
-                throw new ModelFormatException("language list " + path + ": expected " + all.get(i).code()
-                        + " as code " + (i + 1) + " (the NLLB order), found " + codes.get(i));
-            }
-        }
-        if (codes.size() != all.size()) {
-            throw new ModelFormatException("language list " + path + ": expected " + all.size()
-                    + " FLORES-200 codes, found " + codes.size());
-        }
+        return LanguageTable.check(codes, "language list " + path, i -> "code " + (i + 1));
     }
 
     /**
@@ -48,15 +79,7 @@ final class TokenizerFiles {
      * language code.
      */
     static void checkConfig(Path path, SonarTokenizer tok) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(SonarTokenizer.readFile(path, "tokenizer config"));
-        } catch (IOException e) {
-            throw new ModelFormatException("corrupt tokenizer config " + path + ": " + firstLine(e.getMessage()), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new ModelFormatException("corrupt tokenizer config " + path + ": expected a JSON object");
-        }
+        JsonNode root = readJson(path, "tokenizer config");
         expectInt(path, root, "bos_token_id", SonarTokenizer.BOS);
         expectInt(path, root, "pad_token_id", SonarTokenizer.PAD);
         expectInt(path, root, "eos_token_id", SonarTokenizer.EOS);
@@ -124,8 +147,7 @@ final class TokenizerFiles {
         }
         if (!n.isIntegralNumber() || n.asLong() != expected) {
             throw new ModelFormatException("tokenizer config " + path + ": expected " + field + " = " + expected
-                    + " (from " + SonarTokenizer.MODEL_FILE + " and " + SonarTokenizer.LANGUAGES_FILE + "), found "
-                    + n);
+                    + " (from " + SonarTokenizer.MODEL_FILE + " and the language table), found " + n);
         }
     }
 
