@@ -73,9 +73,8 @@ class NetworkSilenceTest {
         argFile = tmp.resolve("classpath.args");
         Files.writeString(argFile, "-cp \"" + cp.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n",
                 StandardCharsets.UTF_8);
-        URL manifest = NetworkSilenceTest.class.getClassLoader().getResource(DefaultBundle.RESOURCE + "/manifest.json");
-        assertNotNull(manifest, "embedded default bundle on the class path");
-        bundle = Path.of(manifest.toURI()).getParent();
+        // the embedded default bundle (inside the sonarllm-default-model jar: extracted once by DefaultBundle)
+        bundle = DefaultBundle.locate().orElseThrow(() -> new AssertionError("embedded default bundle on the class path"));
     }
 
     private static Path findOnPath(String tool) {

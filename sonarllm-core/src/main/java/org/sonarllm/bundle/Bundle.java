@@ -224,7 +224,7 @@ public final class Bundle {
         if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.contains("\\") || rel.contains(":")
                 || List.of(rel.split("/", -1)).stream().anyMatch(c -> c.isEmpty() || c.equals("..") || c.equals("."))
                 || rel.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-            throw new ModelFormatException(where + ": expected a plain relative path inside the bundle, found '"
+            throw new ModelFormatException(where + ": expected a relative path inside the bundle (no empty, . or .. parts, no control characters), found '"
                     + printable(rel) + "'");
         }
         try {
