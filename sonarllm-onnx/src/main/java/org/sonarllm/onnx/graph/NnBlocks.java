@@ -26,7 +26,7 @@ import org.sonarllm.model.SonarConfig;
  * String y = nn.linear(h, weight, bias, out, in, "fc1");
  * }</pre>
  */
-public final class NnBlocks {
+final class NnBlocks {
     /** Graph style; see the class comment. */
     public enum Style {
         /** ONNX Runtime inference graphs. */
