@@ -131,17 +131,12 @@ public final class SonarDecoderGraph {
         String emb = g.node("Gather", List.of(table, ids), Attr.i("axis", 0));
         String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(w.embedScale()))), posEmb));
 
-        float scale = (float) Math.pow(dh, -0.5);
         for (int l = 0; l < layers; l++) {
             String p = "layers." + l + ".";
-            String hN = nn.layerNorm(x, w.tensor(p + "self_attn_layer_norm.weight", d),
-                    w.tensor(p + "self_attn_layer_norm.bias", d), SonarEncoderGraph.LN_EPS, p + "self_attn_layer_norm");
-            String q = nn.linear(hN, NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.weight", d, d), scale),
-                    NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.bias", d), scale), d, d, p + "q_proj");
-            String k = nn.linear(hN, w.tensor(p + "self_attn.k_proj.weight", d, d),
-                    w.tensor(p + "self_attn.k_proj.bias", d), d, d, p + "k_proj");
-            String v = nn.linear(hN, w.tensor(p + "self_attn.v_proj.weight", d, d),
-                    w.tensor(p + "self_attn.v_proj.bias", d), d, d, p + "v_proj");
+            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+            String q = qkv[0];
+            String k = qkv[1];
+            String v = qkv[2];
             String pk = g.node("Gather", List.of(pastKey(l), cacheIndex), Attr.i("axis", 0));
             String pv = g.node("Gather", List.of(pastValue(l), cacheIndex), Attr.i("axis", 0));
             String kAll = g.node("Concat", presentKey(l), List.of(pk, nn.splitHeads(k, h, dh)), Attr.i("axis", 2));

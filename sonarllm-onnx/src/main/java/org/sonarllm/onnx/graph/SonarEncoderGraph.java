@@ -55,18 +55,11 @@ public final class SonarEncoderGraph {
         String keyMask = g.node("Mul", List.of(g.node("Sub", List.of(g.scalar(1f), maskF)), g.scalar(-1e9f)));
         keyMask = g.node("Unsqueeze", List.of(keyMask, g.constLongs(1, 2)));
 
-        float scale = (float) Math.pow(dh, -0.5);
         for (int l = 0; l < w.layers(); l++) {
             String p = "layers." + l + ".";
-            String hN = nn.layerNorm(x, w.tensor(p + "self_attn_layer_norm.weight", d),
-                    w.tensor(p + "self_attn_layer_norm.bias", d), LN_EPS, p + "self_attn_layer_norm");
-            String q = nn.linear(hN, NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.weight", d, d), scale),
-                    NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.bias", d), scale), d, d, p + "q_proj");
-            String k = nn.linear(hN, w.tensor(p + "self_attn.k_proj.weight", d, d),
-                    w.tensor(p + "self_attn.k_proj.bias", d), d, d, p + "k_proj");
-            String v = nn.linear(hN, w.tensor(p + "self_attn.v_proj.weight", d, d),
-                    w.tensor(p + "self_attn.v_proj.bias", d), d, d, p + "v_proj");
-            String ctx = nn.attention(nn.splitHeads(q, h, dh), nn.splitHeads(k, h, dh), nn.splitHeads(v, h, dh), keyMask);
+            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+            String ctx = nn.attention(nn.splitHeads(qkv[0], h, dh), nn.splitHeads(qkv[1], h, dh),
+                    nn.splitHeads(qkv[2], h, dh), keyMask);
             String o = nn.linear(nn.mergeHeads(ctx, d), w.tensor(p + "self_attn.out_proj.weight", d, d),
                     w.tensor(p + "self_attn.out_proj.bias", d), d, d, p + "out_proj");
             x = g.node("Add", List.of(x, o));

@@ -135,17 +135,12 @@ public final class TeacherForcingDecoderGraph {
         }
         String flatD = g.constLongs(-1, d);
         String x = g.node("Reshape", List.of(g.node("Add", List.of(emb, pos)), flatD));
-        float scale = (float) Math.pow(dh, -0.5);
         for (int l = 0; l < w.layers(); l++) {
             String p = "layers." + l + ".";
-            String hN = nn.layerNorm(x, w.tensor(p + "self_attn_layer_norm.weight", d),
-                    w.tensor(p + "self_attn_layer_norm.bias", d), SonarEncoderGraph.LN_EPS, p + "self_attn_layer_norm");
-            String q = heads(g, nn.linear(hN, NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.weight", d, d), scale),
-                    NnBlocks.scaled(w.tensor(p + "self_attn.q_proj.bias", d), scale), d, d, p + "q_proj"), shapeBthd);
-            String k = heads(g, nn.linear(hN, w.tensor(p + "self_attn.k_proj.weight", d, d),
-                    w.tensor(p + "self_attn.k_proj.bias", d), d, d, p + "k_proj"), shapeBthd);
-            String val = heads(g, nn.linear(hN, w.tensor(p + "self_attn.v_proj.weight", d, d),
-                    w.tensor(p + "self_attn.v_proj.bias", d), d, d, p + "v_proj"), shapeBthd);
+            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+            String q = heads(g, qkv[0], shapeBthd);
+            String k = heads(g, qkv[1], shapeBthd);
+            String val = heads(g, qkv[2], shapeBthd);
             String ctx = nn.attention(q, k, val, mask);
             String merged = g.node("Reshape", List.of(g.node("Transpose", List.of(ctx), Attr.ints("perm", 0, 2, 1, 3)),
                     flatD));
