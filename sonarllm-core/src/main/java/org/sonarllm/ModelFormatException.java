@@ -6,7 +6,7 @@ package org.sonarllm;
  * dimensions disagree with the weights. Messages read "expected X, found Y" and name the file.
  *
  * <pre>{@code
- * try (SonarLlm llm = SonarLlm.load(Path.of("my-bundle"))) { ... }
+ * try (SonarModel model = SonarModels.load(Path.of("my-bundle"))) { ... }
  * catch (ModelFormatException e) { System.err.println(e.getMessage()); }
  * }</pre>
  */

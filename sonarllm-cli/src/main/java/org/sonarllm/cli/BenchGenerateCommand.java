@@ -1,6 +1,5 @@
 package org.sonarllm.cli;
 
-import org.sonarllm.onnx.RuntimeOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,7 @@ import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.graph.ConceptLmGraph;
 import org.sonarllm.onnx.graph.OnnxGraphBuilder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
+import org.sonarllm.onnx.runtime.RuntimeOptions;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMSession;
 import picocli.CommandLine.Command;

@@ -1,19 +1,22 @@
 package org.sonarllm.cli;
 
-import org.sonarllm.model.SonarConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code sonarllm convert --encoder DIR --decoder DIR --tokenizer DIR [--concept-lm DIR] --out BUNDLE}:
- * converts Hugging Face M2M100-layout SONAR checkpoints into a model bundle; prints one JSON line
- * describing it.
+ * converts Hugging Face M2M100-layout SONAR checkpoints (and a SONAR-LLM checkpoint, with {@link
+ * ConceptLmConverter}) into a model bundle; prints one JSON line describing it.
  *
  * <pre>{@code
  * ./sonarllm convert --encoder sonar/encoder --decoder sonar/decoder --tokenizer sonar/tokenizer --out bundle
@@ -47,9 +50,12 @@ final class ConvertCommand extends CliCommand {
     protected int run() {
         Map<String, SonarConverter.ComponentWriter> extras = new LinkedHashMap<>();
         if (conceptLm != null) {
-            extras.put(BundleManifest.CONCEPT_LM, ConceptLmComponent.writer(conceptLm));
+            if (!Files.isDirectory(conceptLm)) {
+                throw new UsageException("--concept-lm: checkpoint directory not found: " + conceptLm);
+            }
+            extras.put(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(conceptLm, 0));
         }
-        Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras);
+        Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras, OnnxConceptEncoder::open);
         json().write(new Line(out.toString(), b.manifest().dimensions(), b.manifest().components().keySet()));
         return 0;
     }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.ContextPolicy;
 import org.sonarllm.generate.FeedbackMode;
@@ -17,7 +17,6 @@ import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.GenerationResult;
 import org.sonarllm.generate.StopCriterion;
 import org.sonarllm.lang.Language;
-import org.sonarllm.onnx.DefaultBundle;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.segment.Segment;
 import picocli.CommandLine.ArgGroup;
@@ -40,7 +39,7 @@ import picocli.CommandLine.Parameters;
         description = "Continue a prompt (arguments, or stdin when none) sentence by sentence.")
 final class GenerateCommand extends CliCommand {
     @Option(names = "--model", paramLabel = "BUNDLE",
-            description = "Model bundle with a concept LM (default: $SONARLLM_MODEL, an embedded bundle, or the tiny-a test model).")
+            description = "Model bundle with a concept LM (default: $SONARLLM_MODEL, else the embedded default model).")
     Path model;
 
     @Option(names = "--lang", converter = LanguageConverter.class, defaultValue = "eng_Latn",
@@ -77,7 +76,8 @@ final class GenerateCommand extends CliCommand {
             description = "Most generated sentences (default ${DEFAULT-VALUE}).")
     int maxSentences;
     @Option(names = "--stop-threshold", defaultValue = "0.98", paramLabel = "X",
-            description = "Stop when a sentence's cosine to \"End of sequence.\" reaches X, in [-1, 1] (default ${DEFAULT-VALUE}).")
+            description = "Stop when a sentence's cosine to the bundle's end-of-sequence sentence reaches X, in [-1, 1] "
+                    + "(default ${DEFAULT-VALUE}).")
     double stopThreshold;
     @Option(names = "--feedback", defaultValue = "REENCODE",
             description = "REENCODE (decode, re-encode; default) or PREDICTED_EMBEDDING (LCM style).")
@@ -124,12 +124,8 @@ final class GenerateCommand extends CliCommand {
             }
             return model;
         }
-        Optional<Path> d = DefaultBundle.locate();
-        if (d.isEmpty()) {
-            throw new UsageException("no model: pass --model BUNDLE or set SONARLLM_MODEL (the embedded default bundle "
-                    + DefaultBundle.RESOURCE + " is not on the class path)");
-        }
-        return d.get();
+        return DefaultBundle.locate().orElseThrow(() -> new UsageException("no model: pass --model BUNDLE, set "
+                + DefaultBundle.ENV + ", or put " + DefaultBundle.ARTIFACT + " on the class path"));
     }
 
     GenerationOptions options(int defaultMaxTokens) {

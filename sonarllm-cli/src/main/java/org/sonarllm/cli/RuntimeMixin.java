@@ -2,8 +2,8 @@ package org.sonarllm.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.sonarllm.onnx.RuntimeOptions;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.runtime.RuntimeOptions;
 import picocli.CommandLine.Option;
 
 /**

@@ -11,10 +11,11 @@ import java.util.function.Consumer;
 import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
-import org.sonarllm.onnx.RuntimeOptions;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.RandomSonarCheckpoint;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.runtime.RuntimeOptions;
 
 /**
  * Speed benchmark of the SONAR encoder and decoder on ONNX Runtime, on a random SONAR-shaped model
@@ -53,7 +54,7 @@ public final class SonarBenchmark {
             long t0 = System.nanoTime();
             RandomSonarCheckpoint.write(c.work().resolve("ckpt"), c.spec(), 1L);
             SonarConverter.convert(c.work().resolve("ckpt/encoder"), c.work().resolve("ckpt/decoder"), c.tokenizer(),
-                    bundle, Map.of());
+                    bundle, Map.of(), OnnxConceptEncoder::open);
             sink.accept(row("convert", "seconds", (System.nanoTime() - t0) / 1e9));
         }
         RuntimeOptions o = RuntimeOptions.builder().intraOpThreads(c.threads()).verifyHashes(false)
@@ -70,13 +71,13 @@ public final class SonarBenchmark {
                 }
                 sents.add(s);
             }
-            llm.encoder().encodeIds(sents.subList(0, 8));
+            llm.onnxEncoder().encodeIds(sents.subList(0, 8));
             for (int batch : new int[] {1, 32}) {
                 double best = Double.MAX_VALUE;
                 for (int rep = 0; rep < reps; rep++) {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < sents.size(); i += batch) {
-                        llm.encoder().encodeIds(sents.subList(i, Math.min(sents.size(), i + batch)));
+                        llm.onnxEncoder().encodeIds(sents.subList(i, Math.min(sents.size(), i + batch)));
                     }
                     best = Math.min(best, (System.nanoTime() - t0) / 1e9);
                 }
@@ -85,7 +86,7 @@ public final class SonarBenchmark {
                 m.put("sentences_per_s", round(sents.size() / best));
                 sink.accept(m);
             }
-            List<float[]> embs = llm.encoder().encodeIds(sents.subList(0, 16));
+            List<float[]> embs = llm.onnxEncoder().encodeIds(sents.subList(0, 16));
             llm.decoder().decode(embs.subList(0, 2), Language.ENGLISH, DecodingOptions.greedy().withMaxTokens(4));
             // with the KV cache first, so that the first memory row is the footprint of normal use
             for (boolean kv : new boolean[] {true, false}) {
@@ -97,7 +98,7 @@ public final class SonarBenchmark {
                         long tokens = 0;
                         for (int rep = 0; rep < (kv ? reps : 1); rep++) {
                             long t0 = System.nanoTime();
-                            List<DecodedSentence> out = llm.decoder().decode(in, Language.ENGLISH, d, kv);
+                            List<DecodedSentence> out = llm.onnxDecoder().decode(in, Language.ENGLISH, d, kv);
                             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
                             tokens = out.stream().mapToLong(x -> x.ids().length).sum();
                         }
@@ -112,7 +113,7 @@ public final class SonarBenchmark {
                 // per-token cost against length, greedy batch 1
                 for (int len : new int[] {16, 64, 128}) {
                     long t0 = System.nanoTime();
-                    DecodedSentence s = llm.decoder().decode(List.of(embs.get(1)), Language.ENGLISH,
+                    DecodedSentence s = llm.onnxDecoder().decode(List.of(embs.get(1)), Language.ENGLISH,
                             DecodingOptions.greedy().withMaxTokens(len), kv).get(0);
                     double sec = (System.nanoTime() - t0) / 1e9;
                     Map<String, Object> m = row("decoder_length", "max_tokens", len);

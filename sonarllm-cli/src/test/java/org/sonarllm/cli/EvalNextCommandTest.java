@@ -17,7 +17,9 @@ import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.predict.ConceptLMSession;
 import org.sonarllm.testing.TinyA;
@@ -47,7 +49,8 @@ class EvalNextCommandTest {
         Path src = TinyA.dir();
         bundle = dir.resolve("bundle");
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), bundle,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmComponent.writer(src.resolve("sonar_llm"))));
+                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
+                OnnxConceptEncoder::open);
         // the model's own continuation of a first sentence becomes that document's second sentence,
         // so at least one pair matches exactly and BLEU / ROUGE-L are not trivially 0
         String first = null;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
 
 /** {@code sonarllm generate} in-process against tiny-a case g. */
@@ -35,7 +36,7 @@ class GenerateCommandTest {
         assertTrue(conv.out().contains(BundleManifest.CONCEPT_LM), conv.out());
         plainBundle = dir.resolve("plain");
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), plainBundle,
-                Map.of());
+                Map.of(), OnnxConceptEncoder::open);
         g = TinyA.expected().get("g_generation");
     }
 
@@ -93,7 +94,7 @@ class GenerateCommandTest {
     void withoutModelTheEmbeddedDefaultBundleIsUsed() {
         // The default bundle ships in this module's resources (sonarllm/default-bundle); without --model the
         // command must run exactly what it runs with that bundle named explicitly.
-        java.nio.file.Path embedded = org.sonarllm.onnx.DefaultBundle.locate().orElseThrow();
+        java.nio.file.Path embedded = org.sonarllm.bundle.DefaultBundle.locate().orElseThrow();
         String prompt = "It is a truth universally acknowledged, that a single man in possession of a good fortune, "
                 + "must be in want of a wife.";
         MainTest.Result implicit = MainTest.run("", "generate", "--greedy", "--max-sentences", "2", prompt);

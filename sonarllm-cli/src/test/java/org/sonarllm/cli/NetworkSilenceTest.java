@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sonarllm.onnx.DefaultBundle;
+import org.sonarllm.bundle.DefaultBundle;
 
 /**
  * The SDK makes no network connection: the CLI runs in a child JVM under {@code strace -f -e

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
 
 /** {@code train} and {@code eval-loss} on the tiny-a bundle. */
@@ -30,7 +31,7 @@ class TrainCommandsTest {
     static void convert() throws IOException {
         bundle = Files.createTempDirectory("train-cli").resolve("bundle");
         Path a = TinyA.dir();
-        SonarConverter.convert(a.resolve("encoder"), a.resolve("decoder"), a.resolve("tokenizer"), bundle, Map.of());
+        SonarConverter.convert(a.resolve("encoder"), a.resolve("decoder"), a.resolve("tokenizer"), bundle, Map.of(), OnnxConceptEncoder::open);
     }
 
     record Result(int code, String out, String err) {}

@@ -1,6 +1,5 @@
 package org.sonarllm.bundle;
 
-import org.sonarllm.model.SonarConfig;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,6 +22,8 @@ import java.util.stream.Stream;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.BundleManifest.Component;
 import org.sonarllm.bundle.BundleManifest.FileEntry;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
  * A validated model bundle directory. {@link #open} checks the manifest (format and version,
@@ -311,5 +312,38 @@ public final class Bundle {
      */
     public Path componentDir(String component) {
         return file(component).getParent();
+    }
+
+    /**
+     * Loads the bundle's tokenizer, checked against the manifest (the id of the first language, the
+     * model vocabulary), truncating input to what the encoder's positions allow (with the tokenizer's
+     * logged warning), so that a long generated sentence is re-encoded instead of rejected.
+     *
+     * <pre>{@code
+     * try (SonarTokenizer t = bundle.openTokenizer()) { int[] ids = t.encoderIds("Hello.", Language.ENGLISH); }
+     * }</pre>
+     *
+     * @return the tokenizer; the caller closes it
+     * @throws ModelFormatException if the tokenizer files are broken or disagree with the manifest
+     */
+    public SonarTokenizer openTokenizer() {
+        SonarConfig d = manifest.dimensions();
+        SonarTokenizer t = SonarTokenizer.load(componentDir(BundleManifest.TOKENIZER),
+                Math.min(SonarTokenizer.DEFAULT_MAX_LENGTH, d.maxPositions()));
+        try {
+            int firstId = t.pieceCount() + 1;
+            if (manifest.languages().firstId() != firstId) {
+                throw new ModelFormatException(dir + ": expected the first language id " + manifest.languages().firstId()
+                        + " (manifest), found " + firstId + " (tokenizer)");
+            }
+            if (t.vocabSize() > d.vocab()) {
+                throw new ModelFormatException(dir + ": expected a tokenizer of at most " + d.vocab()
+                        + " ids (model vocabulary), found " + t.vocabSize());
+            }
+            return t;
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
     }
 }

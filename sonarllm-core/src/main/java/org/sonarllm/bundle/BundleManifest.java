@@ -25,8 +25,9 @@ import org.sonarllm.model.SonarConfig;
  * @param dimensions the SONAR encoder/decoder shape
  * @param specialIds special token ids
  * @param languages the language codes and the id of the first one
- * @param eosText the end-of-sequence sentence ("End of sequence.")
- * @param eosEmbedding its embedding, computed with the bundle's encoder
+ * @param eosText the end-of-sequence sentence ({@value #DEFAULT_EOS_TEXT} in converted bundles); at run
+ *     time every component uses this text and its embedding, never a literal of its own
+ * @param eosEmbedding its embedding, computed with the bundle's encoder (English)
  * @param components component name to its files and properties (see the constants)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -57,6 +58,17 @@ public record BundleManifest(
     public static final String TOKENIZER = "tokenizer";
     /** Optional concept language model graph(s). */
     public static final String CONCEPT_LM = "concept_lm";
+    /**
+     * Optional integer property of the {@value #CONCEPT_LM} component: the context limit in sentences
+     * (at least 2; absent means the runtime's default).
+     */
+    public static final String CONTEXT_LIMIT = "contextLimit";
+    /**
+     * The end-of-sequence sentence the converter writes into new bundles (SONAR-LLM compares each
+     * generated sentence's vector with its embedding). Code that runs a bundle reads {@link #eosText()}
+     * and {@link #eosEmbedding()} instead.
+     */
+    public static final String DEFAULT_EOS_TEXT = "End of sequence.";
 
     /** Copies mutable arguments. */
     public BundleManifest {

@@ -10,8 +10,8 @@ import org.sonarllm.lang.Language;
  * <p>Implementations are thread-safe and own native resources: close them (idempotent).
  *
  * <pre>{@code
- * try (SonarLlm llm = SonarLlm.load(bundle)) {
- *     ConceptEncoder enc = llm.encoder();
+ * try (SonarModel model = SonarModels.load(bundle)) {
+ *     ConceptEncoder enc = model.encoder();
  *     List<float[]> vs = enc.encode(List.of("Hello.", "How are you?"), Language.ENGLISH);
  * }
  * }</pre>

@@ -10,8 +10,8 @@ import java.util.List;
  * <p>Implementations are safe for concurrent use by several threads.
  *
  * <pre>{@code
- * try (SonarLlm llm = SonarLlm.loadDefault()) {
- *     Generator g = llm.generator();
+ * try (SonarModel model = SonarModels.loadDefault()) {
+ *     Generator g = model.generator();
  *     GenerationResult r = g.generate("It is a truth universally acknowledged, that a single man "
  *             + "in possession of a good fortune, must be in want of a wife.");
  *     System.out.println(r.text());

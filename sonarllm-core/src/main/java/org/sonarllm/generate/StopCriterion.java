@@ -61,8 +61,8 @@ public interface StopCriterion {
     }
 
     /**
-     * Stops when the fed-back vector's cosine with the "End of sequence." vector reaches {@code
-     * threshold}; the sentence is dropped (it is the end marker, not content), as in SONAR-LLM.
+     * Stops when the fed-back vector's cosine with the end-of-sequence vector (the bundle's {@code
+     * eosEmbedding}) reaches {@code threshold}; the sentence is dropped (it is the end marker, not content), as in SONAR-LLM.
      *
      * @param threshold in [-1, 1]
      * @return the criterion

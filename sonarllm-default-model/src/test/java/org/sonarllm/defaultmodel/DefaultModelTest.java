@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.generate.GenerationResult;
-import org.sonarllm.onnx.DefaultBundle;
+import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.training.sonar.AutoencoderEval;
 
@@ -39,7 +39,7 @@ class DefaultModelTest {
         }
         assertTrue(bytes <= 40L * 1024 * 1024, "bundle of " + bytes + " bytes");
         try (SonarLlm llm = SonarLlm.load(b)) {
-            BundleManifest m = llm.bundle().manifest();
+            BundleManifest m = llm.manifest();
             assertTrue(m.components().containsKey(BundleManifest.CONCEPT_LM), m.components().keySet().toString());
         }
     }

@@ -5,10 +5,12 @@ import java.util.List;
 import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
-import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.models.SonarModel;
+import org.sonarllm.models.SonarModels;
 
 /**
- * Translation with SONAR: encode sentences in one language, decode the vectors in another.
+ * Translation with SONAR: encode sentences in one language, decode the vectors in another. Compiles
+ * against sonarllm-core only; the ONNX runtime is found on the class path.
  *
  * <pre>{@code
  * java -cp "sonarllm-examples/target/classes:sonarllm-examples/target/lib/*" org.sonarllm.examples.Translate \
@@ -19,17 +21,17 @@ public final class Translate {
     private Translate() {}
 
     /**
-     * @param llm a loaded bundle
+     * @param model a loaded bundle
      * @param sentences source sentences
      * @param from source language
      * @param to target language
      * @param options decoding options (SONAR uses beam 5)
      * @return one translation per sentence
      */
-    public static List<DecodedSentence> translate(SonarLlm llm, List<String> sentences, Language from, Language to,
+    public static List<DecodedSentence> translate(SonarModel model, List<String> sentences, Language from, Language to,
             DecodingOptions options) {
-        List<float[]> vectors = llm.encoder().encode(sentences, from);
-        return llm.decoder().decode(vectors, to, options);
+        List<float[]> vectors = model.encoder().encode(sentences, from);
+        return model.decoder().decode(vectors, to, options);
     }
 
     /**
@@ -40,9 +42,9 @@ public final class Translate {
             System.err.println("usage: Translate BUNDLE SRC_LANG TGT_LANG SENTENCE...");
             System.exit(2);
         }
-        try (SonarLlm llm = SonarLlm.load(Path.of(args[0]))) {
+        try (SonarModel model = SonarModels.load(Path.of(args[0]))) {
             List<String> sentences = List.of(args).subList(3, args.length);
-            List<DecodedSentence> out = translate(llm, sentences, Language.of(args[1]), Language.of(args[2]),
+            List<DecodedSentence> out = translate(model, sentences, Language.of(args[1]), Language.of(args[2]),
                     DecodingOptions.beam(5));
             for (int i = 0; i < out.size(); i++) {
                 System.out.println(sentences.get(i) + "\t" + out.get(i).text());

@@ -1,6 +1,5 @@
 package org.sonarllm.onnx;
 
-import org.sonarllm.model.SonarConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,31 +8,45 @@ import org.slf4j.LoggerFactory;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.bundle.DefaultBundle;
+import org.sonarllm.decode.ConceptDecoder;
+import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.generate.Generator;
 import org.sonarllm.generate.SonarLlmGenerator;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.models.SonarModel;
+import org.sonarllm.onnx.runtime.OnnxConceptDecoder;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.runtime.OnnxConceptLm;
+import org.sonarllm.onnx.runtime.RuntimeOptions;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
- * Entry point: loads a model bundle (see {@code docs/model-format.md}) and exposes its tokenizer,
- * encoder, decoder and (when the bundle has one) concept LM and {@link #generator()} on ONNX Runtime. Loading validates the manifest, every file's size and sha256,
- * and each graph's input/output names and shapes.
+ * The ONNX Runtime {@link SonarModel}: loads a model bundle (see {@code docs/model-format.md}) and
+ * exposes its tokenizer, encoder, decoder and (when the bundle has one) concept LM and {@link
+ * #generator()}. Loading validates the manifest, every file's size and sha256, and each graph's
+ * input/output names and shapes. Applications that need no ONNX-specific option load it through
+ * {@link org.sonarllm.models.SonarModels} (this module registers the provider); {@link
+ * #load(Path, RuntimeOptions)} chooses the execution provider, threads and batch sizes, and {@link
+ * #onnxEncoder()} / {@link #onnxDecoder()} reach the runtime's extras (token-id input, teacher-forced
+ * logits).
  *
  * <p>Thread-safe; owns native resources: close it (idempotent), which closes all components.
  *
  * <pre>{@code
- * try (SonarLlm llm = SonarLlm.load(Path.of("sonar-bundle"))) {
+ * try (SonarLlm llm = SonarLlm.load(Path.of("sonar-bundle"),
+ *         RuntimeOptions.builder().provider(RuntimeOptions.Provider.AUTO).build())) {
  *     float[] v = llm.encoder().encode("Hello world.", Language.ENGLISH);
  *     String fr = llm.decoder().decode(v, Language.of("fra_Latn"), DecodingOptions.beam(5)).text();
  * }
  * }</pre>
  */
-public final class SonarLlm implements AutoCloseable {
+public final class SonarLlm implements SonarModel {
     private static final Logger LOG = LoggerFactory.getLogger(SonarLlm.class);
 
     private final Bundle bundle;
-    private final RuntimeOptions options;
     private final SonarTokenizer tokenizer;
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
@@ -44,40 +57,22 @@ public final class SonarLlm implements AutoCloseable {
 
     private SonarLlm(Bundle bundle, RuntimeOptions o) {
         this.bundle = bundle;
-        this.options = o;
-        BundleManifest m = bundle.manifest();
-        SonarConfig d = m.dimensions();
+        SonarConfig d = bundle.manifest().dimensions();
         try {
-            // Truncate (with the tokenizer's logged warning) to what the encoder's positions allow, so that a
-            // long generated sentence is re-encoded instead of rejected.
-            tokenizer = SonarTokenizer.load(bundle.componentDir(BundleManifest.TOKENIZER),
-                    Math.min(SonarTokenizer.DEFAULT_MAX_LENGTH, d.maxPositions()));
-            owned.add(tokenizer);
-            int langId0 = tokenizer.pieceCount() + 1;
-            if (m.languages().firstId() != langId0) {
-                throw new ModelFormatException(bundle.dir() + ": manifest expects the first language id "
-                        + m.languages().firstId() + ", tokenizer gives " + langId0);
-            }
-            if (tokenizer.vocabSize() > d.vocab()) {
-                throw new ModelFormatException(bundle.dir() + ": expected a tokenizer of at most " + d.vocab()
-                        + " ids (model vocabulary), found " + tokenizer.vocabSize());
-            }
-            LanguageCheck langs = new LanguageCheck(m.languages().codes());
-            encoder = new OnnxConceptEncoder(bundle.file(BundleManifest.ENCODER), o, tokenizer, langs, d.model(),
-                    d.maxPositions());
-            owned.add(encoder);
-            decoder = new OnnxConceptDecoder(bundle.file(BundleManifest.DECODER), bundle.file(BundleManifest.DECODER_CROSS),
-                    o, tokenizer, langs, d.model(), d.decoderLayers(), d.decoderHeads(), d.vocab(), d.maxPositions());
-            owned.add(decoder);
-            conceptLm = bundle.has(BundleManifest.CONCEPT_LM) ? ConceptLmComponent.open(bundle, o) : null;
-            if (conceptLm != null) {
-                owned.add(conceptLm);
-            }
+            tokenizer = own(bundle.openTokenizer());
+            encoder = own(OnnxConceptEncoder.open(bundle, tokenizer, o));
+            decoder = own(OnnxConceptDecoder.open(bundle, tokenizer, o));
+            conceptLm = bundle.has(BundleManifest.CONCEPT_LM) ? own(OnnxConceptLm.open(bundle, o)) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         LOG.debug("loaded bundle {} (d={}, vocab={})", bundle.dir(), d.model(), d.vocab());
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
     }
 
     /**
@@ -92,19 +87,6 @@ public final class SonarLlm implements AutoCloseable {
     }
 
     /**
-     * Loads the default bundle ({@link DefaultBundle#locate()}: {@code SONARLLM_MODEL}, then a bundle
-     * embedded on the class path).
-     *
-     * @return the loaded model; close it
-     * @throws ModelFormatException if no default bundle is configured, or it is invalid
-     */
-    public static SonarLlm loadDefault() {
-        return load(DefaultBundle.locate().orElseThrow(() -> new ModelFormatException(
-                "no default model: set " + DefaultBundle.ENV + " to a bundle directory or put one on the class path under "
-                        + DefaultBundle.RESOURCE)));
-    }
-
-    /**
      * @param bundleDir the bundle directory
      * @param options runtime options
      * @return the loaded model; close it
@@ -114,21 +96,39 @@ public final class SonarLlm implements AutoCloseable {
         return new SonarLlm(Bundle.open(bundleDir, options.verifyHashes()), options);
     }
 
-    /** @return the encoder */
-    public OnnxConceptEncoder encoder() {
+    /**
+     * Loads the default bundle ({@link DefaultBundle#require()}: {@code SONARLLM_MODEL}, then the bundle of
+     * {@value DefaultBundle#ARTIFACT} on the class path) with {@link RuntimeOptions#defaults()}.
+     *
+     * @return the loaded model; close it
+     * @throws ModelFormatException if there is no default bundle (the message names the artifact to
+     *     add), or it is invalid
+     */
+    public static SonarLlm loadDefault() {
+        return load(DefaultBundle.require());
+    }
+
+    @Override
+    public ConceptEncoder encoder() {
         return encoder;
     }
 
-    /** @return the decoder */
-    public OnnxConceptDecoder decoder() {
+    @Override
+    public ConceptDecoder decoder() {
         return decoder;
     }
 
-    /**
-     * @return the concept LM of the bundle's {@code concept_lm} component
-     * @throws ModelFormatException if the bundle has none (add one with {@code sonarllm convert
-     *     --concept-lm DIR})
-     */
+    /** @return the encoder as the ONNX Runtime class, for {@link OnnxConceptEncoder#encodeIds} */
+    public OnnxConceptEncoder onnxEncoder() {
+        return encoder;
+    }
+
+    /** @return the decoder as the ONNX Runtime class, for teacher-forced {@link OnnxConceptDecoder#logits} */
+    public OnnxConceptDecoder onnxDecoder() {
+        return decoder;
+    }
+
+    @Override
     public ConceptLM conceptLm() {
         if (conceptLm == null) {
             throw new ModelFormatException(bundle.dir() + ": expected a " + BundleManifest.CONCEPT_LM
@@ -137,26 +137,19 @@ public final class SonarLlm implements AutoCloseable {
         return conceptLm;
     }
 
-    /** @return whether the bundle has a concept LM, i.e. {@link #generator()} works */
+    @Override
     public boolean hasConceptLm() {
         return conceptLm != null;
     }
 
-    /**
-     * The SONAR-LLM generation loop over this bundle's segmenters, encoder, concept LM and decoder,
-     * with the manifest's end-of-sequence vector. Thread-safe; created once.
-     *
-     * @return the generator
-     * @throws ModelFormatException if the bundle has no concept LM
-     */
+    @Override
     public Generator generator() {
         Generator g = generator;
         if (g == null) {
             synchronized (this) {
                 if (generator == null) {
-                    float[] eos = manifest().eosEmbedding();
                     generator = SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder)
-                            .conceptLm(conceptLm()).decoder(decoder).eosEmbedding(eos).build();
+                            .conceptLm(conceptLm()).decoder(decoder).eosEmbedding(manifest().eosEmbedding()).build();
                 }
                 g = generator;
             }
@@ -164,34 +157,14 @@ public final class SonarLlm implements AutoCloseable {
         return g;
     }
 
-    /** @return the tokenizer */
+    @Override
     public SonarTokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** @return the manifest */
+    @Override
     public BundleManifest manifest() {
         return bundle.manifest();
-    }
-
-    /** @return the validated bundle */
-    public Bundle bundle() {
-        return bundle;
-    }
-
-    /** @return the options it was loaded with */
-    public RuntimeOptions options() {
-        return options;
-    }
-
-    /**
-     * Registers a resource to close with this object (used by components added on top, such as the
-     * concept LM).
-     *
-     * @param resource closed in reverse registration order by {@link #close()}
-     */
-    synchronized void own(AutoCloseable resource) {
-        owned.add(resource);
     }
 
     /** Closes every component, in reverse order. Idempotent. */

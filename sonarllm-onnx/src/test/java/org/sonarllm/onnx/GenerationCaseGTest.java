@@ -28,6 +28,7 @@ import org.sonarllm.generate.Generator;
 import org.sonarllm.generate.StopCriterion;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.segment.Segment;
 import org.sonarllm.testing.TinyA;
@@ -44,7 +45,7 @@ class GenerationCaseGTest {
         Path out = Files.createTempDirectory("case-g").resolve("bundle");
         Path src = TinyA.dir();
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)));
+                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)), OnnxConceptEncoder::open);
         llm = SonarLlm.load(out);
         g = TinyA.expected().get("g_generation");
         tolEmb = TinyA.expected().get("tolerances").get("embeddings_abs").asDouble();

@@ -14,7 +14,7 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
-import org.sonarllm.onnx.convert.SafeTensorsWriter;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.model.ConceptLMConfig;
 
 /**

@@ -1,6 +1,5 @@
 package org.sonarllm.onnx.convert;
 
-import org.sonarllm.model.ConceptLMConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -8,11 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.graph.ConceptLmGraph;
-import org.sonarllm.onnx.graph.OnnxGraphBuilder;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.ModelFormatException;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.bundle.BundleWriter;
+import org.sonarllm.model.ConceptLMConfig;
+import org.sonarllm.onnx.graph.ConceptLmGraph;
+import org.sonarllm.onnx.graph.OnnxGraphBuilder;
+import org.sonarllm.onnx.weights.SafeTensors;
 
 /**
  * Converts a SONAR-LLM checkpoint directory ({@code config.json} plus one or more {@code
@@ -85,10 +90,14 @@ public final class ConceptLmConverter {
      */
     public static SonarConverter.ComponentWriter componentWriter(Path checkpointDir, int contextLimit) {
         if (contextLimit != 0 && contextLimit < 2) {
-            throw new org.sonarllm.InvalidInputException("context limit must be 0 (default) or >= 2, got " + contextLimit);
+            throw new InvalidInputException("context limit must be 0 (default) or >= 2, got " + contextLimit);
+        }
+        if (!Files.isDirectory(checkpointDir)) {
+            throw new ModelFormatException(checkpointDir + ": expected a concept LM checkpoint directory, found "
+                    + (Files.exists(checkpointDir) ? "a file" : "nothing"));
         }
         return bundleDir -> new SonarConverter.Written(convert(checkpointDir, bundleDir.resolve(FILE_NAME)),
-                contextLimit == 0 ? java.util.Map.of() : java.util.Map.of("contextLimit", contextLimit));
+                contextLimit == 0 ? Map.of() : Map.of(BundleManifest.CONTEXT_LIMIT, contextLimit));
     }
 
     /**
@@ -100,8 +109,7 @@ public final class ConceptLmConverter {
      */
     public static void addToBundle(Path checkpointDir, Path bundleDir, int contextLimit) {
         SonarConverter.Written w = componentWriter(checkpointDir, contextLimit).write(bundleDir);
-        org.sonarllm.bundle.BundleWriter.addComponent(bundleDir, org.sonarllm.bundle.BundleManifest.CONCEPT_LM,
-                w.files(), w.properties());
+        BundleWriter.addComponent(bundleDir, BundleManifest.CONCEPT_LM, w.files(), w.properties());
     }
 
     private static List<Path> safetensorsFiles(Path dir) {

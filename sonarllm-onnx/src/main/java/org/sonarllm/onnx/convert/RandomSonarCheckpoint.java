@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 
 /**
  * Writes random-weight SONAR encoder and decoder checkpoints in the Hugging Face M2M100 layout

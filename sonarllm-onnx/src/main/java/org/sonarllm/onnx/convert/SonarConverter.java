@@ -1,6 +1,5 @@
 package org.sonarllm.onnx.convert;
 
-import org.sonarllm.model.SonarConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,28 +17,32 @@ import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
+import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.lang.Language;
-import org.sonarllm.onnx.RuntimeOptions;
-import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.graph.SonarDecoderGraph;
+import org.sonarllm.onnx.graph.SonarEncoderGraph;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
+import org.sonarllm.onnx.weights.M2M100Weights;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
  * Converts Hugging Face M2M100-layout SONAR encoder and decoder checkpoints plus an NLLB tokenizer
  * directory into a model bundle: {@code encoder.onnx}, {@code decoder.onnx}, {@code
  * decoder_cross.onnx}, {@code decoder_training.onnx} (ND4J-importable teacher forcing), the
- * tokenizer files and {@code manifest.json} with hashes and the eos embedding (computed by encoding
- * {@value #EOS_TEXT} with the new encoder). Extra components (the concept LM) plug in through
- * {@link ComponentWriter}s.
+ * tokenizer files and {@code manifest.json} with hashes and the end-of-sequence sentence {@value
+ * BundleManifest#DEFAULT_EOS_TEXT} with its embedding. The converter runs no model itself: the caller
+ * hands it an {@link EncoderOpener} that opens an encoder over the bundle being built (the ONNX Runtime
+ * one is {@code OnnxConceptEncoder::open}), which embeds that sentence in English and is closed.
+ * Extra components (the concept LM) plug in through {@link ComponentWriter}s.
  *
  * <pre>{@code
  * Bundle b = SonarConverter.convert(Path.of("sonar/encoder"), Path.of("sonar/decoder"),
- *         Path.of("sonar/tokenizer"), Path.of("sonar-bundle"), Map.of());
+ *         Path.of("sonar/tokenizer"), Path.of("sonar-bundle"), Map.of(), OnnxConceptEncoder::open);
  * }</pre>
  */
 public final class SonarConverter {
     private static final Logger LOG = LoggerFactory.getLogger(SonarConverter.class);
-    /** The end-of-sequence sentence SONAR-LLM compares generated sentences with. */
-    public static final String EOS_TEXT = "End of sequence.";
     /** Tokenizer files copied into the bundle (the config is optional). */
     public static final List<String> TOKENIZER_FILES = List.of(SonarTokenizer.MODEL_FILE, SonarTokenizer.LANGUAGES_FILE,
             SonarTokenizer.CONFIG_FILE);
@@ -59,17 +62,28 @@ public final class SonarConverter {
         Written write(Path bundleDir);
     }
 
+    /** Opens an encoder over a bundle; the converter encodes the end-of-sequence sentence with it and closes it. */
+    @FunctionalInterface
+    public interface EncoderOpener {
+        /**
+         * @param bundle the validated bundle being built (its manifest's eos embedding is still zero)
+         * @return an encoder of that bundle, closed by the caller
+         */
+        ConceptEncoder open(Bundle bundle);
+    }
+
     /**
      * @param encoderDir encoder checkpoint (config.json + model.safetensors)
      * @param decoderDir decoder checkpoint
      * @param tokenizerDir tokenizer directory (sentencepiece.bpe.model, languages.txt[, tokenizer_config.json])
      * @param out bundle directory to create (must not exist or be empty)
      * @param extras extra components by name, e.g. {@link BundleManifest#CONCEPT_LM}
+     * @param encoders opens the new bundle's encoder to embed the end-of-sequence sentence
      * @return the validated bundle
      * @throws ModelFormatException for missing or inconsistent inputs
      */
     public static Bundle convert(Path encoderDir, Path decoderDir, Path tokenizerDir, Path out,
-            Map<String, ComponentWriter> extras) {
+            Map<String, ComponentWriter> extras, EncoderOpener encoders) {
         prepareOut(out);
         for (Path p : List.of(encoderDir, decoderDir, tokenizerDir)) {
             if (!Files.isDirectory(p)) {
@@ -128,15 +142,16 @@ public final class SonarConverter {
         BundleManifest m = new BundleManifest(BundleManifest.FORMAT, BundleManifest.FORMAT_VERSION, dims,
                 new BundleManifest.SpecialIds(SonarTokenizer.BOS, SonarTokenizer.PAD, SonarTokenizer.EOS,
                         SonarTokenizer.UNK, maskId),
-                new BundleManifest.LanguageTable(firstId, codes), EOS_TEXT, new float[dims.model()], comps);
+                new BundleManifest.LanguageTable(firstId, codes), BundleManifest.DEFAULT_EOS_TEXT, new float[dims.model()],
+                comps);
         BundleWriter.writeManifest(out, m);
         float[] eos;
-        try (SonarLlm llm = SonarLlm.load(out, RuntimeOptions.builder().verifyHashes(false).build())) {
-            eos = llm.encoder().encode(EOS_TEXT, Language.ENGLISH);
+        try (ConceptEncoder encoder = encoders.open(Bundle.open(out))) {
+            eos = encoder.encode(BundleManifest.DEFAULT_EOS_TEXT, Language.ENGLISH);
         }
-        BundleWriter.writeManifest(out, m.withEos(EOS_TEXT, eos));
+        BundleWriter.writeManifest(out, m.withEos(BundleManifest.DEFAULT_EOS_TEXT, eos));
         LOG.info("bundle written to {}", out);
-        return Bundle.open(out);
+        return Bundle.open(out, false);
     }
 
     private static void prepareOut(Path out) {

@@ -2,8 +2,8 @@ package org.sonarllm.onnx.graph;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
-import org.sonarllm.onnx.proto.OnnxProto.AttributeProto;
 import org.sonarllm.onnx.proto.OnnxProto.AttributeProto.AttributeType;
+import org.sonarllm.onnx.proto.OnnxProto.AttributeProto;
 
 /**
  * A node attribute for {@link OnnxGraphBuilder#node}. Immutable.
@@ -13,7 +13,7 @@ import org.sonarllm.onnx.proto.OnnxProto.AttributeProto.AttributeType;
  * g.node("Transpose", List.of(x), Attr.ints("perm", 0, 2, 1, 3));
  * }</pre>
  */
-public final class Attr {
+final class Attr {
     private final AttributeProto proto;
 
     private Attr(AttributeProto proto) {

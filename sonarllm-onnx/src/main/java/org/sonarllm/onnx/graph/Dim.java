@@ -12,7 +12,7 @@ package org.sonarllm.onnx.graph;
  * @param value the fixed size, or -1 when dynamic
  * @param param the symbolic name when dynamic, else null
  */
-public record Dim(long value, String param) {
+record Dim(long value, String param) {
     /** @param v a fixed size (>= 0) @return the dimension */
     public static Dim of(long v) {
         if (v < 0) {

@@ -7,7 +7,7 @@ package org.sonarllm.onnx.graph;
  * g.input("attention_mask", ElemType.INT64, Dim.dyn("batch"), Dim.dyn("seq"));
  * }</pre>
  */
-public enum ElemType {
+enum ElemType {
     /** 32-bit float. */
     FLOAT(1, 4),
     /** 32-bit signed integer. */

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
 import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.weights.M2M100Weights;
 
 /**
  * Reusable transformer building blocks on top of an {@link OnnxGraphBuilder}, in two styles:
@@ -26,7 +27,7 @@ import org.sonarllm.model.SonarConfig;
  * String y = nn.linear(h, weight, bias, out, in, "fc1");
  * }</pre>
  */
-public final class NnBlocks {
+final class NnBlocks {
     /** Graph style; see the class comment. */
     public enum Style {
         /** ONNX Runtime inference graphs. */
@@ -180,6 +181,27 @@ public final class NnBlocks {
         }
         String p = g.node("Softmax", List.of(scores), Attr.i("axis", -1));
         return g.node("MatMul", List.of(p, v));
+    }
+
+    /**
+     * The self-attention inputs of one M2M100 layer: the pre-LayerNorm, then the q (pre-scaled by
+     * {@code headDim^-0.5}), k and v projections, each {@code [.., d]} in this builder's style.
+     *
+     * @param w the weights @param x the layer input @param p the layer's key prefix ({@code layers.N.})
+     * @param d the width @param headDim the head size
+     * @return the names of q, k and v
+     */
+    String[] m2m100Qkv(M2M100Weights w, String x, String p, int d, int headDim) {
+        float scale = (float) Math.pow(headDim, -0.5);
+        String hN = layerNorm(x, w.tensor(p + "self_attn_layer_norm.weight", d),
+                w.tensor(p + "self_attn_layer_norm.bias", d), SonarEncoderGraph.LN_EPS, p + "self_attn_layer_norm");
+        String q = linear(hN, scaled(w.tensor(p + "self_attn.q_proj.weight", d, d), scale),
+                scaled(w.tensor(p + "self_attn.q_proj.bias", d), scale), d, d, p + "q_proj");
+        String k = linear(hN, w.tensor(p + "self_attn.k_proj.weight", d, d), w.tensor(p + "self_attn.k_proj.bias", d), d,
+                d, p + "k_proj");
+        String v = linear(hN, w.tensor(p + "self_attn.v_proj.weight", d, d), w.tensor(p + "self_attn.v_proj.bias", d), d,
+                d, p + "v_proj");
+        return new String[] {q, k, v};
     }
 
     /**

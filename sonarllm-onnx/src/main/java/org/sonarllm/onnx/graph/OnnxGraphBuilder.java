@@ -31,20 +31,20 @@ import org.sonarllm.onnx.proto.OnnxProto.ValueInfoProto;
 /**
  * Builds an ONNX model in Java: inputs and outputs with dynamic dimensions, float/int64
  * initializers, nodes with attributes, constants, unique names. Writes a single {@code .onnx} file,
- * or, when the weights exceed {@link #externalDataThreshold(long)} (2 GB by default, the protobuf
- * limit), the graph plus one {@code <file>.data} external-data file (offsets aligned to 4096).
+ * or, when the weights exceed the external-data threshold (2 GB by default, the protobuf limit), the
+ * graph plus one {@code <file>.data} external-data file (offsets aligned to 4096).
  *
  * <p>Every node is named after its first output, and single-output nodes get a fresh output name,
- * which keeps graphs importable by converters that key nodes by output name. Not thread-safe: one
- * builder per thread.
+ * which keeps graphs importable by converters that key nodes by output name. The node-level API is
+ * package-private: the graph classes of this package ({@link SonarEncoderGraph}, {@link
+ * SonarDecoderGraph}, {@link TeacherForcingDecoderGraph}, {@link ConceptLmGraph}) fill a builder,
+ * other code names it, documents it and writes it. Not thread-safe: one builder per thread.
  *
  * <pre>{@code
- * OnnxGraphBuilder g = new OnnxGraphBuilder("tiny");
- * String x = g.input("x", ElemType.FLOAT, Dim.dyn("batch"), Dim.of(4));
- * String w = g.initializer("w", new float[16], 4, 4);
- * String y = g.node("MatMul", List.of(x, w));
- * g.output(y, "y", ElemType.FLOAT, Dim.dyn("batch"), Dim.of(4));
- * g.write(Path.of("tiny.onnx"));
+ * OnnxGraphBuilder g = new OnnxGraphBuilder("sonarllm_concept_lm");
+ * g.doc("SONAR-LLM concept LM converted from sonar_llm");
+ * ConceptLmGraph.build(g, config, weights);
+ * List<Path> files = g.write(Path.of("concept-lm.onnx"));
  * }</pre>
  */
 public final class OnnxGraphBuilder {
@@ -56,7 +56,7 @@ public final class OnnxGraphBuilder {
     private static final int MIN_EXTERNAL_BYTES = 1024;
 
     private final String graphName;
-    private int opset = DEFAULT_OPSET;
+    private final int opset = DEFAULT_OPSET;
     private final Map<String, Integer> extraOpsets = new LinkedHashMap<>();
     private long externalThreshold = DEFAULT_EXTERNAL_THRESHOLD;
     private final List<ValueInfoProto> inputs = new ArrayList<>();
@@ -77,35 +77,24 @@ public final class OnnxGraphBuilder {
         this.graphName = graphName;
     }
 
-    /** @param version opset of the default domain @return this */
-    public OnnxGraphBuilder opset(int version) {
-        this.opset = version;
-        return this;
-    }
-
-    /** @return the opset of the default domain */
-    public int opset() {
-        return opset;
-    }
-
     /**
      * Declares an extra operator domain (e.g. {@code com.microsoft}).
      *
      * @param domain the domain @param version its version @return this
      */
-    public OnnxGraphBuilder domain(String domain, int version) {
+    OnnxGraphBuilder domain(String domain, int version) {
         extraOpsets.put(domain, version);
         return this;
     }
 
     /** @param bytes total initializer bytes above which {@link #write} uses external data @return this */
-    public OnnxGraphBuilder externalDataThreshold(long bytes) {
+    OnnxGraphBuilder externalDataThreshold(long bytes) {
         this.externalThreshold = bytes;
         return this;
     }
 
     /** @param key metadata key @param value value @return this */
-    public OnnxGraphBuilder metadata(String key, String value) {
+    OnnxGraphBuilder metadata(String key, String value) {
         metadata.put(key, value);
         return this;
     }
@@ -120,7 +109,7 @@ public final class OnnxGraphBuilder {
      * @param prefix a readable prefix
      * @return a name not used so far in this graph ({@code prefix}, then {@code prefix_1}, ...)
      */
-    public String uniqueName(String prefix) {
+    String uniqueName(String prefix) {
         String p = prefix.isEmpty() ? "t" : prefix;
         int n = counters.getOrDefault(p, 0);
         String name = n == 0 ? p : p + "_" + n;
@@ -154,7 +143,7 @@ public final class OnnxGraphBuilder {
      * @param name its name (must be unused) @param type element type @param dims its dimensions
      * @return the name
      */
-    public String input(String name, ElemType type, Dim... dims) {
+    String input(String name, ElemType type, Dim... dims) {
         inputs.add(valueInfo(claim(name), type, dims));
         return name;
     }
@@ -164,7 +153,7 @@ public final class OnnxGraphBuilder {
      *
      * @param name the value's name @param type element type @param dims its dimensions
      */
-    public void output(String name, ElemType type, Dim... dims) {
+    void output(String name, ElemType type, Dim... dims) {
         outputs.add(valueInfo(name, type, dims));
     }
 
@@ -174,7 +163,7 @@ public final class OnnxGraphBuilder {
      * @param value an existing value @param name the output name @param type element type
      * @param dims its dimensions
      */
-    public void output(String value, String name, ElemType type, Dim... dims) {
+    void output(String value, String name, ElemType type, Dim... dims) {
         if (!value.equals(name)) {
             node("Identity", name, List.of(value));
         }
@@ -200,7 +189,7 @@ public final class OnnxGraphBuilder {
      * @param name initializer name (made unique if taken) @param data values, row-major @param shape dims
      * @return the initializer's name
      */
-    public String initializer(String name, float[] data, long... shape) {
+    String initializer(String name, float[] data, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(data.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(data);
         return rawInitializer(name, ElemType.FLOAT, b, shape);
@@ -210,7 +199,7 @@ public final class OnnxGraphBuilder {
      * @param name initializer name (made unique if taken) @param data values from position to limit
      * @param shape dims @return the initializer's name
      */
-    public String initializer(String name, FloatBuffer data, long... shape) {
+    String initializer(String name, FloatBuffer data, long... shape) {
         FloatBuffer src = data.duplicate();
         ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(src.remaining(), 4)).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(src);
@@ -221,7 +210,7 @@ public final class OnnxGraphBuilder {
      * @param name initializer name (made unique if taken) @param data values @param shape dims
      * @return the initializer's name
      */
-    public String initializerLong(String name, long[] data, long... shape) {
+    String initializerLong(String name, long[] data, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(data.length, 8)).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(data);
         return rawInitializer(name, ElemType.INT64, b, shape);
@@ -235,7 +224,7 @@ public final class OnnxGraphBuilder {
      * @param littleEndianData exactly numel*elementSize bytes from position to limit @param shape dims
      * @return the initializer's name
      */
-    public String rawInitializer(String name, ElemType type, ByteBuffer littleEndianData, long... shape) {
+    String rawInitializer(String name, ElemType type, ByteBuffer littleEndianData, long... shape) {
         long numel = 1;
         for (long d : shape) {
             numel = Math.multiplyExact(numel, d);
@@ -250,22 +239,22 @@ public final class OnnxGraphBuilder {
     }
 
     /** @param v value @return name of a new float scalar initializer */
-    public String scalar(float v) {
+    String scalar(float v) {
         return initializer(uniqueName("const_f"), new float[] {v});
     }
 
     /** @param v value @return name of a new int64 scalar initializer */
-    public String scalarLong(long v) {
+    String scalarLong(long v) {
         return initializerLong(uniqueName("const_i"), new long[] {v});
     }
 
     /** @param v values @return name of a new 1-D float initializer */
-    public String constFloats(float... v) {
+    String constFloats(float... v) {
         return initializer(uniqueName("const_f"), v, v.length);
     }
 
     /** @param v values @return name of a new 1-D int64 initializer (shapes, axes, indices) */
-    public String constLongs(long... v) {
+    String constLongs(long... v) {
         return initializerLong(uniqueName("const_i"), v, v.length);
     }
 
@@ -277,7 +266,7 @@ public final class OnnxGraphBuilder {
      *
      * @param prefix the prefix @return this builder
      */
-    public OnnxGraphBuilder autoNamePrefix(String prefix) {
+    OnnxGraphBuilder autoNamePrefix(String prefix) {
         this.autoPrefix = java.util.Objects.requireNonNull(prefix, "prefix");
         return this;
     }
@@ -288,7 +277,7 @@ public final class OnnxGraphBuilder {
      * @param opType ONNX op type @param inputs input names ("" for an omitted optional input)
      * @param attrs attributes @return the output name
      */
-    public String node(String opType, List<String> inputs, Attr... attrs) {
+    String node(String opType, List<String> inputs, Attr... attrs) {
         return node(opType, uniqueName(autoPrefix + opType.toLowerCase(java.util.Locale.ROOT)), inputs, attrs);
     }
 
@@ -298,7 +287,7 @@ public final class OnnxGraphBuilder {
      * @param opType ONNX op type @param output output name (must be unused) @param inputs input names
      * @param attrs attributes @return the output name
      */
-    public String node(String opType, String output, List<String> inputs, Attr... attrs) {
+    String node(String opType, String output, List<String> inputs, Attr... attrs) {
         declare(output);
         nodes.add(nodeProto(opType, "", inputs, List.of(output), attrs));
         return output;
@@ -310,7 +299,7 @@ public final class OnnxGraphBuilder {
      * @param opType op type @param domain operator domain ("" for ai.onnx) @param inputs input names
      * @param nOutputs number of outputs @param attrs attributes @return the output names
      */
-    public List<String> nodeMulti(String opType, String domain, List<String> inputs, int nOutputs, Attr... attrs) {
+    List<String> nodeMulti(String opType, String domain, List<String> inputs, int nOutputs, Attr... attrs) {
         List<String> outs = new ArrayList<>();
         for (int i = 0; i < nOutputs; i++) {
             outs.add(declare(uniqueName(autoPrefix + opType.toLowerCase(java.util.Locale.ROOT))));
@@ -333,7 +322,7 @@ public final class OnnxGraphBuilder {
     }
 
     /** @return total bytes of all initializers */
-    public long initializerBytes() {
+    long initializerBytes() {
         long s = 0;
         for (Init i : initializers.values()) {
             s += i.data.remaining();
@@ -341,13 +330,8 @@ public final class OnnxGraphBuilder {
         return s;
     }
 
-    /** @return the graph's input names in order */
-    public List<String> inputNames() {
-        return inputs.stream().map(ValueInfoProto::getName).toList();
-    }
-
     /** @return the graph's output names in order */
-    public List<String> outputNames() {
+    List<String> outputNames() {
         return outputs.stream().map(ValueInfoProto::getName).toList();
     }
 
@@ -357,17 +341,12 @@ public final class OnnxGraphBuilder {
      * @return the model
      * @throws IllegalStateException if the weights exceed the protobuf limit (use {@link #write})
      */
-    public ModelProto build() {
+    ModelProto build() {
         if (initializerBytes() > DEFAULT_EXTERNAL_THRESHOLD) {
             throw new IllegalStateException("weights of " + initializerBytes()
                     + " bytes exceed the 2 GB protobuf limit; use write(Path) for external data");
         }
         return model(null, null);
-    }
-
-    /** @return the serialized model with inline weights */
-    public byte[] toBytes() {
-        return build().toByteArray();
     }
 
     private ModelProto model(String externalName, Map<String, long[]> offsets) {

@@ -8,18 +8,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.OrtSessions;
-import org.sonarllm.onnx.RuntimeOptions;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.predict.ConceptLM;
 
 /**
- * Opens a {@code concept-lm.onnx} (written by {@link org.sonarllm.onnx.convert.ConceptLmConverter})
- * as a {@link ConceptLM} on ONNX Runtime. Sessions keep the key/value cache as native tensors:
+ * Opens a {@code concept-lm.onnx} (written by {@code ConceptLmConverter}), or a bundle's {@value
+ * BundleManifest#CONCEPT_LM} component, as a {@link ConceptLM} on ONNX Runtime. Sessions keep the key/value cache as native tensors:
  * appending n vectors runs the graph on n positions only, and {@link
  * org.sonarllm.predict.ConceptLMSession#fork()} copies the cache.
  *
  * <p>Context limit: {@code min(max_position_embeddings, }{@value #DEFAULT_CONTEXT_LIMIT}{@code )}
- * sentences unless given explicitly. The released configs declare 131072 positions (inherited from
+ * sentences unless given explicitly (a bundle gives it as the component property {@value
+ * BundleManifest#CONTEXT_LIMIT}). The released configs declare 131072 positions (inherited from
  * Llama 3), far beyond the documents SONAR-LLM was trained on; 4096 sentences keeps the cache of a
  * 600M model around 0.5 GB.
  *
@@ -54,6 +55,41 @@ public final class OnnxConceptLm {
     public static ConceptLM open(Path model, int contextLimit, RuntimeOptions options) {
         check(model, contextLimit);
         return wrap(model, OrtEnvironment.getEnvironment(), OrtSessions.create(model, options), contextLimit);
+    }
+
+    /**
+     * Opens the concept LM of a bundle's {@value BundleManifest#CONCEPT_LM} component, with its
+     * context limit property when present, checked against the bundle's vector size.
+     *
+     * @param bundle a validated bundle with that component
+     * @param options runtime options
+     * @return the concept LM; close it
+     * @throws ModelFormatException if the component is missing, its property is not an integer of at
+     *     least 2, or the graph is broken or of another dimension
+     */
+    public static ConceptLM open(Bundle bundle, RuntimeOptions options) {
+        BundleManifest.Component c = bundle.manifest().components().get(BundleManifest.CONCEPT_LM);
+        if (c == null) {
+            throw new ModelFormatException(bundle.dir() + ": expected a " + BundleManifest.CONCEPT_LM
+                    + " component, found none (convert one with --concept-lm)");
+        }
+        Object limit = c.properties().get(BundleManifest.CONTEXT_LIMIT);
+        int contextLimit = 0;
+        if (limit != null) {
+            if (!(limit instanceof Number n) || n.intValue() < 2 || n.doubleValue() != n.intValue()) {
+                throw new ModelFormatException(bundle.dir() + ": expected concept_lm property "
+                        + BundleManifest.CONTEXT_LIMIT + " to be an integer >= 2, found " + limit);
+            }
+            contextLimit = n.intValue();
+        }
+        ConceptLM lm = open(bundle.file(BundleManifest.CONCEPT_LM), contextLimit, options);
+        int d = bundle.manifest().dimensions().model();
+        if (lm.dimension() != d) {
+            lm.close();
+            throw new ModelFormatException(bundle.dir() + ": expected a concept LM over " + d
+                    + "-dim vectors (the encoder's), found " + lm.dimension());
+        }
+        return lm;
     }
 
     private static void check(Path model, int contextLimit) {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.SafeTensors;
 
 /**
  * Reads the tensors of a PyTorch checkpoint written by {@code torch.save} (the zip format of
@@ -145,7 +144,7 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
         if (h.length >= 9 && h[8] == '{') {
             throw new ModelFormatException(file + ": expected a PyTorch zip checkpoint, found what looks like a"
-                    + " safetensors file; read it with org.sonarllm.onnx.convert.SafeTensors");
+                    + " safetensors file; read it with org.sonarllm.onnx.weights.SafeTensors");
         }
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(h.length, 8); i++) {

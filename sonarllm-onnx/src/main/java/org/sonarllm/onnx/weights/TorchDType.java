@@ -1,6 +1,5 @@
 package org.sonarllm.onnx.weights;
 
-import org.sonarllm.onnx.convert.SafeTensors;
 
 /**
  * Element types of torch storages, named both as storage classes ({@code torch.FloatStorage}) and

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.SafeTensors;
 
 /**
  * A tensor as {@code torch._utils._rebuild_tensor_v2} describes it: a view of a storage with an

@@ -1,6 +1,7 @@
 package org.sonarllm.onnx.convert;
 
 import java.nio.file.Path;
+import org.sonarllm.onnx.weights.SafeTensors;
 
 /**
  * A plain float64 Java implementation of the M2M100 encoder (+ mean pooling) and decoder (one-vector

@@ -15,6 +15,7 @@ import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -31,7 +32,7 @@ class OtherSizesTest {
         dir = java.nio.file.Files.createTempDirectory("other-sizes");
         RandomSonarCheckpoint.write(dir, SPEC, 5L);
         SonarConverter.convert(dir.resolve("encoder"), dir.resolve("decoder"), TinyA.dir().resolve("tokenizer"),
-                dir.resolve("bundle"), Map.of());
+                dir.resolve("bundle"), Map.of(), OnnxConceptEncoder::open);
         llm = SonarLlm.load(dir.resolve("bundle"));
     }
 
@@ -53,7 +54,7 @@ class OtherSizesTest {
             }
             ids.add(s);
         }
-        List<float[]> got = llm.encoder().encodeIds(ids);
+        List<float[]> got = llm.onnxEncoder().encodeIds(ids);
         for (int i = 0; i < ids.size(); i++) {
             double[] exp = ref.encode(ids.get(i));
             for (int j = 0; j < SPEC.d(); j++) {
@@ -73,7 +74,7 @@ class OtherSizesTest {
         }
         int[] ids = {2, 1047, 17, 300, 1299, 5};
         double[][] exp = ref.decoderLogits(ids, e, SPEC.vocab());
-        float[][] got = llm.decoder().logits(List.of(e), List.of(ids))[0];
+        float[][] got = llm.onnxDecoder().logits(List.of(e), List.of(ids))[0];
         for (int t = 0; t < ids.length; t++) {
             for (int v = 0; v < SPEC.vocab(); v++) {
                 assertEquals(exp[t][v], got[t][v], 1e-3);
@@ -111,8 +112,8 @@ class OtherSizesTest {
             embs.add(e);
         }
         for (DecodingOptions o : List.of(DecodingOptions.greedy().withMaxTokens(12), DecodingOptions.beam(3).withMaxTokens(9))) {
-            List<DecodedSentence> a = llm.decoder().decode(embs, Language.ENGLISH, o, true);
-            List<DecodedSentence> b = llm.decoder().decode(embs, Language.ENGLISH, o, false);
+            List<DecodedSentence> a = llm.onnxDecoder().decode(embs, Language.ENGLISH, o, true);
+            List<DecodedSentence> b = llm.onnxDecoder().decode(embs, Language.ENGLISH, o, false);
             for (int i = 0; i < embs.size(); i++) {
                 assertArrayEquals(a.get(i).ids(), b.get(i).ids());
                 assertEquals(a.get(i).score(), b.get(i).score(), 1e-4);

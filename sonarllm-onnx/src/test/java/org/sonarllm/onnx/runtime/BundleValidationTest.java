@@ -122,7 +122,7 @@ class BundleValidationTest {
         Path src = TinyA.dir();
         // encoder and decoder swapped
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SonarConverter.convert(
-                src.resolve("decoder"), src.resolve("encoder"), src.resolve("tokenizer"), tmp.resolve("o1"), Map.of()));
+                src.resolve("decoder"), src.resolve("encoder"), src.resolve("tokenizer"), tmp.resolve("o1"), Map.of(), OnnxConceptEncoder::open));
         assertTrue(e.getMessage().contains("expected M2M100 encoder keys") || e.getMessage().contains("expected decoder"),
                 e.getMessage());
         // config dims disagree with the weights
@@ -132,26 +132,26 @@ class BundleValidationTest {
         Files.writeString(enc.resolve("config.json"),
                 Files.readString(src.resolve("encoder/config.json")).replace("\"encoder_ffn_dim\": 256", "\"encoder_ffn_dim\": 128"));
         e = assertThrows(ModelFormatException.class, () -> SonarConverter.convert(enc, src.resolve("decoder"),
-                src.resolve("tokenizer"), tmp.resolve("o2"), Map.of()));
+                src.resolve("tokenizer"), tmp.resolve("o2"), Map.of(), OnnxConceptEncoder::open));
         assertTrue(e.getMessage().contains("expected shape [128, 64], found [256, 64]"), e.getMessage());
         // missing file
         Files.delete(enc.resolve("model.safetensors"));
         e = assertThrows(ModelFormatException.class, () -> SonarConverter.convert(enc, src.resolve("decoder"),
-                src.resolve("tokenizer"), tmp.resolve("o3"), Map.of()));
+                src.resolve("tokenizer"), tmp.resolve("o3"), Map.of(), OnnxConceptEncoder::open));
         assertTrue(e.getMessage().contains("missing [model.safetensors]"), e.getMessage());
         // missing tokenizer file
         Path tok = tmp.resolve("tok");
         Files.createDirectories(tok);
         Files.copy(src.resolve("tokenizer/languages.txt"), tok.resolve("languages.txt"));
         e = assertThrows(ModelFormatException.class, () -> SonarConverter.convert(src.resolve("encoder"),
-                src.resolve("decoder"), tok, tmp.resolve("o4"), Map.of()));
+                src.resolve("decoder"), tok, tmp.resolve("o4"), Map.of(), OnnxConceptEncoder::open));
         assertTrue(e.getMessage().contains("sentencepiece.bpe.model"), e.getMessage());
         // non-empty output
         Path out = tmp.resolve("o5");
         Files.createDirectories(out);
         Files.writeString(out.resolve("x"), "x");
         assertThrows(InvalidInputException.class, () -> SonarConverter.convert(src.resolve("encoder"),
-                src.resolve("decoder"), src.resolve("tokenizer"), out, Map.of()));
+                src.resolve("decoder"), src.resolve("tokenizer"), out, Map.of(), OnnxConceptEncoder::open));
     }
 
     static void editManifest(Path b, java.util.function.Consumer<ObjectNode> edit) throws Exception {

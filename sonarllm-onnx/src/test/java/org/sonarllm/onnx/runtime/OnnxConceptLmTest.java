@@ -146,7 +146,7 @@ class OnnxConceptLmTest {
     void contextLimitIsEnforced() throws Exception {
         Path out = Files.createTempDirectory("clm2").resolve("c.onnx");
         ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
-        try (ConceptLM small = OnnxConceptLm.open(out, 3, org.sonarllm.onnx.RuntimeOptions.defaults()); ConceptLMSession s = small.newSession()) {
+        try (ConceptLM small = OnnxConceptLm.open(out, 3, org.sonarllm.onnx.runtime.RuntimeOptions.defaults()); ConceptLMSession s = small.newSession()) {
             assertEquals(3, small.contextLimit());
             s.append(List.of(inputs[0], inputs[1]));
             InvalidInputException e = assertThrows(InvalidInputException.class,

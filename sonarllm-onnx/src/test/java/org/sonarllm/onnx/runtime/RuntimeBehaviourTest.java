@@ -23,7 +23,6 @@ import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
 import org.sonarllm.lang.UnknownLanguageException;
-import org.sonarllm.onnx.RuntimeOptions;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
@@ -133,7 +132,7 @@ class RuntimeBehaviourTest {
         }
         DecodingOptions o = DecodingOptions.beam(4).withMaxTokens(12);
         List<DecodedSentence> batch = llm.decoder().decode(embs, Language.ENGLISH, o);
-        List<DecodedSentence> noCache = llm.decoder().decode(embs, Language.ENGLISH, o, false);
+        List<DecodedSentence> noCache = llm.onnxDecoder().decode(embs, Language.ENGLISH, o, false);
         for (int i = 0; i < embs.size(); i++) {
             DecodedSentence single = llm.decoder().decode(embs.get(i), Language.ENGLISH, o);
             assertArrayEquals(single.ids(), batch.get(i).ids(), "row " + i);

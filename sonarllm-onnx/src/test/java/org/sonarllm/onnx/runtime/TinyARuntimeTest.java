@@ -57,7 +57,7 @@ class TinyARuntimeTest {
             }
             ids.add(java.util.Arrays.copyOf(r, n));
         }
-        List<float[]> fromIds = llm.encoder().encodeIds(ids);
+        List<float[]> fromIds = llm.onnxEncoder().encodeIds(ids);
         List<float[]> fromText = llm.encoder().encode(texts, Language.ENGLISH);
         for (int i = 0; i < exp.length; i++) {
             assertTrue(maxDiff(fromIds.get(i), exp[i]) < 1e-4, "ids row " + i);
@@ -75,7 +75,7 @@ class TinyARuntimeTest {
         for (JsonNode r : c.get("decoder_input_ids")) {
             in.add(TinyA.ints(r));
         }
-        float[][][] got = llm.decoder().logits(List.of(emb), in);
+        float[][][] got = llm.onnxDecoder().logits(List.of(emb), in);
         double m = 0;
         for (int i = 0; i < got.length; i++) {
             for (int t = 0; t < got[i].length; t++) {
@@ -95,7 +95,7 @@ class TinyARuntimeTest {
         }
         int max = d.has("max_new_tokens") ? d.get("max_new_tokens").asInt() : 20;
         for (boolean kv : new boolean[] {true, false}) {
-            List<DecodedSentence> out = llm.decoder().decode(embs, Language.ENGLISH,
+            List<DecodedSentence> out = llm.onnxDecoder().decode(embs, Language.ENGLISH,
                     DecodingOptions.greedy().withMaxTokens(max), kv);
             for (int i = 0; i < embs.size(); i++) {
                 assertArrayEquals(TinyA.ints(cases.get(i).get("generated_ids")), out.get(i).ids(), "case " + i);
@@ -120,7 +120,7 @@ class TinyARuntimeTest {
             assertArrayEquals(TinyA.ints(k.get("best_ids")), best.ids());
             assertEquals(k.get("best_score").asDouble(), best.score(), 1e-4);
             assertEquals(k.get("best_text").asText(), best.text());
-            List<DecodedSentence> all = llm.decoder().decodeNBest(List.of(emb), Language.ENGLISH, 5, 1.0, 20).get(0);
+            List<DecodedSentence> all = llm.onnxDecoder().decodeNBest(List.of(emb), Language.ENGLISH, 5, 1.0, 20).get(0);
             JsonNode hyps = k.get("hypotheses");
             assertEquals(hyps.size(), all.size());
             for (int i = 0; i < hyps.size(); i++) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -29,7 +30,7 @@ public final class TinyABundle {
                 Path out = Files.createTempDirectory("tiny-a-bundle").resolve("bundle");
                 Path src = TinyA.dir();
                 SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                        Map.of());
+                        Map.of(), OnnxConceptEncoder::open);
                 bundle = out;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.SafeTensors;
 import org.sonarllm.testing.TinyA;
 
 /**

@@ -27,7 +27,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.SafeTensors;
 
 /** Hand-made valid and hostile files, one per class of problem the reader must turn into a ModelFormatException. */
 class TorchCheckpointMaliciousTest {

@@ -3,7 +3,7 @@ package org.sonarllm.training.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.nio.file.Path;
-import org.sonarllm.onnx.convert.SafeTensors;
+import org.sonarllm.onnx.weights.SafeTensors;
 
 /**
  * Reads a whole safetensors file into float arrays, for the training module's small weight loads. The

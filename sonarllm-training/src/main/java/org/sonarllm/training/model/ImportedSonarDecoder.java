@@ -22,8 +22,8 @@ import org.sonarllm.InvalidInputException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.M2M100Weights;
-import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
+import org.sonarllm.onnx.weights.M2M100Weights;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -21,6 +21,7 @@ import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ public final class AutoencoderEval {
             }
         }
         SonarConverter.convert(trainOut.resolve("encoder"), trainOut.resolve("decoder"), trainOut.resolve("tokenizer"),
-                bundleDir, Map.of());
+                bundleDir, Map.of(), OnnxConceptEncoder::open);
     }
 
     static void main(Map<String, String> a) {

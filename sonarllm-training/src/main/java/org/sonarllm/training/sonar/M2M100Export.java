@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.convert.SafeTensorsWriter;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 
 /**
  * Writes autoencoder parameters as two Hugging Face M2M100 checkpoints (the layout of the real SONAR

@@ -12,7 +12,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.sonarllm.testing.TinyA;
 
 /** The imported decoder's gradient w.r.t. the embedding equals the hand-written FrozenSonarDecoder's. */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.onnx.convert.M2M100Weights;
-import org.sonarllm.onnx.convert.TeacherForcingDecoderGraph;
+import org.sonarllm.onnx.weights.M2M100Weights;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.sonarllm.testing.TinyA;
 
 /**

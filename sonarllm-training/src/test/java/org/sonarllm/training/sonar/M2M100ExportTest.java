@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.internal.SafeTensorsFile;
 
@@ -57,7 +58,7 @@ class M2M100ExportTest {
             Files.copy(TinyA.dir().resolve("tokenizer").resolve(f), tok.resolve(f));
         }
         Path bundle = tmp.resolve("bundle");
-        SonarConverter.convert(enc, dec, tok, bundle, Map.of());
+        SonarConverter.convert(enc, dec, tok, bundle, Map.of(), OnnxConceptEncoder::open);
         int[][] ids = {{1047, 10, 20, 30, 2}, {1047, 40, 2}, {1047, 500, 600, 700, 800, 900, 1000, 2}};
         long[][] padded = new long[3][8];
         for (int i = 0; i < 3; i++) {
@@ -73,7 +74,7 @@ class M2M100ExportTest {
         float[][] sdLogits = g.logits(b).toFloatMatrix();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             List<int[]> rows = List.of(ids);
-            List<float[]> ort = llm.encoder().encodeIds(rows);
+            List<float[]> ort = llm.onnxEncoder().encodeIds(rows);
             double maxEmb = 0;
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 16; j++) {
@@ -82,7 +83,7 @@ class M2M100ExportTest {
                 }
             }
             assertTrue(maxEmb > 0.1, "embeddings are not trivially small");
-            float[][][] ortLogits = llm.decoder().logits(ort, List.of(din));
+            float[][][] ortLogits = llm.onnxDecoder().logits(ort, List.of(din));
             double maxLogit = 0;
             for (int i = 0; i < 3; i++) {
                 for (int t = 0; t < 5; t++) {

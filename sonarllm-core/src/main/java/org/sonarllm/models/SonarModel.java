@@ -1,0 +1,62 @@
+package org.sonarllm.models;
+
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.decode.ConceptDecoder;
+import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.generate.Generator;
+import org.sonarllm.predict.ConceptLM;
+import org.sonarllm.tokenize.SonarTokenizer;
+
+/**
+ * A loaded model bundle: its tokenizer, SONAR encoder and decoder, and (when the bundle has one) its
+ * concept LM and the SONAR-LLM {@link #generator()}. Obtained from {@link SonarModels}, which finds the
+ * implementation on the class path ({@code org.sonarllm:sonarllm-onnx} provides one), so application
+ * code compiles against {@code sonarllm-core} alone.
+ *
+ * <p>Implementations are thread-safe and own native resources: close the model (idempotent), which
+ * closes every component; do not close the components themselves.
+ *
+ * <pre>{@code
+ * try (SonarModel model = SonarModels.loadDefault()) {
+ *     GenerationResult r = model.generator().generate("The morning was fine. She walked out alone.");
+ *     r.sentences().forEach(s -> System.out.println(s.text()));
+ *     float[] v = model.encoder().encode("The weather is lovely today.", Language.ENGLISH);
+ *     String text = model.decoder().decode(v, Language.ENGLISH, DecodingOptions.beam(5)).text();
+ * }
+ * }</pre>
+ */
+public interface SonarModel extends AutoCloseable {
+    /** @return the sentence encoder (text to vectors) */
+    ConceptEncoder encoder();
+
+    /** @return the sentence decoder (vectors to text) */
+    ConceptDecoder decoder();
+
+    /**
+     * @return the concept LM of the bundle's {@value BundleManifest#CONCEPT_LM} component
+     * @throws org.sonarllm.ModelFormatException if the bundle has none ({@link #hasConceptLm()})
+     */
+    ConceptLM conceptLm();
+
+    /** @return whether the bundle has a concept LM, i.e. whether {@link #generator()} works */
+    boolean hasConceptLm();
+
+    /**
+     * The SONAR-LLM loop over this model's segmenters, encoder, concept LM and decoder, stopping on the
+     * manifest's end-of-sequence embedding. Thread-safe; created once.
+     *
+     * @return the generator
+     * @throws org.sonarllm.ModelFormatException if the bundle has no concept LM
+     */
+    Generator generator();
+
+    /** @return the bundle's tokenizer */
+    SonarTokenizer tokenizer();
+
+    /** @return the bundle's manifest (dimensions, languages, end-of-sequence sentence, components) */
+    BundleManifest manifest();
+
+    /** Closes every component. Idempotent. */
+    @Override
+    void close();
+}

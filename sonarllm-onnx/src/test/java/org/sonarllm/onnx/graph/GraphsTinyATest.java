@@ -1,0 +1,118 @@
+package org.sonarllm.onnx.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sonarllm.onnx.weights.M2M100Weights;
+import org.sonarllm.testing.TinyA;
+
+class GraphsTinyATest {
+    @TempDir
+    Path tmp;
+
+    static long[][] longs2(JsonNode n) {
+        long[][] out = new long[n.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new long[n.get(i).size()];
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] = n.get(i).get(j).asLong();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void encoderGraphReproducesCaseB() throws Exception {
+        Path f = tmp.resolve("encoder.onnx");
+        try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("encoder"), M2M100Weights.Side.ENCODER)) {
+            SonarEncoderGraph.build(w).write(f);
+        }
+        JsonNode b = TinyA.expected().get("b_encoder");
+        long[][] ids = longs2(b.get("input_ids"));
+        long[][] mask = longs2(b.get("attention_mask"));
+        float[][] exp = TinyA.floats2(b.get("embeddings"));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(f.toString(), new OrtSession.SessionOptions());
+                OnnxTensor ti = OnnxTensor.createTensor(env, ids);
+                OnnxTensor tm = OnnxTensor.createTensor(env, mask);
+                OrtSession.Result r = s.run(Map.of("input_ids", ti, "attention_mask", tm))) {
+            float[][] got = (float[][]) r.get(0).getValue();
+            double max = 0;
+            for (int i = 0; i < exp.length; i++) {
+                for (int j = 0; j < exp[i].length; j++) {
+                    max = Math.max(max, Math.abs(got[i][j] - exp[i][j]));
+                }
+            }
+            System.out.println("encoder max abs diff " + max);
+            assertTrue(max < 1e-4, "max diff " + max);
+        }
+    }
+
+    @Test
+    void decoderGraphsReproduceCaseC() throws Exception {
+        Path dec = tmp.resolve("decoder.onnx");
+        Path cross = tmp.resolve("decoder_cross.onnx");
+        int layers;
+        int heads;
+        int dh;
+        try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("decoder"), M2M100Weights.Side.DECODER)) {
+            SonarDecoderGraph.buildIncremental(w).write(dec);
+            SonarDecoderGraph.buildCross(w).write(cross);
+            layers = w.layers();
+            heads = w.heads();
+            dh = w.dModel() / w.heads();
+        }
+        JsonNode c = TinyA.expected().get("c_teacher_forcing");
+        float[][] emb = TinyA.floats2(c.get("embeddings"));
+        long[][] ids = longs2(c.get("decoder_input_ids"));
+        JsonNode logits = c.get("logits");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession sc = env.createSession(cross.toString(), new OrtSession.SessionOptions());
+                OrtSession sd = env.createSession(dec.toString(), new OrtSession.SessionOptions());
+                OnnxTensor te = OnnxTensor.createTensor(env, emb);
+                OrtSession.Result rc = sc.run(Map.of("embedding", te))) {
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put("input_ids", OnnxTensor.createTensor(env, ids));
+            in.put("cross", (OnnxTensor) rc.get(0));
+            in.put("cache_index", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {0, 1}), new long[] {2}));
+            for (int l = 0; l < layers; l++) {
+                for (String k : new String[] {"past_key_", "past_value_"}) {
+                    in.put(k + l, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), new long[] {2, heads, 0, dh}));
+                }
+            }
+            try (OrtSession.Result r = sd.run(in)) {
+                float[][][] got = (float[][][]) r.get("logits").get().getValue();
+                double max = 0;
+                for (int i = 0; i < got.length; i++) {
+                    for (int t = 0; t < got[i].length; t++) {
+                        float[] e = TinyA.floats(logits.get(i).get(t));
+                        assertEquals(e.length, got[i][t].length);
+                        for (int v = 0; v < e.length; v++) {
+                            max = Math.max(max, Math.abs(got[i][t][v] - e[v]));
+                        }
+                    }
+                }
+                System.out.println("decoder max abs logit diff " + max);
+                assertTrue(max < 1e-3, "max diff " + max);
+            }
+            for (Map.Entry<String, OnnxTensor> e : in.entrySet()) {
+                if (!e.getKey().equals("cross")) {
+                    e.getValue().close();
+                }
+            }
+        }
+        assertTrue(Files.size(dec) > 0);
+    }
+}

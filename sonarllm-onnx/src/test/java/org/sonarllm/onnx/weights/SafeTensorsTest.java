@@ -1,0 +1,152 @@
+package org.sonarllm.onnx.weights;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arrays;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sonarllm.ModelFormatException;
+
+class SafeTensorsTest {
+    @TempDir
+    Path tmp;
+
+    static byte[] file(String header, byte[] data) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(data);
+        return b.array();
+    }
+
+    Path write(byte[] bytes) throws IOException {
+        Path p = Files.createTempFile(tmp, "t", ".safetensors");
+        Files.write(p, bytes);
+        return p;
+    }
+
+    static byte[] le(short... v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (short s : v) {
+            b.putShort(s);
+        }
+        return b.array();
+    }
+
+    @Test
+    void readsF32F16Bf16WithKnownValues() throws IOException {
+        ByteBuffer f32 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-0.25f);
+        byte[] f16 = le((short) 0x3C00, (short) 0xC000, (short) 0x7BFF, (short) 0x0001, (short) 0xFC00, (short) 0x3555);
+        byte[] bf16 = le((short) 0x3F80, (short) 0x4049);
+        byte[] data = new byte[8 + 12 + 4];
+        System.arraycopy(f32.array(), 0, data, 0, 8);
+        System.arraycopy(f16, 0, data, 8, 12);
+        System.arraycopy(bf16, 0, data, 20, 4);
+        String header = "{\"__metadata__\":{\"format\":\"pt\"},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[8,20]},"
+                + "\"c\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[20,24]}}";
+        try (SafeTensors st = SafeTensors.open(write(file(header, data)))) {
+            assertEquals(java.util.List.of("a", "b", "c"), st.names());
+            assertEquals("pt", st.metadata().get("format"));
+            assertArrayEquals(new float[] {1.5f, -0.25f}, st.floats("a"));
+            assertArrayEquals(new long[] {2, 3}, st.shape("b"));
+            assertEquals(SafeTensors.DType.F16, st.dtype("b"));
+            assertArrayEquals(new float[] {1f, -2f, 65504f, 0x1p-24f, Float.NEGATIVE_INFINITY, 0.333251953125f},
+                    st.floats("b"));
+            assertArrayEquals(new float[] {1f, 3.140625f}, st.floats("c"));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> st.requireShape("b", 3, 2));
+            assertTrue(e.getMessage().contains("expected shape [3, 2], found [2, 3]"), e.getMessage());
+            e = assertThrows(ModelFormatException.class, () -> st.floats("zzz"));
+            assertTrue(e.getMessage().contains("expected tensor 'zzz'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void halfConversionMatchesDefinitionForAllFiniteValues() {
+        for (int bits = 0; bits < 0x10000; bits++) {
+            int exp = (bits >> 10) & 0x1f;
+            int mant = bits & 0x3ff;
+            if (exp == 0x1f) {
+                continue;
+            }
+            double v = exp == 0 ? mant * Math.pow(2, -24) : (1 + mant / 1024.0) * Math.pow(2, exp - 15);
+            if ((bits & 0x8000) != 0) {
+                v = -v;
+            }
+            assertEquals((float) v, SafeTensors.halfToFloat((short) bits), "bits " + Integer.toHexString(bits));
+        }
+        assertTrue(Float.isNaN(SafeTensors.halfToFloat((short) 0x7E00)));
+    }
+
+    void rejects(byte[] bytes, String fragment) throws IOException {
+        Path p = write(bytes);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.open(p).close());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void rejectsMaliciousOrTruncatedFiles() throws IOException {
+        rejects(new byte[] {1, 2, 3}, "expected at least 8 bytes");
+        ByteBuffer huge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(Long.MAX_VALUE);
+        rejects(huge.array(), "expected a header length");
+        ByteBuffer neg = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-5);
+        rejects(neg.array(), "expected a header length");
+        rejects(file("{not json", new byte[0]), "not valid JSON");
+        rejects(file("[1,2]", new byte[0]), "expected a JSON object header");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", new byte[8]),
+                "expected data_offsets within [0, 8]");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]),
+                "expected 12 bytes");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", new byte[8]),
+                "non-negative integer dimensions");
+        rejects(file("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", new byte[8]),
+                "expected dtype F32, F16 or BF16, found I64");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}",
+                new byte[8]), "overflows");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]), "overlap");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", new byte[8]), "expected data_offsets");
+        // header length pointing past the end of the file (truncated header)
+        byte[] ok = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[8]);
+        rejects(java.util.Arrays.copyOf(ok, 20), "expected a header length");
+        // truncated data
+        rejects(java.util.Arrays.copyOf(ok, ok.length - 1), "expected data_offsets within");
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> SafeTensors.open(tmp.resolve("missing.safetensors")));
+        assertTrue(e.getMessage().contains("file not found"));
+    }
+
+    @Test
+    void randomHeadersNeverEscapeAsOtherExceptions() {
+        qt().withExamples(300).forAll(arrays().ofIntegers(integers().between(0, 255)).withLengthBetween(0, 64))
+                .checkAssert(raw -> {
+                    byte[] body = new byte[raw.length];
+                    for (int i = 0; i < raw.length; i++) {
+                        body[i] = (byte) (int) raw[i];
+                    }
+                    try {
+                        Path p = write(file("{\"a\":" + new String(body, StandardCharsets.ISO_8859_1) + "}", new byte[16]));
+                        try (SafeTensors st = SafeTensors.open(p)) {
+                            for (String n : st.names()) {
+                                st.floats(n);
+                            }
+                        } catch (ModelFormatException expected) {
+                            // the only acceptable failure
+                        }
+                    } catch (IOException ex) {
+                        throw new RuntimeException(ex);
+                    }
+                });
+    }
+}
