@@ -63,6 +63,8 @@ final class BenchTrainCommand extends Nd4jCommand {
                 List<Batch.Document> docs = documents(bs, d, vocab);
                 Path work = Files.createTempDirectory("bench-train");
                 List<Double> secs = new ArrayList<>();
+                List<Double> cpu = new ArrayList<>();
+                long[] lastCpu = {processCpuNanos()};
                 double[] first = {Double.NaN};
                 long[] sent = new long[1];
                 long[] tok = new long[1];
@@ -73,17 +75,21 @@ final class BenchTrainCommand extends Nd4jCommand {
                 tr.train(new Dataset(docs, List.of()), new TrainingListener() {
                     @Override
                     public void onStep(StepMetrics s) {
+                        long now = processCpuNanos();
                         if (s.step() == 1) {
                             first[0] = s.loss();
                         }
                         if (s.step() > 2) {
+                            cpu.add((now - lastCpu[0]) / 1e6);
                             secs.add(s.seconds());
                             sent[0] = s.sentences();
                             tok[0] = s.targetTokens();
                         }
+                        lastCpu[0] = now;
                     }
                 });
                 Collections.sort(secs);
+                Collections.sort(cpu);
                 double med = secs.get(secs.size() / 2);
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("objective", obj.name().toLowerCase(java.util.Locale.ROOT));
@@ -93,6 +99,7 @@ final class BenchTrainCommand extends Nd4jCommand {
                 o.put("sentences_per_doc", sentences);
                 o.put("workers", workers);
                 o.put("step_ms", Math.round(med * 1000));
+                o.put("step_cpu_ms", Math.round(cpu.get(cpu.size() / 2)));
                 o.put("loss_step0", first[0]);
                 o.put("sentences_per_s", Math.round(sent[0] / med));
                 o.put("target_tokens_per_s", Math.round(tok[0] / med));
@@ -126,5 +133,11 @@ final class BenchTrainCommand extends Nd4jCommand {
             docs.add(new Batch.Document(e, t));
         }
         return docs;
+    }
+
+    /** CPU time of the whole process (every thread, native ones included), robust to other load on the machine. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

@@ -143,7 +143,7 @@ public record Batch(List<Document> documents, int eosId) {
     }
 
     /**
-     * The supervised positions by index: prediction n (documents in order, sentences k >= 1) is row
+     * The supervised positions by index: prediction n (documents in order, sentences {@code k >= 1}) is row
      * {@code b * positions() + k - 1} of the concept LM's output flattened to {@code [b * positions, d]}.
      *
      * @return one flat row index per prediction

@@ -61,7 +61,7 @@ public final class AutoencoderTrainer {
      * @param outDir checkpoint, metrics and export directory
      * @param model shape (the vocabulary must cover the tokenizer's)
      * @param maxTokens longest encoder input kept (lang + pieces + eos); longer sentences are skipped
-     * @param interpolationFrom first step of decoder-only interpolation fine-tuning (>= steps: none)
+     * @param interpolationFrom first step of decoder-only interpolation fine-tuning ({@code >= steps}: none)
      * @param noise encoder input noise
      * @param noisedShare share of sentences noised during denoising auto-encoding
      * @param maxSentences use at most this many training sentences (0 = all)
