@@ -42,7 +42,9 @@ public final class Main implements Callable<Integer> {
             TrainCommand.class,
             EvalLossCommand.class,
             EvalNextCommand.class,
-            BenchTrainCommand.class);
+            BenchTrainCommand.class,
+            TrainSpaceCommand.class,
+            EvalSpaceCommand.class);
 
     @Option(names = "--verbose", description = "Print stack traces and debug logging.")
     boolean verbose;

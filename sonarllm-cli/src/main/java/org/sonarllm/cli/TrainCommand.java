@@ -7,36 +7,38 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.lang.Language;
+import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.SonarLlm;
-import org.sonarllm.segment.SentenceSegmenters;
-import org.sonarllm.training.ConceptLMExport;
-import org.sonarllm.training.ConceptLMTrainer;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.TrainingResult;
 import org.sonarllm.training.data.CorpusPipeline;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.data.Dataset;
-import org.sonarllm.model.ConceptLMConfig;
+import org.sonarllm.training.lm.ConceptLMExport;
+import org.sonarllm.training.lm.ConceptLMTrainer;
 import org.sonarllm.training.model.ConceptLMWeights;
-import org.sonarllm.training.model.FrozenSonarDecoder;
 import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sonarllm train --model BUNDLE --corpus PATH --out BUNDLE [options]}: trains a concept LM
- * on a corpus through the frozen SONAR decoder and writes a bundle whose {@code concept-lm.onnx}
- * Generator runs. Progress goes to stderr; one JSON summary line to stdout.
+ * {@code sonarllm train --model BUNDLE --corpus PATH --out BUNDLE [options]}: trains a concept LM on a
+ * corpus through the bundle's frozen SONAR decoder (or with MSE) and writes a bundle whose
+ * {@code concept-lm.onnx} Generator runs. Progress goes to stderr; one JSON summary line to stdout.
  *
  * <pre>{@code
- * ./sonarllm train --model bundle --decoder-weights sonar/decoder --init sonar_llm --corpus books/ --out my-bundle --steps 200
+ * ./sonarllm train --model bundle --init sonar_llm --corpus books/ --out my-bundle --steps 200
  * }</pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a SONAR-LLM concept LM on a corpus (CE through the frozen decoder, or MSE).")
+        description = "Train a SONAR-LLM concept LM on a corpus (CE through the bundle's frozen decoder, or MSE).")
 final class TrainCommand extends Nd4jCommand {
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "Bundle with encoder and tokenizer.")
+    static final String DEFAULT_SHAPE = "512,4,8,8,64,1536";
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE",
+            description = "Bundle with encoder, tokenizer and the frozen decoder (decoder_training.onnx).")
     Path bundle;
 
     @Option(names = "--corpus", required = true, paramLabel = "PATH", description = ".txt/.jsonl file or directory.")
@@ -44,10 +46,6 @@ final class TrainCommand extends Nd4jCommand {
 
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Output bundle (copy of --model plus the trained concept LM).")
     Path out;
-
-    @Option(names = "--decoder-weights", paramLabel = "DIR",
-            description = "SONAR decoder in Hugging Face layout (config.json + model.safetensors); for --objective ce; without it the bundle's imported decoder_training.onnx is used.")
-    Path decoderWeights;
 
     @Option(names = "--init", paramLabel = "DIR", description = "SONAR-LLM checkpoint (config.json + model.safetensors) to start from.")
     Path init;
@@ -59,8 +57,6 @@ final class TrainCommand extends Nd4jCommand {
     @Option(names = "--preset", paramLabel = "NAME",
             description = "A SONAR-LLM paper shape for a new concept LM (sonar dim 1024): 100M, 300M, 600M or 900M.")
     String preset;
-
-    static final String DEFAULT_SHAPE = "512,4,8,8,64,1536";
 
     @Option(names = "--objective", defaultValue = "ce", description = "ce or mse (default: ${DEFAULT-VALUE}).")
     String objective;
@@ -78,11 +74,11 @@ final class TrainCommand extends Nd4jCommand {
     @Option(names = "--clip", defaultValue = "1.0") double clip;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
+    @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a micro-batch.") int workers;
     @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
     @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
     @Option(names = "--work", paramLabel = "DIR", description = "Checkpoint, metrics and cache (default: OUT.work).") Path work;
     @Option(names = "--resume", description = "Continue from the checkpoint in the work directory.") boolean resume;
-
 
     @Override
     protected int body() throws Exception {
@@ -96,23 +92,14 @@ final class TrainCommand extends Nd4jCommand {
         ConceptLMConfig presetCfg = preset != null ? ConceptLMConfig.preset(preset) : null;
         Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
         try (SonarLlm llm = SonarLlm.load(bundle)) {
-            int d = llm.encoder().dimension();
+            int d = llm.manifest().dimensions().model();
             ConceptLMConfig cfg;
             Map<String, INDArray> initial = null;
             if (init != null) {
                 cfg = ConceptLMConfig.read(init.resolve("config.json"));
                 initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
-            } else if (presetCfg != null) {
-                cfg = presetCfg;
             } else {
-                String spec = shape != null ? shape : DEFAULT_SHAPE;
-                String[] s = spec.split(",");
-                if (s.length != 6) {
-                    throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + spec);
-                }
-                cfg = ConceptLMConfig.llama(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()),
-                        Integer.parseInt(s[2].trim()), Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()),
-                        Integer.parseInt(s[5].trim()));
+                cfg = presetCfg != null ? presetCfg : shape(shape != null ? shape : DEFAULT_SHAPE, d);
             }
             stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, ffn %d: %d parameters%n",
                     cfg.sonarDim(), cfg.hidden(), cfg.layers(), cfg.heads(), cfg.kvHeads(), cfg.headDim(), cfg.intermediate(),
@@ -120,37 +107,19 @@ final class TrainCommand extends Nd4jCommand {
             if (cfg.sonarDim() != d) {
                 throw new UsageException("expected a concept LM of dimension " + d + " for this bundle, found " + cfg.sonarDim());
             }
-            boolean ce = obj == Objective.CE;
-            FrozenSonarDecoder decoder = ce && decoderWeights != null ? FrozenSonarDecoder.load(decoderWeights) : null;
-            ImportedSonarDecoder imported = ce && decoderWeights == null ? ImportedSonarDecoder.fromBundle(bundle) : null;
-            int limit = decoder != null ? decoderLimit(decoderWeights)
-                    : imported != null ? org.sonarllm.bundle.Bundle.open(bundle).manifest().dimensions().maxPositions() : 512;
-            CorpusPipeline.Options o = new CorpusPipeline.Options(maxSentences, limit, validation, seed, 32, 256,
-                    "End of sequence.", lang);
-            CorpusPipeline pipeline = new CorpusPipeline(SentenceSegmenters.forLanguage(lang), llm.encoder(),
-                    CorpusPipeline.tokens(llm.tokenizer(), lang), bundleId(), o, workDir.resolve("cache"));
+            CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, lang,
+                    new CorpusPipeline.Options(maxSentences, validation, seed, 256), workDir.resolve("cache"));
             Dataset data = pipeline.load(CorpusReader.read(corpus),
                     (done, total) -> stderr().printf("encoding: %d/%d documents%n", done, total));
             CorpusPipeline.Stats st = pipeline.stats();
             stderr().printf("corpus: %d documents (%d train, %d validation), %d sentences, %d truncated, %d skipped%n",
                     st.documents(), data.train().size(), data.validation().size(), st.sentences(), st.truncated(), st.skipped());
-            TrainingConfig t = new TrainingConfig(obj, steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
-                    weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true);
-            ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial).decoder(decoder)
-                    .importedDecoder(imported)
+            TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
+                    weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers);
+            ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial).objective(obj)
+                    .decoder(obj == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
                     .training(t).outputDir(workDir).resume(resume).build();
-            ConceptLMTrainer.TrainingResult r = trainer.train(data, new TrainingListener() {
-                @Override
-                public void onStep(StepMetrics m) {
-                    stderr().printf("step %d/%d loss %.5f lr %.3g grad %.3g (%.2fs)%n", m.step(), steps, m.loss(),
-                            m.learningRate(), m.gradNorm(), m.seconds());
-                }
-
-                @Override
-                public void onEpoch(EpochMetrics m) {
-                    stderr().printf("epoch %d: validation loss %.5f%n", m.epoch(), m.validationLoss());
-                }
-            });
+            TrainingResult r = trainer.train(data, progress(stderr()));
             ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
             ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -164,20 +133,39 @@ final class TrainCommand extends Nd4jCommand {
         return 0;
     }
 
-    private String bundleId() {
-        try {
-            return org.sonarllm.bundle.Bundle.sha256(bundle.resolve(org.sonarllm.bundle.BundleManifest.MANIFEST_FILE));
-        } catch (RuntimeException e) {
-            return bundle.toAbsolutePath().toString();
-        }
+    /** Step and validation lines on stderr, shared by the training commands. */
+    static TrainingListener progress(java.io.PrintStream err) {
+        return new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                err.printf("step %d/%d %s loss %.5f lr %.3g grad %.3g (%.2fs)%n", m.step(), m.steps(), m.phase(), m.loss(),
+                        m.learningRate(), m.gradNorm(), m.seconds());
+            }
+
+            @Override
+            public void onEpoch(EpochMetrics m) {
+                err.printf("epoch %d: validation loss %.5f%n", m.epoch(), m.validationLoss());
+            }
+        };
     }
 
-    static int decoderLimit(Path decoderDir) {
+    /**
+     * @param spec {@code hidden,layers,heads,kv_heads,head_dim,intermediate}
+     * @param d the sonar dimension
+     * @return the Llama-style concept LM shape
+     * @throws UsageException on a malformed spec
+     */
+    static ConceptLMConfig shape(String spec, int d) {
+        String[] s = spec.split(",");
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(decoderDir.resolve("config.json").toFile())
-                    .path("max_position_embeddings").asInt(512);
-        } catch (java.io.IOException e) {
-            throw new org.sonarllm.ModelFormatException("cannot read " + decoderDir.resolve("config.json") + ": " + e.getMessage(), e);
+            if (s.length == 6) {
+                return ConceptLMConfig.llama(d, Integer.parseInt(s[0].trim()), Integer.parseInt(s[1].trim()),
+                        Integer.parseInt(s[2].trim()), Integer.parseInt(s[3].trim()), Integer.parseInt(s[4].trim()),
+                        Integer.parseInt(s[5].trim()));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
         }
+        throw new UsageException("--shape expects H,L,HEADS,KV,HEAD_DIM,FFN, found " + spec);
     }
 }

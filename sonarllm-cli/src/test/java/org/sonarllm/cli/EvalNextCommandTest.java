@@ -23,7 +23,8 @@ import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.predict.ConceptLMSession;
 import org.sonarllm.testing.TinyA;
-import org.sonarllm.training.sonar.TextMetrics;
+import org.sonarllm.training.eval.NextSentenceEvaluator;
+import org.sonarllm.training.eval.TextMetrics;
 
 /**
  * {@code sonarllm eval-next} on tiny-a with its concept LM: the printed metrics equal {@link TextMetrics}
@@ -59,7 +60,7 @@ class EvalNextCommandTest {
             for (String f : List.of("Anne smiled at her sister.", "The captain came home.", "It rained all day in Bath.",
                     "Mary was ill again.", "They walked along the sea.", "A letter arrived that evening.")) {
                 String c = predictAndDecode(llm, List.of(f), 1, DecodingOptions.beam(5).withMaxTokens(BEAM_TOKENS)).text().strip();
-                if (TextMetrics.tokens(c).size() >= 4 && EvalNextCommand.words(c) >= 2) {
+                if (TextMetrics.tokens(c).size() >= 4 && TextMetrics.words(c) >= 2) {
                     first = f;
                     cont = c;
                     break;
@@ -214,20 +215,20 @@ class EvalNextCommandTest {
     @Test
     void maxDocsTakesASeededSampleInCorpusOrder() throws Exception {
         List<Integer> all = List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-        List<Integer> s1 = EvalNextCommand.sample(all, 4, 7);
+        List<Integer> s1 = NextSentenceEvaluator.sample(all, 4, 7);
         assertEquals(4, s1.size());
-        assertEquals(s1, EvalNextCommand.sample(all, 4, 7));
+        assertEquals(s1, NextSentenceEvaluator.sample(all, 4, 7));
         assertEquals(s1.stream().sorted().toList(), s1);
-        assertEquals(all, EvalNextCommand.sample(all, 20, 7));
-        assertEquals(all, EvalNextCommand.sample(all, null, 7));
+        assertEquals(all, NextSentenceEvaluator.sample(all, 20, 7));
+        assertEquals(all, NextSentenceEvaluator.sample(all, null, 7));
         boolean differs = false;
         for (long seed = 0; seed < 5 && !differs; seed++) {
-            differs = !EvalNextCommand.sample(all, 4, seed).equals(s1);
+            differs = !NextSentenceEvaluator.sample(all, 4, seed).equals(s1);
         }
         assertTrue(differs, "the seed changes the sample");
         MainTest.Result res = MainTest.run("", "eval-next", "--model", bundle.toString(), "--corpus", corpus.toString(),
                 "--beam", "1", "--max-tokens", "6", "--max-docs", "2", "--seed", "3");
-        List<List<String>> picked = EvalNextCommand.sample(docs, 2, 3);
+        List<List<String>> picked = NextSentenceEvaluator.sample(docs, 2, 3);
         assertSummary(res, 2, expected(picked, Integer.MAX_VALUE, DecodingOptions.greedy().withMaxTokens(6), 0));
     }
 
@@ -253,7 +254,7 @@ class EvalNextCommandTest {
         assertError("--max-docs must be >= 1, got 0", "--model", m, "--corpus", c, "--max-docs", "0");
         assertError("--max-context must be >= 0 (0 = the model's limit), got -1", "--model", m, "--corpus", c,
                 "--max-context", "-1");
-        assertError("expected at least one next sentence of at most 1 words, found none in 4 documents (raise --max-words)",
+        assertError("expected at least one next sentence of at most 1 words, found none in 4 documents (raise the word limit)",
                 "--model", m, "--corpus", c, "--max-words", "1", "--beam", "1", "--max-tokens", "4");
         MainTest.Result noCorpus = MainTest.run("", "eval-next", "--model", m);
         assertEquals(2, noCorpus.code());

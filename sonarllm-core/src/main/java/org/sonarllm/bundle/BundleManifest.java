@@ -25,7 +25,7 @@ import org.sonarllm.model.SonarConfig;
  * @param dimensions the SONAR encoder/decoder shape
  * @param specialIds special token ids
  * @param languages the language codes and the id of the first one
- * @param eosText the end-of-sequence sentence ({@value #DEFAULT_EOS_TEXT} in converted bundles); at run
+ * @param eosText the end-of-sequence sentence ({@link org.sonarllm.model.ConceptLMConfig#EOS_TEXT} in converted bundles); at run
  *     time every component uses this text and its embedding, never a literal of its own
  * @param eosEmbedding its embedding, computed with the bundle's encoder (English)
  * @param components component name to its files and properties (see the constants)
@@ -63,13 +63,6 @@ public record BundleManifest(
      * (at least 2; absent means the runtime's default).
      */
     public static final String CONTEXT_LIMIT = "contextLimit";
-    /**
-     * The end-of-sequence sentence the converter writes into new bundles (SONAR-LLM compares each
-     * generated sentence's vector with its embedding). Code that runs a bundle reads {@link #eosText()}
-     * and {@link #eosEmbedding()} instead.
-     */
-    public static final String DEFAULT_EOS_TEXT = "End of sequence.";
-
     /** Copies mutable arguments. */
     public BundleManifest {
         eosEmbedding = eosEmbedding == null ? null : eosEmbedding.clone();

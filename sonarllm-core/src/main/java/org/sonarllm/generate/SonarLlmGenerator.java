@@ -1,5 +1,7 @@
 package org.sonarllm.generate;
 
+import org.sonarllm.model.ConceptLMConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -29,7 +31,7 @@ import org.sonarllm.segment.SentenceSegmenter;
  *   <li>step k predicts from the prompt plus the k sentences generated so far;
  *   <li>{@link GeneratedSentence#eosCosine()} is the cosine of the fed-back vector (the re-encoded
  *       text, or the prediction itself in {@link FeedbackMode#PREDICTED_EMBEDDING}) with the
- *       end-of-sequence vector, by default the encoding of {@value #EOS_TEXT} in English;
+ *       end-of-sequence vector, by default the encoding of {@value ConceptLMConfig#EOS_TEXT} in English;
  *   <li>a stop with {@code keepSentence == false} drops that step's sentence;
  *   <li>a decoded text that is blank ends generation with reason {@value #EMPTY_SENTENCE} (dropped:
  *       it cannot be re-encoded and carries no content);
@@ -58,8 +60,6 @@ import org.sonarllm.segment.SentenceSegmenter;
  * }</pre>
  */
 public final class SonarLlmGenerator implements Generator {
-    /** The end-of-sequence sentence SONAR-LLM was trained to emit. */
-    public static final String EOS_TEXT = "End of sequence.";
     /** Stop reason when the prompt plus generated sentences reach the context limit. */
     public static final String CONTEXT_LIMIT = "context_limit";
     /** Stop reason when a predicted vector decodes to blank text. */
@@ -242,7 +242,7 @@ public final class SonarLlmGenerator implements Generator {
         }
 
         /**
-         * @param eos the end-of-sequence vector; default: the encoder's vector for {@value #EOS_TEXT}
+         * @param eos the end-of-sequence vector; default: the encoder's vector for {@value ConceptLMConfig#EOS_TEXT}
          *     in English
          * @return this
          */
@@ -275,7 +275,7 @@ public final class SonarLlmGenerator implements Generator {
                 throw new InvalidInputException("component dimensions disagree: encoder " + encoder.dimension()
                         + ", concept LM " + d + ", decoder " + decoder.dimension());
             }
-            float[] eos = eosEmbedding != null ? eosEmbedding : encoder.encode(EOS_TEXT, Language.ENGLISH);
+            float[] eos = eosEmbedding != null ? eosEmbedding : encoder.encode(ConceptLMConfig.EOS_TEXT, Language.ENGLISH);
             if (eos.length != d) {
                 throw new InvalidInputException("expected an end-of-sequence vector of dimension " + d
                         + ", found " + eos.length);

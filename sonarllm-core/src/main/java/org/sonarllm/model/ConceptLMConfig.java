@@ -43,6 +43,13 @@ import org.sonarllm.ModelFormatException;
 public record ConceptLMConfig(int sonarDim, int hidden, int layers, int heads, int kvHeads, int headDim,
         int intermediate, double ropeTheta, RopeScaling ropeScaling, double rmsEps, int maxPositions) {
 
+    /**
+     * The end-of-sequence sentence SONAR-LLM is trained to emit after a document's last sentence (in
+     * English); a generation stops when a new sentence's vector comes close to its encoding. Bundles record
+     * it with its vector ({@code BundleManifest.eosText/eosEmbedding}); this is the one spelling of it.
+     */
+    public static final String EOS_TEXT = "End of sequence.";
+
     /** Largest accepted width (sentence size, hidden, intermediate). */
     public static final int MAX_WIDTH = 1 << 17;
     /** Largest accepted layer or head count. */

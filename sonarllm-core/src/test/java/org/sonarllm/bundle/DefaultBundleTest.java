@@ -1,5 +1,6 @@
 package org.sonarllm.bundle;
 
+import org.sonarllm.model.ConceptLMConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ class DefaultBundleTest {
         }
         BundleManifest m = new BundleManifest(BundleManifest.FORMAT, BundleManifest.FORMAT_VERSION,
                 SonarConfig.symmetric(16, 4, 2, 8, 1, 1, 8), new BundleManifest.SpecialIds(0, 1, 2, 3, -1),
-                new BundleManifest.LanguageTable(10, List.of("eng_Latn")), BundleManifest.DEFAULT_EOS_TEXT,
+                new BundleManifest.LanguageTable(10, List.of("eng_Latn")), ConceptLMConfig.EOS_TEXT,
                 new float[] {1, 0, 0, 0}, comps);
         BundleWriter.writeManifest(dir, m);
         Bundle.open(dir);

@@ -1,5 +1,6 @@
 package org.sonarllm.generate;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,7 +65,7 @@ final class TableComponents {
                 if (s == null || s.isBlank()) {
                     throw new InvalidInputException("blank sentence");
                 }
-                out.add(s.equals(SonarLlmGenerator.EOS_TEXT) ? EOS.clone()
+                out.add(s.equals(ConceptLMConfig.EOS_TEXT) ? EOS.clone()
                         : new float[] {Float.parseFloat(s.substring(1)), 1, 0});
             }
             return out;
@@ -89,7 +90,7 @@ final class TableComponents {
             languages.add(language);
             List<DecodedSentence> out = new ArrayList<>();
             for (float[] v : embeddings) {
-                String text = v[2] > 0.5f ? SonarLlmGenerator.EOS_TEXT : v[0] < 0 ? "" : "S" + v[0];
+                String text = v[2] > 0.5f ? ConceptLMConfig.EOS_TEXT : v[0] < 0 ? "" : "S" + v[0];
                 out.add(new DecodedSentence(text, new int[] {Math.round(v[0]), 2}, -v[0]));
             }
             return out;

@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.generate.GenerationResult;
 import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.onnx.SonarLlm;
-import org.sonarllm.training.sonar.AutoencoderEval;
+import org.sonarllm.lang.Language;
+import org.sonarllm.training.eval.SpaceEvaluator;
 
 /**
  * The embedded default model (the miniature SONAR space and concept LM trained on Austen,
@@ -46,10 +46,14 @@ class DefaultModelTest {
 
     @Test
     void reconstructsAndRetrievesHeldOutSentences() {
-        Map<String, Object> r = AutoencoderEval.evaluate(bundle(), HELD_OUT, 500, 1000, 1);
-        assertEquals(500, ((Number) r.get("sentences")).intValue());
-        double bleu = ((Number) r.get("bleu")).doubleValue();
-        double top1 = ((Number) r.get("retrieval_top1")).doubleValue();
+        SpaceEvaluator.Report r;
+        try (SonarLlm llm = SonarLlm.load(bundle())) {
+            r = new SpaceEvaluator(llm.encoder(), llm.decoder(), SpaceEvaluator.Options.defaults())
+                    .evaluate(SpaceEvaluator.sentences(HELD_OUT, Language.ENGLISH));
+        }
+        assertEquals(500, r.sentences());
+        double bleu = r.bleu();
+        double top1 = r.retrievalTop1();
         assertTrue(bleu >= 30, "held-out reconstruction BLEU " + bleu);
         assertTrue(top1 >= 0.95, "held-out retrieval top-1 " + top1);
     }

@@ -1,5 +1,6 @@
 package org.sonarllm.onnx.convert;
 
+import org.sonarllm.model.ConceptLMConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * directory into a model bundle: {@code encoder.onnx}, {@code decoder.onnx}, {@code
  * decoder_cross.onnx}, {@code decoder_training.onnx} (ND4J-importable teacher forcing), the
  * tokenizer files and {@code manifest.json} with hashes and the end-of-sequence sentence {@value
- * BundleManifest#DEFAULT_EOS_TEXT} with its embedding. The converter runs no model itself: the caller
+ * ConceptLMConfig#EOS_TEXT} with its embedding. The converter runs no model itself: the caller
  * hands it an {@link EncoderOpener} that opens an encoder over the bundle being built (the ONNX Runtime
  * one is {@code OnnxConceptEncoder::open}), which embeds that sentence in English and is closed.
  * Extra components (the concept LM) plug in through {@link ComponentWriter}s.
@@ -142,14 +143,14 @@ public final class SonarConverter {
         BundleManifest m = new BundleManifest(BundleManifest.FORMAT, BundleManifest.FORMAT_VERSION, dims,
                 new BundleManifest.SpecialIds(SonarTokenizer.BOS, SonarTokenizer.PAD, SonarTokenizer.EOS,
                         SonarTokenizer.UNK, maskId),
-                new BundleManifest.LanguageTable(firstId, codes), BundleManifest.DEFAULT_EOS_TEXT, new float[dims.model()],
+                new BundleManifest.LanguageTable(firstId, codes), ConceptLMConfig.EOS_TEXT, new float[dims.model()],
                 comps);
         BundleWriter.writeManifest(out, m);
         float[] eos;
         try (ConceptEncoder encoder = encoders.open(Bundle.open(out))) {
-            eos = encoder.encode(BundleManifest.DEFAULT_EOS_TEXT, Language.ENGLISH);
+            eos = encoder.encode(ConceptLMConfig.EOS_TEXT, Language.ENGLISH);
         }
-        BundleWriter.writeManifest(out, m.withEos(BundleManifest.DEFAULT_EOS_TEXT, eos));
+        BundleWriter.writeManifest(out, m.withEos(ConceptLMConfig.EOS_TEXT, eos));
         LOG.info("bundle written to {}", out);
         return Bundle.open(out, false);
     }

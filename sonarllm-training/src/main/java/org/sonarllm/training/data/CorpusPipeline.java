@@ -12,31 +12,33 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.SonarLlmException;
-import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.lang.Language;
-import org.sonarllm.segment.Segment;
+import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.segment.SentenceSegmenter;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.training.EmptyCorpusException;
 import org.sonarllm.training.model.Batch;
 
 /**
- * Corpus to training data: documents are segmented into sentences (pre-split JSON documents are
- * used as given), cut to {@code maxSentences - 1} sentences, the end-of-sequence sentence is
- * appended, every sentence is encoded (batched) and tokenized to {@code [lang] + pieces} (cut so
- * that the decoder input fits {@code decoderLimit}; cuts are counted). Results are cached on disk
- * in shards of {@code shardSize} documents keyed by the corpus content, the encoder id and the
- * options, so a second run (or a run after a kill) does not re-encode. Documents are split into
- * training and validation by a seeded hash of their text, independent of their order.
+ * Corpus to training data: documents are split into sentences ({@link CorpusReader.RawDocument#split}),
+ * cut to {@code maxSentences - 1} sentences and turned into documents by the {@link DocumentEncoder}
+ * (embeddings, decoder tokens, the end-of-sequence sentence appended). Results are cached on disk in
+ * shards of {@code shardSize} documents keyed by the corpus content, the encoder id, the document
+ * encoder's settings and the options, so a second run (or a run after a kill) does not re-encode.
+ * Documents are split into training and validation by a seeded hash of their text, independent of their
+ * order.
  *
  * <pre>{@code
- * CorpusPipeline p = new CorpusPipeline(segmenter, encoder, CorpusPipeline.tokens(tokenizer, Language.ENGLISH),
- *     "bundle-sha256", CorpusPipeline.Options.defaults(512), Path.of(".cache"));
+ * CorpusPipeline p = CorpusPipeline.forBundle(llm, Language.ENGLISH, CorpusPipeline.Options.defaults(), Path.of(".cache"));
  * Dataset ds = p.load(CorpusReader.read(Path.of("corpus")), (done, total) -> {});
  * }</pre>
  *
@@ -50,31 +52,22 @@ public final class CorpusPipeline {
      * Pipeline options.
      *
      * @param maxSentences most positions per document including the end-of-sequence sentence
-     * @param decoderLimit most decoder input ids per sentence ({@code [</s>, lang] + pieces + [</s>]})
      * @param validationFraction share of documents held out for validation (0..1)
      * @param seed split seed
-     * @param encodeBatch sentences per encoder call
      * @param shardSize documents per cache shard
-     * @param eosText the end-of-sequence sentence
-     * @param language language of the corpus
      */
-    public record Options(int maxSentences, int decoderLimit, double validationFraction, long seed, int encodeBatch,
-            int shardSize, String eosText, Language language) {
+    public record Options(int maxSentences, double validationFraction, long seed, int shardSize) {
         /** Validates. */
         public Options {
-            if (maxSentences < 2 || decoderLimit < 3 || validationFraction < 0 || validationFraction >= 1
-                    || encodeBatch <= 0 || shardSize <= 0) {
-                throw new InvalidInputException("expected maxSentences >= 2, decoderLimit >= 3, 0 <= validation < 1, "
-                        + "positive batch and shard sizes, found " + this);
+            if (maxSentences < 2 || validationFraction < 0 || validationFraction >= 1 || shardSize <= 0) {
+                throw new InvalidInputException("expected maxSentences >= 2, 0 <= validation < 1 and a positive shard "
+                        + "size, found " + maxSentences + ", " + validationFraction + " and " + shardSize);
             }
         }
 
-        /**
-         * @param decoderLimit the decoder's position limit
-         * @return 32 sentences, 5% validation, seed 42, batches of 32, shards of 256, "End of sequence.", English
-         */
-        public static Options defaults(int decoderLimit) {
-            return new Options(32, decoderLimit, 0.05, 42, 32, 256, "End of sequence.", Language.ENGLISH);
+        /** @return 32 sentences, 5% validation, seed 42, shards of 256 documents */
+        public static Options defaults() {
+            return new Options(32, 0.05, 42, 256);
         }
     }
 
@@ -101,8 +94,7 @@ public final class CorpusPipeline {
     public record Stats(int documents, int skipped, long sentences, long truncated, int encodedShards, int cachedShards) {}
 
     private final SentenceSegmenter segmenter;
-    private final ConceptEncoder encoder;
-    private final Function<String, int[]> tokens;
+    private final DocumentEncoder encoder;
     private final String encoderId;
     private final Options options;
     private final Path cacheDir;
@@ -110,32 +102,41 @@ public final class CorpusPipeline {
 
     /**
      * @param segmenter sentence segmenter for plain-text documents
-     * @param encoder the SONAR encoder
-     * @param tokens sentence to {@code [lang] + pieces} ids
+     * @param encoder sentences to documents
      * @param encoderId identifies the encoder and tokenizer in cache keys (e.g. the bundle manifest's hash)
      * @param options pipeline options
      * @param cacheDir cache root (created when missing)
      */
-    public CorpusPipeline(SentenceSegmenter segmenter, ConceptEncoder encoder, Function<String, int[]> tokens,
-            String encoderId, Options options, Path cacheDir) {
+    public CorpusPipeline(SentenceSegmenter segmenter, DocumentEncoder encoder, String encoderId, Options options,
+            Path cacheDir) {
         this.segmenter = segmenter;
         this.encoder = encoder;
-        this.tokens = tokens;
         this.encoderId = encoderId;
         this.options = options;
         this.cacheDir = cacheDir;
     }
 
     /**
-     * @param tokenizer the bundle's tokenizer
-     * @param lang language
-     * @return sentence to {@code [lang] + pieces} (the tokenizer's decoder target without its final {@code </s>})
+     * The pipeline of a bundle: its segmenter for {@code language}, {@link DocumentEncoder#forBundle} and
+     * the manifest's content hash as encoder id.
+     *
+     * @param llm a loaded bundle
+     * @param language corpus language
+     * @param options pipeline options
+     * @param cacheDir cache root
+     * @return the pipeline
      */
-    public static Function<String, int[]> tokens(org.sonarllm.tokenize.SonarTokenizer tokenizer, Language lang) {
-        return s -> {
-            int[] t = tokenizer.decoderTarget(s, lang);
-            return java.util.Arrays.copyOf(t, t.length - 1);
-        };
+    public static CorpusPipeline forBundle(SonarLlm llm, Language language, Options options, Path cacheDir) {
+        String id;
+        try {
+            // the manifest lists every file's sha256: its hash identifies the encoder (and everything else)
+            id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                    Bundle.mapper().writeValueAsBytes(llm.manifest())));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new SonarLlmException("cannot hash the bundle manifest: " + e.getMessage(), e);
+        }
+        return new CorpusPipeline(SentenceSegmenters.forLanguage(language), DocumentEncoder.forBundle(llm, language), id,
+                options, cacheDir);
     }
 
     /** @return counters of the last load, or null before the first */
@@ -152,20 +153,7 @@ public final class CorpusPipeline {
         List<List<String>> docs = new ArrayList<>();
         int skipped = 0;
         for (CorpusReader.RawDocument r : raw) {
-            List<String> s = new ArrayList<>();
-            if (r.sentences() != null) {
-                for (String x : r.sentences()) {
-                    if (!x.isBlank()) {
-                        s.add(x.strip());
-                    }
-                }
-            } else {
-                for (Segment seg : segmenter.segment(r.text())) {
-                    if (!seg.text().isBlank()) {
-                        s.add(seg.text().strip());
-                    }
-                }
-            }
+            List<String> s = r.split(segmenter);
             if (s.isEmpty()) {
                 skipped++;
                 continue;
@@ -173,8 +161,7 @@ public final class CorpusPipeline {
             docs.add(s.size() > options.maxSentences() - 1 ? s.subList(0, options.maxSentences() - 1) : s);
         }
         if (docs.isEmpty()) {
-            throw new InvalidInputException("expected at least one document with a sentence, found none in "
-                    + raw.size() + " documents (empty corpus?)");
+            throw new EmptyCorpusException("document", "with a sentence in " + raw.size() + " documents read");
         }
         Path dir = cacheDir.resolve(key(docs));
         try {
@@ -186,17 +173,14 @@ public final class CorpusPipeline {
         long truncated = 0;
         int encoded = 0;
         int cached = 0;
-        float[] eos = null;
         int shards = (docs.size() + options.shardSize() - 1) / options.shardSize();
         for (int sh = 0; sh < shards; sh++) {
             List<List<String>> part = docs.subList(sh * options.shardSize(), Math.min(docs.size(), (sh + 1) * options.shardSize()));
             Path file = dir.resolve(String.format("shard-%05d.bin", sh));
             Shard s = Files.exists(file) ? readShard(file, part.size()) : null;
             if (s == null) {
-                if (eos == null) {
-                    eos = encoder.encode(List.of(options.eosText()), options.language()).get(0);
-                }
-                s = encode(part, eos);
+                DocumentEncoder.Encoded e = encoder.encode(part);
+                s = new Shard(e.documents(), e.truncated());
                 writeShard(file, s);
                 encoded++;
             } else {
@@ -222,7 +206,7 @@ public final class CorpusPipeline {
         stats = new Stats(all.size(), skipped, sentences, truncated, encoded, cached);
         if (truncated > 0) {
             LOG.warn("{} sentences were longer than the decoder limit of {} ids and were truncated", truncated,
-                    options.decoderLimit());
+                    encoder.decoderLimit());
         }
         return new Dataset(train, val);
     }
@@ -235,43 +219,13 @@ public final class CorpusPipeline {
 
     private record Shard(List<Batch.Document> docs, long truncated) {}
 
-    private Shard encode(List<List<String>> part, float[] eos) {
-        List<String> flat = new ArrayList<>();
-        for (List<String> d : part) {
-            flat.addAll(d);
-        }
-        List<float[]> emb = new ArrayList<>(flat.size());
-        for (int i = 0; i < flat.size(); i += options.encodeBatch()) {
-            emb.addAll(encoder.encode(flat.subList(i, Math.min(flat.size(), i + options.encodeBatch())), options.language()));
-        }
-        int[] eosTokens = tokens.apply(options.eosText());
-        List<Batch.Document> out = new ArrayList<>();
-        long truncated = 0;
-        int k = 0;
-        for (List<String> d : part) {
-            float[][] e = new float[d.size() + 1][];
-            int[][] t = new int[d.size() + 1][];
-            for (int i = 0; i < d.size(); i++, k++) {
-                e[i] = emb.get(k);
-                int[] tok = tokens.apply(d.get(i));
-                if (tok.length + 2 > options.decoderLimit()) {
-                    tok = java.util.Arrays.copyOf(tok, options.decoderLimit() - 2);
-                    truncated++;
-                }
-                t[i] = tok;
-            }
-            e[d.size()] = eos;
-            t[d.size()] = eosTokens;
-            out.add(new Batch.Document(e, t));
-        }
-        return new Shard(out, truncated);
-    }
-
     private String key(List<List<String>> docs) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((encoderId + "|" + options.maxSentences() + "|" + options.decoderLimit() + "|" + options.eosText() + "|"
-                    + options.language().code() + "|" + options.shardSize()).getBytes(StandardCharsets.UTF_8));
+            EndOfSequence eos = encoder.eos();
+            md.update((encoderId + "|" + options.maxSentences() + "|" + encoder.decoderLimit() + "|" + eos + "|"
+                    + Arrays.hashCode(eos.embedding()) + "|" + encoder.language().code() + "|" + options.shardSize())
+                    .getBytes(StandardCharsets.UTF_8));
             for (List<String> d : docs) {
                 md.update((byte) 2);
                 for (String s : d) {

@@ -12,18 +12,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.segment.Segment;
+import org.sonarllm.segment.SentenceSegmenter;
 
 /**
- * Reads a corpus: a file or a directory (recursively, in sorted path order) of {@code .txt} files
- * (documents separated by blank lines) and {@code .jsonl} / {@code .json} files (one JSON object per
- * line with {@code "text": "..."} or pre-split {@code "sentences": [...]}). Files must be UTF-8;
- * other files in a directory are ignored.
+ * Reads a corpus, the one reader of every training and evaluation command: a file or a directory
+ * (recursively, in sorted path order) of {@code .txt} files (documents separated by blank lines) and
+ * {@code .jsonl} / {@code .json} files (one JSON object per line with {@code "text": "..."} or pre-split
+ * {@code "sentences": [...]}). Files must be UTF-8; other files in a directory are ignored.
+ * {@link #readBooks} reads plain-text books (hard-wrapped lines, chapter headings) the same way.
  *
  * <pre>{@code
  * List<CorpusReader.RawDocument> docs = CorpusReader.read(Path.of("corpus"));
+ * List<String> first = docs.get(0).split(SentenceSegmenters.forLanguage(Language.ENGLISH));
  * }</pre>
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class CorpusReader {
     /**
@@ -33,9 +40,59 @@ public final class CorpusReader {
      * @param text the text (null when {@code sentences} is given)
      * @param sentences pre-split sentences (null when {@code text} is given)
      */
-    public record RawDocument(String source, String text, List<String> sentences) {}
+    public record RawDocument(String source, String text, List<String> sentences) {
+        /**
+         * The document's sentences: the pre-split ones, or the segmenter's split of the text; stripped,
+         * blank ones dropped.
+         *
+         * @param segmenter the corpus language's segmenter
+         * @return the sentences (possibly none)
+         */
+        public List<String> split(SentenceSegmenter segmenter) {
+            List<String> out = new ArrayList<>();
+            if (sentences != null) {
+                sentences.stream().filter(x -> !x.isBlank()).map(String::strip).forEach(out::add);
+            } else {
+                for (Segment seg : segmenter.segment(text)) {
+                    if (!seg.text().isBlank()) {
+                        out.add(seg.text().strip());
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A chapter, volume or book heading: the word and a number ("Chapter 12", "VOLUME II."). */
+    private static final Pattern HEADING = Pattern.compile("(?i)^(chapter|volume|book)\\s+[0-9ivxlc]+\\.?$");
+    /** Shorter single-word blocks are titles or ornaments, not prose. */
+    private static final int TITLE_CHARS = 30;
 
     private CorpusReader() {}
+
+    /**
+     * Reads like {@link #read} for plain-text books: in {@code .txt} documents (paragraphs) runs of white
+     * space, line breaks included, become one space, and headings (chapter, volume or book and a number)
+     * and single-word blocks of under 30 characters (titles) are dropped. JSON documents are kept as read.
+     *
+     * @param path a file or directory
+     * @return the paragraphs in order
+     * @throws InvalidInputException as {@link #read}
+     */
+    public static List<RawDocument> readBooks(Path path) {
+        List<RawDocument> out = new ArrayList<>();
+        for (RawDocument d : read(path)) {
+            if (d.text() == null) {
+                out.add(d);
+                continue;
+            }
+            String para = d.text().replaceAll("\\s+", " ");
+            if (!HEADING.matcher(para).matches() && !(para.indexOf(' ') < 0 && para.length() < TITLE_CHARS)) {
+                out.add(new RawDocument(d.source(), para, null));
+            }
+        }
+        return out;
+    }
 
     /**
      * @param path a file or directory

@@ -8,8 +8,9 @@ import org.sonarllm.training.model.Batch;
  * tokens, split into training and validation parts.
  *
  * <pre>{@code
- * Dataset ds = CorpusPipeline.builder()...build().load(corpus);
- * trainer.train(ds);
+ * Dataset ds = CorpusPipeline.forBundle(llm, Language.ENGLISH, CorpusPipeline.Options.defaults(), cache)
+ *         .load(CorpusReader.read(Path.of("corpus")), (done, total) -> {});
+ * trainer.train(ds, TrainingListener.NONE);
  * }</pre>
  *
  * @param train training documents

@@ -1,2 +1,2 @@
-/** Implementation details (checkpoint and metrics files, safetensors reading); not API. */
+/** Implementation details (safetensors reading); not API. */
 package org.sonarllm.training.internal;

@@ -1,9 +1,7 @@
 package org.sonarllm.training.model;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
@@ -17,13 +15,16 @@ import org.sonarllm.InvalidInputException;
  * (SONAR-LLM's SonarLossWrapper).
  *
  * <pre>{@code
- * Batch b = new Batch(List.of(new Batch.Document(embeddings, tokens)), 2);
+ * Batch b = new Batch(List.of(new Batch.Document(embeddings, tokens)), Batch.EOS);
  * }</pre>
  *
  * @param documents the documents (each with at least two sentences)
  * @param eosId the {@code </s>} id (2 for NLLB)
  */
 public record Batch(List<Document> documents, int eosId) {
+    /** The {@code </s>} id of the NLLB layout every bundle uses. */
+    public static final int EOS = org.sonarllm.tokenize.SonarTokenizer.EOS;
+
     /**
      * One document.
      *
@@ -141,65 +142,46 @@ public record Batch(List<Document> documents, int eosId) {
         return out;
     }
 
-    Map<String, INDArray> selectionFeeds(TrainingGraph g) {
-        Map<String, INDArray> f = new LinkedHashMap<>(g.lm().feeds(input()));
+    /**
+     * The supervised positions by index: prediction n (documents in order, sentences {@code k >= 1}) is row
+     * {@code b * positions() + k - 1} of the concept LM's output flattened to {@code [b * positions, d]}.
+     *
+     * @return one flat row index per prediction
+     */
+    public int[] predictionRows() {
         int t = positions();
-        float[][] select = new float[predictions()][documents.size() * t];
+        int[] rows = new int[predictions()];
         int n = 0;
         for (int b = 0; b < documents.size(); b++) {
             for (int k = 1; k < documents.get(b).embeddings().length; k++) {
-                select[n++][b * t + k - 1] = 1;
+                rows[n++] = b * t + k - 1;
             }
         }
-        f.put(TrainingGraph.PREDICTION_INDEX, Nd4j.createFromArray(select).castTo(g.dtype()));
-        return f;
+        return rows;
     }
 
-    Map<String, INDArray> feeds(TrainingGraph g, FrozenSonarDecoder decoder) {
-        INDArray x = input();
-        Map<String, INDArray> f = new LinkedHashMap<>(g.lm().feeds(x));
+    /** @return next-sentence targets [b, positions, d] (zero where nothing is predicted) */
+    INDArray nextEmbeddings() {
         int t = positions();
-        int dim = (int) x.size(2);
-        if (g.objective() == Objective.MSE) {
-            float[][][] target = new float[documents.size()][t][dim];
-            float[][] mask = new float[documents.size()][t];
-            for (int b = 0; b < documents.size(); b++) {
-                float[][] e = documents.get(b).embeddings();
-                for (int k = 1; k < e.length; k++) {
-                    target[b][k - 1] = e[k];
-                    mask[b][k - 1] = 1;
-                }
+        int dim = documents.get(0).embeddings()[0].length;
+        float[][][] target = new float[documents.size()][t][dim];
+        for (int b = 0; b < documents.size(); b++) {
+            float[][] e = documents.get(b).embeddings();
+            for (int k = 1; k < e.length; k++) {
+                target[b][k - 1] = e[k];
             }
-            f.put(TrainingGraph.TARGETS, Nd4j.createFromArray(target).castTo(g.dtype()));
-            f.put(TrainingGraph.TARGET_MASK, Nd4j.createFromArray(mask).castTo(g.dtype()));
-            return f;
         }
-        float[][] select = new float[predictions()][documents.size() * t];
-        int n = 0;
+        return Nd4j.createFromArray(target);
+    }
+
+    /** @return 1 where a position predicts a real sentence, else 0, [b, positions] */
+    INDArray predictionMask() {
+        float[][] mask = new float[documents.size()][positions()];
         for (int b = 0; b < documents.size(); b++) {
             for (int k = 1; k < documents.get(b).embeddings().length; k++) {
-                select[n++][b * t + k - 1] = 1;
+                mask[b][k - 1] = 1;
             }
         }
-        int pad = decoder.padId();
-        long[][] ids = decoderInputs(pad);
-        long[][] labels = labels(pad);
-        int len = ids[0].length;
-        int vocab = decoder.vocabSize();
-        INDArray onehot = Nd4j.zeros(g.dtype(), (long) labels.length * len, vocab);
-        for (int i = 0; i < labels.length; i++) {
-            for (int j = 0; j < len; j++) {
-                if (labels[i][j] != pad) {
-                    if (labels[i][j] < 0 || labels[i][j] >= vocab) {
-                        throw new InvalidInputException("expected token ids below " + vocab + ", found " + labels[i][j]);
-                    }
-                    onehot.putScalar((long) i * len + j, labels[i][j], 1.0);
-                }
-            }
-        }
-        f.put(TrainingGraph.PREDICTION_INDEX, Nd4j.createFromArray(select).castTo(g.dtype()));
-        f.put(TrainingGraph.LABEL_INDEX, onehot);
-        f.putAll(decoder.feeds(ids, g.dtype()));
-        return f;
+        return Nd4j.createFromArray(mask);
     }
 }

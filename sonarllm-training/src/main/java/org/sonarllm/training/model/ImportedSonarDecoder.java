@@ -1,8 +1,5 @@
 package org.sonarllm.training.model;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,104 +9,70 @@ import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.samediff.frameworkimport.onnx.importer.OnnxFrameworkImporter;
-import org.sonarllm.InvalidInputException;
-import org.sonarllm.bundle.Bundle;
-import org.sonarllm.bundle.BundleManifest;
-import org.sonarllm.ModelFormatException;
-import org.sonarllm.onnx.weights.M2M100Weights;
-import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.ModelFormatException;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 
 /**
- * The frozen SONAR decoder as a SameDiff graph imported by ND4J's ONNX importer from the
- * teacher-forcing graph of {@link TeacherForcingDecoderGraph#buildWithPositionInput}: an
- * alternative to the hand-written {@link FrozenSonarDecoder}. After import every {@code Mmul} gets
- * {@code alpha = 1, beta = 0} (the importer leaves Gemm's defaults unresolved) and every variable is
- * turned into a constant, so nothing in the decoder is trainable.
+ * The frozen SONAR decoder of training: a bundle's teacher-forcing graph ({@code decoder_training.onnx},
+ * written by the converter with {@link TeacherForcingDecoderGraph#buildWithPositionInput}) imported by
+ * ND4J's ONNX importer. After import every {@code Mmul} gets {@code alpha = 1, beta = 0} (the importer
+ * leaves Gemm's defaults unresolved) and every variable becomes a constant, so nothing in the decoder is
+ * trainable.
+ *
+ * <p>Training uses the graph up to the final decoder states {@code h [b*t, d]} (the input of its output
+ * projection); the vocabulary-sized rest (projection onto the output table, log-softmax, cross-entropy
+ * with integer targets) runs in the shared {@link VocabularyHead}, and {@code dLoss/dh} is fed back
+ * through the surrogate {@code sum(h * dLoss/dh)} to get {@code dLoss/dEmbedding}.
  *
  * <p>Inputs: {@link TeacherForcingDecoderGraph#INPUT_IDS} {@code [b, t]} int64,
  * {@link TeacherForcingDecoderGraph#POSITION_IDS} {@code [b, t]} int64 (built by {@link #feeds}) and
- * {@link TeacherForcingDecoderGraph#EMBEDDING} {@code [b, d]} float; output
- * {@link TeacherForcingDecoderGraph#LOGITS} {@code [b, t, vocab]}.
+ * {@link TeacherForcingDecoderGraph#EMBEDDING} {@code [b, d]} float.
  *
  * <pre>{@code
- * ImportedSonarDecoder dec = ImportedSonarDecoder.load(Path.of("decoder"));
- * INDArray logits = dec.logits(decoderInputIds, embeddings); // [b, t, vocab]
+ * ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(Path.of("my-bundle"));
+ * ImportedSonarDecoder.LossAndGradient r = dec.crossEntropy(decoderInputIds, labels, embeddings);
+ * double loss = r.loss(); INDArray dLdE = r.gradient(); // [b, d]
  * }</pre>
  *
- * <p>Not thread-safe: a SameDiff instance must not run concurrently.
+ * <p>Not thread-safe: a SameDiff instance must not run concurrently; use {@link #copy()} per thread.
  */
 public final class ImportedSonarDecoder {
-    private static final String CE_LABELS = "ce_label_onehot";
-    private static final String CE_LOSS = "ce_loss";
+    private static final String HIDDEN_GRAD = "head_hidden_grad";
+    private static final String SURROGATE = "head_surrogate";
     private static final Logger LOG = LoggerFactory.getLogger(ImportedSonarDecoder.class);
 
     private final SameDiff sd;
+    private final Path onnx;
     private final int dimension;
     private final int padId;
     private final int maxPositions;
-    private final int vocab;
-    private boolean lossBuilt;
+    private final String hidden;
+    private final VocabularyHead head;
+    private boolean differentiable;
 
-    private ImportedSonarDecoder(SameDiff sd, int dimension, int padId, int maxPositions, int vocab) {
+    private ImportedSonarDecoder(SameDiff sd, Path onnx, int dimension, int padId, int maxPositions, String hidden,
+            INDArray table) {
         this.sd = sd;
-        this.vocab = vocab;
+        this.onnx = onnx;
         this.dimension = dimension;
         this.padId = padId;
         this.maxPositions = maxPositions;
+        this.hidden = hidden;
+        this.head = new VocabularyHead(table);
     }
 
     /**
-     * Builds the training graph from a SONAR decoder directory (config.json + safetensors), imports
-     * it, patches and freezes it.
-     *
-     * @param decoderDir the decoder directory
-     * @return the imported decoder
-     * @throws ModelFormatException if the weights cannot be read or the graph cannot be imported
-     */
-    public static ImportedSonarDecoder load(Path decoderDir) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile("sonar-decoder-training", ".onnx");
-            int d;
-            int pad;
-            int maxPos;
-            int v;
-            try (M2M100Weights w = M2M100Weights.open(decoderDir, M2M100Weights.Side.DECODER)) {
-                TeacherForcingDecoderGraph.buildWithPositionInput(w).write(tmp);
-                d = w.dModel();
-                pad = w.padId();
-                maxPos = w.maxPositions();
-                v = w.vocab();
-            }
-            return importGraph(tmp, d, pad, maxPos, v, decoderDir.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    LOG.debug("cannot delete {}", tmp, e);
-                }
-            }
-        }
-    }
-
-    /**
-     * Imports the training decoder graph of a model bundle ({@code decoder_training.onnx}, written by
-     * the converter), patches and freezes it: the same graph file the bundle ships, no weights needed.
-     *
-     * <pre>{@code
-     * ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(Path.of("my-bundle"));
-     * }</pre>
+     * Imports, patches and freezes the training decoder graph of a model bundle.
      *
      * @param bundleDir a bundle directory
      * @return the imported decoder
@@ -118,16 +81,17 @@ public final class ImportedSonarDecoder {
     public static ImportedSonarDecoder fromBundle(Path bundleDir) {
         Bundle bundle = Bundle.open(bundleDir);
         BundleManifest m = bundle.manifest();
-        return importGraph(bundle.file(BundleManifest.DECODER_TRAINING), m.dimensions().model(),
-                m.specialIds().pad(), m.dimensions().maxPositions(), m.dimensions().vocab(), bundleDir.toString());
+        return importFile(bundle.file(BundleManifest.DECODER_TRAINING), m.dimensions().model(),
+                m.specialIds().pad(), m.dimensions().maxPositions(), m.dimensions().vocab());
     }
 
-    private static ImportedSonarDecoder importGraph(Path onnx, int d, int pad, int maxPos, int vocab, String source) {
+    /** Imports a teacher-forcing graph file (the bundle's, or one a test builds from weights). */
+    static ImportedSonarDecoder importFile(Path onnx, int d, int pad, int maxPos, int vocab) {
         SameDiff sd;
         try {
             sd = new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false);
         } catch (RuntimeException e) {
-            throw new ModelFormatException("cannot import the decoder graph of " + source + ": " + e, e);
+            throw new ModelFormatException("cannot import the decoder graph " + onnx + ": " + e, e);
         }
         int patched = 0;
         for (DifferentialFunction op : sd.ops()) {
@@ -149,122 +113,134 @@ public final class ImportedSonarDecoder {
         if (!vars.isEmpty()) {
             sd.convertToConstants(vars);
         }
-        LOG.debug("imported decoder: {} ops, {} Mmul patched, {} variables frozen", sd.ops().length, patched,
-                vars.size());
-        return new ImportedSonarDecoder(sd, d, pad, maxPos, vocab);
+        LOG.debug("imported decoder: {} ops, {} Mmul patched, {} variables frozen", sd.ops().length, patched, vars.size());
+        DifferentialFunction projection = producer(sd, producer(sd, sd.getVariable(TeacherForcingDecoderGraph.LOGITS),
+                onnx).args()[0], onnx);
+        SDVariable[] in = projection.args();
+        if (!(projection instanceof Mmul) || in.length < 2 || in[1].getVariableType() != VariableType.CONSTANT
+                || !java.util.Arrays.equals(in[1].getArr().shape(), new long[] {vocab, d})) {
+            throw new ModelFormatException(onnx + ": expected logits = hidden x output table [" + vocab + ", " + d
+                    + "]^T, found " + projection.getClass().getSimpleName() + " of " + in.length + " inputs");
+        }
+        return new ImportedSonarDecoder(sd, onnx, d, pad, maxPos, in[0].name(), in[1].getArr());
     }
 
-    /** @return the imported, frozen graph (add a loss on top of {@link TeacherForcingDecoderGraph#LOGITS}) */
+    private static DifferentialFunction producer(SameDiff sd, SDVariable v, Path onnx) {
+        DifferentialFunction op = v == null ? null : sd.getVariableOutputOp(v.name());
+        if (op == null) {
+            throw new ModelFormatException(onnx + ": expected the logits to be computed by the graph, found an input");
+        }
+        return op;
+    }
+
+    /** @return an independent copy (the same graph file imported again), for another thread */
+    public ImportedSonarDecoder copy() {
+        return importFile(onnx, dimension, padId, maxPositions, vocabSize());
+    }
+
+    /** @return the imported, frozen graph */
     public SameDiff graph() {
         return sd;
     }
 
     /** @return the decoder vocabulary size */
     public int vocabSize() {
-        return vocab;
+        return head.vocabSize();
     }
 
-    /** @return the padding token id (labels equal to it are ignored by {@link #crossEntropy}) */
+    /** @return the padding token id (labels equal to it are ignored) */
     public int padId() {
         return padId;
     }
 
+    /** @return the sentence-embedding size d */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** @return the longest decoder input ({@code max_position_embeddings}) */
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    /** @return the output projection and cross-entropy over the decoder's token table */
+    public VocabularyHead head() {
+        return head;
+    }
+
+    /**
+     * Result of {@link #crossEntropy}.
+     *
+     * @param loss mean token cross-entropy over the non-pad labels
+     * @param targets number of non-pad labels
+     * @param gradient dLoss/dEmbedding {@code [b, d]} (float), or null for {@link #crossEntropyLoss}
+     */
+    public record LossAndGradient(double loss, long targets, INDArray gradient) {}
+
     /**
      * Teacher-forcing cross-entropy of the labels given the embeddings, and its gradient w.r.t. the
-     * embeddings. The loss is the mean negative log-probability (stable log-softmax) over label tokens
-     * that are not {@link #padId()}. The first call turns the embedding input into a (non-trained)
-     * variable and adds the loss to the graph; the decoder weights stay constants.
-     *
-     * <pre>{@code
-     * ImportedSonarDecoder.LossAndGradient r = dec.crossEntropy(ids, labels, embeddings);
-     * double loss = r.loss(); INDArray g = r.gradient(); // [b, d]
-     * }</pre>
+     * embeddings: mean negative log-probability over labels that are not {@link #padId()}. The first
+     * call turns the embedding input into a (never trained) variable; the decoder weights stay constants.
      *
      * @param decoderInputIds {@code [b][t]}
      * @param labels {@code [b][t]} next tokens, {@link #padId()} where ignored
      * @param embeddings {@code [b][d]}
-     * @return the loss and dLoss/dEmbedding {@code [b, d]} (float)
+     * @return the loss and dLoss/dEmbedding
      * @throws InvalidInputException on mismatched shapes, out-of-range labels or no target token
      */
     public LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
-        return crossEntropy(decoderInputIds, labels, embeddings, true);
+        int[] flat = flatLabels(labels, decoderInputIds);
+        Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
+        SDVariable emb = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);
+        if (!differentiable) {
+            emb.setArray(f.get(TeacherForcingDecoderGraph.EMBEDDING));
+            sd.convertToVariables(List.of(emb));
+            SDVariable g = sd.placeHolder(HIDDEN_GRAD, DataType.FLOAT, -1, dimension);
+            sd.sum(sd.getVariable(hidden).mul(g)).rename(SURROGATE);
+            sd.setLossVariables(SURROGATE);
+            differentiable = true;
+        }
+        emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
+        INDArray h = sd.output(f, hidden).get(hidden);
+        VocabularyHead.Result r = head.lossAndGradients(h, flat, false);
+        f.put(HIDDEN_GRAD, r.hiddenGradient());
+        INDArray g = sd.calculateGradients(f, TeacherForcingDecoderGraph.EMBEDDING).get(TeacherForcingDecoderGraph.EMBEDDING);
+        return new LossAndGradient(r.loss(), r.targets(), g.dup());
     }
 
     /**
-     * The loss of {@link #crossEntropy(long[][], long[][], float[][])} without the backward pass
-     * (validation).
+     * The loss of {@link #crossEntropy} without any backward pass (validation, evaluation).
      *
      * @param decoderInputIds {@code [b][t]}
      * @param labels {@code [b][t]}
      * @param embeddings {@code [b][d]}
-     * @return the mean token cross-entropy
+     * @return the loss (gradient null)
      */
-    public double crossEntropyLoss(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
-        return crossEntropy(decoderInputIds, labels, embeddings, false).loss();
+    public LossAndGradient crossEntropyLoss(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        int[] flat = flatLabels(labels, decoderInputIds);
+        VocabularyHead.Result r = head.loss(hidden(decoderInputIds, embeddings), flat);
+        return new LossAndGradient(r.loss(), r.targets(), null);
     }
 
-    private LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings,
-            boolean withGradient) {
-        Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
-        int t = decoderInputIds[0].length;
-        if (labels.length != decoderInputIds.length) {
+    private int[] flatLabels(long[][] labels, long[][] decoderInputIds) {
+        if (labels.length != decoderInputIds.length || decoderInputIds.length == 0) {
             throw new InvalidInputException("expected " + decoderInputIds.length + " label rows, found " + labels.length);
         }
-        INDArray onehot = Nd4j.zeros(DataType.FLOAT, (long) labels.length * t, vocab);
-        long count = 0;
+        int t = decoderInputIds[0].length;
+        int[] flat = new int[labels.length * t];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i].length != t) {
                 throw new InvalidInputException("expected label rows of length " + t + ", found " + labels[i].length);
             }
             for (int j = 0; j < t; j++) {
                 long l = labels[i][j];
-                if (l == padId) {
-                    continue;
+                if (l != padId && (l < 0 || l >= vocabSize())) {
+                    throw new InvalidInputException("expected token ids below " + vocabSize() + ", found " + l);
                 }
-                if (l < 0 || l >= vocab) {
-                    throw new InvalidInputException("expected token ids below " + vocab + ", found " + l);
-                }
-                onehot.putScalar((long) i * t + j, l, 1.0);
-                count++;
+                flat[i * t + j] = l == padId ? -1 : (int) l;
             }
         }
-        if (count == 0) {
-            throw new InvalidInputException("expected at least one non-pad label, found none");
-        }
-        SDVariable emb = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);
-        emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
-        if (!lossBuilt) {
-            sd.convertToVariables(List.of(emb));
-            SDVariable logits = sd.reshape(sd.getVariable(TeacherForcingDecoderGraph.LOGITS), -1, vocab);
-            SDVariable shifted = logits.sub(sd.max(logits, true, 1));
-            SDVariable logProbs = shifted.sub(sd.math.log(sd.sum(sd.math.exp(shifted), true, 1)));
-            SDVariable lab = sd.placeHolder(CE_LABELS, DataType.FLOAT, -1, vocab);
-            // Labels arrive as one-hot rows already divided by the target-token count (mean over tokens).
-            sd.math.neg(sd.sum(logProbs.mul(lab))).rename(CE_LOSS);
-            sd.setLossVariables(CE_LOSS);
-            lossBuilt = true;
-        }
-        f.put(CE_LABELS, onehot.divi(count));
-        if (!withGradient) {
-            return new LossAndGradient(sd.output(f, CE_LOSS).get(CE_LOSS).getDouble(0), null);
-        }
-        OutAndGrad og = sd.calculateGradientsAndOutputs(f, List.of(CE_LOSS),
-                List.of(TeacherForcingDecoderGraph.EMBEDDING));
-        return new LossAndGradient(og.getOutputs().get(CE_LOSS).getDouble(0),
-                og.getGradients().get(TeacherForcingDecoderGraph.EMBEDDING).dup());
-    }
-
-    /**
-     * Result of {@link #crossEntropy}.
-     *
-     * @param loss mean token cross-entropy
-     * @param gradient dLoss/dEmbedding {@code [b, d]}
-     */
-    public record LossAndGradient(double loss, INDArray gradient) {}
-
-    /** @return the sentence-embedding size d */
-    public int dimension() {
-        return dimension;
+        return flat;
     }
 
     /**
@@ -280,8 +256,7 @@ public final class ImportedSonarDecoder {
             throw new InvalidInputException("expected at least one non-empty decoder row, found none");
         }
         if (embeddings.length != decoderInputIds.length) {
-            throw new InvalidInputException("expected " + decoderInputIds.length + " embeddings, found "
-                    + embeddings.length);
+            throw new InvalidInputException("expected " + decoderInputIds.length + " embeddings, found " + embeddings.length);
         }
         int t = decoderInputIds[0].length;
         if (t > maxPositions) {
@@ -309,13 +284,31 @@ public final class ImportedSonarDecoder {
     }
 
     /**
-     * Runs the decoder.
+     * @param decoderInputIds {@code [b][t]}
+     * @param embeddings {@code [b][d]}
+     * @return the final decoder states {@code [b * t, d]}, the input of the output projection
+     */
+    public INDArray hidden(long[][] decoderInputIds, float[][] embeddings) {
+        return sd.output(runFeeds(decoderInputIds, embeddings), hidden).get(hidden);
+    }
+
+    /** Feeds for a forward run: the embedding is a placeholder until it became a variable. */
+    private Map<String, INDArray> runFeeds(long[][] decoderInputIds, float[][] embeddings) {
+        Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
+        if (differentiable) {
+            sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING).setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
+        }
+        return f;
+    }
+
+    /**
+     * Runs the whole decoder graph, output projection included (tests compare it with ORT and tiny-a).
      *
      * @param decoderInputIds {@code [b][t]} @param embeddings {@code [b][d]}
      * @return logits {@code [b, t, vocab]}
      */
     public INDArray logits(long[][] decoderInputIds, float[][] embeddings) {
-        return sd.output(feeds(decoderInputIds, embeddings), TeacherForcingDecoderGraph.LOGITS)
+        return sd.output(runFeeds(decoderInputIds, embeddings), TeacherForcingDecoderGraph.LOGITS)
                 .get(TeacherForcingDecoderGraph.LOGITS);
     }
 }

@@ -15,8 +15,8 @@ public final class GradientClipping {
     private GradientClipping() {}
 
     /**
-     * @param grads gradients, scaled in place when clipped
-     * @return the global L2 norm before clipping
+     * @param grads gradients
+     * @return their global L2 norm
      */
     public static double globalNorm(Map<String, INDArray> grads) {
         double sq = 0;
@@ -29,7 +29,7 @@ public final class GradientClipping {
 
     /**
      * @param grads gradients, scaled in place when clipped
-     * @param max maximum norm (<= 0 disables clipping)
+     * @param max maximum norm ({@code <= 0} disables clipping)
      * @return the global L2 norm before clipping
      */
     public static double clip(Map<String, INDArray> grads, double max) {

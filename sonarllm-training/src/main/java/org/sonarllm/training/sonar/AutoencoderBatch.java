@@ -6,10 +6,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.model.SonarConfig;
 
 /**
  * One training batch of the {@link AutoencoderGraph}: encoder ids (right-padded with
- * {@link AutoencoderConfig#PAD}), the mixing matrix that forms the decoder's sentence vectors, and the
+ * {@link SonarConfig#PAD}), the mixing matrix that forms the decoder's sentence vectors, and the
  * teacher-forcing decoder input / target ids.
  *
  * <pre>{@code
@@ -70,7 +71,7 @@ public final class AutoencoderBatch {
      * @return the batch
      */
     public static AutoencoderBatch plain(int[][] encoderIds, int[][] decoderInput, int[][] decoderTarget,
-            AutoencoderConfig cfg, DataType dt) {
+            SonarConfig cfg, DataType dt) {
         int n = encoderIds.length;
         double[][] mix = new double[n][n];
         for (int i = 0; i < n; i++) {
@@ -92,7 +93,7 @@ public final class AutoencoderBatch {
      * @return the batch
      */
     public static AutoencoderBatch interpolated(int[][] clean, int[][] noised, double[] alpha, int[][] decoderInput,
-            int[][] decoderTarget, AutoencoderConfig cfg, DataType dt) {
+            int[][] decoderTarget, SonarConfig cfg, DataType dt) {
         int n = clean.length;
         if (noised.length != n || alpha.length != n) {
             throw new InvalidInputException("expected " + n + " noised rows and weights, found " + noised.length
@@ -109,11 +110,11 @@ public final class AutoencoderBatch {
         return build(enc, mix, decoderInput, decoderTarget, cfg, dt);
     }
 
-    static AutoencoderBatch encodeOnly(long[][] encoderIds, AutoencoderConfig cfg, DataType dt) {
+    static AutoencoderBatch encodeOnly(long[][] encoderIds, SonarConfig cfg, DataType dt) {
         int[][] ids = new int[encoderIds.length][];
         for (int i = 0; i < ids.length; i++) {
             int len = 0;
-            while (len < encoderIds[i].length && encoderIds[i][len] != AutoencoderConfig.PAD) {
+            while (len < encoderIds[i].length && encoderIds[i][len] != SonarConfig.PAD) {
                 len++;
             }
             ids[i] = new int[len];
@@ -125,7 +126,7 @@ public final class AutoencoderBatch {
         return new AutoencoderBatch(f, 0, encoderFeeds(ids, cfg, dt, f), null, null);
     }
 
-    private static int[] encoderFeeds(int[][] enc, AutoencoderConfig cfg, DataType dt, Map<String, INDArray> f) {
+    private static int[] encoderFeeds(int[][] enc, SonarConfig cfg, DataType dt, Map<String, INDArray> f) {
         int s = 0;
         for (int[] r : enc) {
             if (r.length == 0) {
@@ -135,7 +136,7 @@ public final class AutoencoderBatch {
         }
         check(s, cfg);
         int[] ids = new int[enc.length * s];
-        java.util.Arrays.fill(ids, AutoencoderConfig.PAD);
+        java.util.Arrays.fill(ids, SonarConfig.PAD);
         double[][] mask = new double[enc.length][s];
         for (int i = 0; i < enc.length; i++) {
             for (int t = 0; t < enc[i].length; t++) {
@@ -144,12 +145,12 @@ public final class AutoencoderBatch {
             }
         }
         f.put(AutoencoderGraph.ENC_MASK, Nd4j.createFromArray(mask).castTo(dt));
-        f.put(AutoencoderGraph.ENC_POS, Nd4j.createFromArray(Sinusoids.table(s, cfg.dModel())).castTo(dt));
+        f.put(AutoencoderGraph.ENC_POS, Nd4j.createFromArray(Sinusoids.table(s, cfg.model())).castTo(dt));
         return ids;
     }
 
     private static AutoencoderBatch build(int[][] enc, double[][] mix, int[][] decIn, int[][] decTarget,
-            AutoencoderConfig cfg, DataType dt) {
+            SonarConfig cfg, DataType dt) {
         int n = mix.length;
         if (decIn.length != n || decTarget.length != n) {
             throw new InvalidInputException("expected " + n + " decoder rows, found " + decIn.length + " inputs and "
@@ -167,7 +168,7 @@ public final class AutoencoderBatch {
         }
         check(t, cfg);
         int[] ids = new int[n * t];
-        java.util.Arrays.fill(ids, AutoencoderConfig.PAD);
+        java.util.Arrays.fill(ids, SonarConfig.PAD);
         int[] labels = new int[n * t];
         java.util.Arrays.fill(labels, -1);
         long count = 0;
@@ -185,19 +186,19 @@ public final class AutoencoderBatch {
             }
         }
         f.put(AutoencoderGraph.MIX, Nd4j.createFromArray(mix).castTo(dt));
-        f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.dModel())).castTo(dt));
+        f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.model())).castTo(dt));
         f.put(AutoencoderGraph.CAUSAL, Nd4j.createFromArray(causal).castTo(dt));
         return new AutoencoderBatch(f, count, encIds, ids, labels);
     }
 
-    private static void check(int len, AutoencoderConfig cfg) {
-        if (len + AutoencoderConfig.PAD + 1 > cfg.maxPositions()) {
+    private static void check(int len, SonarConfig cfg) {
+        if (len + SonarConfig.PAD + 1 > cfg.maxPositions()) {
             throw new InvalidInputException("expected sequences of at most " + (cfg.maxPositions() - 2)
                     + " tokens, found " + len);
         }
     }
 
-    private static int checkId(int id, AutoencoderConfig cfg) {
+    private static int checkId(int id, SonarConfig cfg) {
         if (id < 0 || id >= cfg.vocab()) {
             throw new InvalidInputException("expected token ids in [0, " + cfg.vocab() + "), found " + id);
         }

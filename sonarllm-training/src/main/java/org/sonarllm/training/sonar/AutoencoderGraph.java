@@ -11,6 +11,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.training.model.VocabularyHead;
 
 /**
  * SameDiff graph of a SONAR-style sentence autoencoder with its teacher-forcing loss. The encoder is an
@@ -52,21 +54,19 @@ public final class AutoencoderGraph {
     static final String SURROGATE = "ae_surrogate";
     /** Sentence embeddings [n, d] of the encoder rows. */
     public static final String EMBEDDINGS = "ae_embeddings";
-    /** Key of the scalar loss (mean negative log-likelihood of the label tokens) in gradient maps. */
-    public static final String LOSS = "ae_loss";
     static final String ENC_TABLE = "enc.embed_tokens.weight";
     static final String DEC_TABLE = "dec.embed_tokens.weight";
     private static final double LN_EPS = 1e-5;
 
     private final SameDiff sd;
-    private final AutoencoderConfig cfg;
+    private final SonarConfig cfg;
     private final DataType dtype;
     private final List<String> encoderParams = new ArrayList<>();
     private final List<String> decoderParams = new ArrayList<>();
     private INDArray encTable;
     private INDArray decTable;
 
-    private AutoencoderGraph(SameDiff sd, AutoencoderConfig cfg, DataType dtype) {
+    private AutoencoderGraph(SameDiff sd, SonarConfig cfg, DataType dtype) {
         this.sd = sd;
         this.cfg = cfg;
         this.dtype = dtype;
@@ -84,10 +84,10 @@ public final class AutoencoderGraph {
      * @param seed RNG seed
      * @return parameters by name (float32)
      */
-    public static Map<String, INDArray> initParameters(AutoencoderConfig cfg, long seed) {
+    public static Map<String, INDArray> initParameters(SonarConfig cfg, long seed) {
         Random rnd = new Random(seed);
         Map<String, INDArray> p = new LinkedHashMap<>();
-        int d = cfg.dModel();
+        int d = cfg.model();
         p.put("enc.embed_tokens.weight", normal(rnd, 1.0 / Math.sqrt(d), cfg.vocab(), d));
         for (int l = 0; l < cfg.encoderLayers(); l++) {
             String k = "enc.layers." + l + ".";
@@ -98,8 +98,8 @@ public final class AutoencoderGraph {
             }
             linear(p, rnd, k + "self_attn.out_proj", d, d, outStd);
             ln(p, k + "final_layer_norm", d);
-            linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
-            linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);
+            linear(p, rnd, k + "fc1", cfg.encoderFfn(), d, 0.02);
+            linear(p, rnd, k + "fc2", d, cfg.encoderFfn(), outStd);
         }
         ln(p, "enc.layer_norm", d);
         p.put("dec.embed_tokens.weight", normal(rnd, 1.0 / Math.sqrt(d), cfg.vocab(), d));
@@ -114,8 +114,8 @@ public final class AutoencoderGraph {
             linear(p, rnd, k + "encoder_attn.v_proj", d, d, 1.0 / Math.sqrt(d));
             linear(p, rnd, k + "encoder_attn.out_proj", d, d, 1.0 / Math.sqrt(d));
             ln(p, k + "final_layer_norm", d);
-            linear(p, rnd, k + "fc1", cfg.ffn(), d, 0.02);
-            linear(p, rnd, k + "fc2", d, cfg.ffn(), outStd);
+            linear(p, rnd, k + "fc1", cfg.decoderFfn(), d, 0.02);
+            linear(p, rnd, k + "fc2", d, cfg.decoderFfn(), outStd);
         }
         ln(p, "dec.layer_norm", d);
         return p;
@@ -143,9 +143,9 @@ public final class AutoencoderGraph {
      * @param cfg shape
      * @param params parameters (as from {@link #initParameters}); the arrays become the graph's live variables
      * @param dtype FLOAT or DOUBLE
-     * @return the graph with {@value #LOSS} as loss variable
+     * @return the graph (its loss variable is the surrogate of the head's gradient)
      */
-    public static AutoencoderGraph build(AutoencoderConfig cfg, Map<String, INDArray> params, DataType dtype) {
+    public static AutoencoderGraph build(SonarConfig cfg, Map<String, INDArray> params, DataType dtype) {
         Map<String, INDArray> expected = initParameters(cfg, 0);
         for (Map.Entry<String, INDArray> e : expected.entrySet()) {
             INDArray a = params.get(e.getKey());
@@ -177,7 +177,7 @@ public final class AutoencoderGraph {
     }
 
     private void define() {
-        int d = cfg.dModel();
+        int d = cfg.model();
         SDVariable encMask = sd.placeHolder(ENC_MASK, dtype, -1, -1);
         SDVariable encPos = sd.placeHolder(ENC_POS, dtype, -1, d);
         SDVariable mix = sd.placeHolder(MIX, dtype, -1, -1);
@@ -194,7 +194,8 @@ public final class AutoencoderGraph {
                 sd.constant(Nd4j.createFromArray(new long[] {1, 1})), sd.slice(encShape, new int[] {1}, new int[] {1})));
         for (int l = 0; l < cfg.encoderLayers(); l++) {
             String k = "enc.layers." + l + ".";
-            x = x.add(selfAttention(layerNorm(x, k + "self_attn_layer_norm"), k + "self_attn.", encShape, keyMask));
+            x = x.add(selfAttention(layerNorm(x, k + "self_attn_layer_norm"), k + "self_attn.", encShape, keyMask,
+                    cfg.encoderHeads()));
             x = x.add(ffn(layerNorm(x, k + "final_layer_norm"), k));
         }
         x = layerNorm(x, "enc.layer_norm");
@@ -211,7 +212,8 @@ public final class AutoencoderGraph {
         SDVariable nl = sd.concat(0, decShape, sd.constant(Nd4j.createFromArray(new long[] {d})));
         for (int l = 0; l < cfg.decoderLayers(); l++) {
             String k = "dec.layers." + l + ".";
-            y = y.add(selfAttention(layerNorm(y, k + "self_attn_layer_norm"), k + "self_attn.", decShape, causal));
+            y = y.add(selfAttention(layerNorm(y, k + "self_attn_layer_norm"), k + "self_attn.", decShape, causal,
+                    cfg.decoderHeads()));
             SDVariable cross = lin(lin(e, k + "encoder_attn.v_proj"), k + "encoder_attn.out_proj");
             y = sd.reshape(sd.reshape(y, nl).add(sd.reshape(cross, -1, 1, d)), -1, d);
             y = y.add(ffn(layerNorm(y, k + "final_layer_norm"), k));
@@ -223,20 +225,20 @@ public final class AutoencoderGraph {
 
     /**
      * Token embeddings [rows*len, d] * sqrt(d) + positions. The table lookup itself happens outside the
-     * graph ({@link EmbeddingHead#gather}): SameDiff M2.1 cannot differentiate gather with respect to the
+     * graph ({@link TokenEmbeddings#gather}): SameDiff M2.1 cannot differentiate gather with respect to the
      * table, and a one-hot product would cost 2 x vocab x d FLOPs per token.
      */
     private SDVariable embed(SDVariable x0, SDVariable shape, SDVariable pos) {
-        int d = cfg.dModel();
+        int d = cfg.model();
         SDVariable emb = x0.mul(Math.sqrt(d));
         SDVariable nl = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {d})));
         return sd.reshape(sd.reshape(emb, nl).add(pos), -1, d);
     }
 
-    private SDVariable selfAttention(SDVariable h, String k, SDVariable shape, SDVariable mask) {
-        int d = cfg.dModel();
-        int hd = d / cfg.heads();
-        SDVariable head4 = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {cfg.heads(), hd})));
+    private SDVariable selfAttention(SDVariable h, String k, SDVariable shape, SDVariable mask, int heads) {
+        int d = cfg.model();
+        int hd = d / heads;
+        SDVariable head4 = sd.concat(0, shape, sd.constant(Nd4j.createFromArray(new long[] {heads, hd})));
         SDVariable q = sd.permute(sd.reshape(lin(h, k + "q_proj").mul(1.0 / Math.sqrt(hd)), head4), 0, 2, 1, 3);
         SDVariable kk = sd.permute(sd.reshape(lin(h, k + "k_proj"), head4), 0, 2, 1, 3);
         SDVariable v = sd.permute(sd.reshape(lin(h, k + "v_proj"), head4), 0, 2, 1, 3);
@@ -261,7 +263,7 @@ public final class AutoencoderGraph {
     }
 
     /** @return the shape */
-    public AutoencoderConfig config() {
+    public SonarConfig config() {
         return cfg;
     }
 
@@ -299,9 +301,9 @@ public final class AutoencoderGraph {
 
     /** Placeholders plus the gathered token embeddings of a batch. */
     private Map<String, INDArray> feeds(AutoencoderBatch batch) {
-        sd.getVariable(ENC_X0).setArray(EmbeddingHead.gather(encTable, batch.encoderIds()));
+        sd.getVariable(ENC_X0).setArray(TokenEmbeddings.gather(encTable, batch.encoderIds()));
         if (batch.decoderIds() != null) {
-            sd.getVariable(DEC_X0).setArray(EmbeddingHead.gather(decTable, batch.decoderIds()));
+            sd.getVariable(DEC_X0).setArray(TokenEmbeddings.gather(decTable, batch.decoderIds()));
         }
         return batch.feeds();
     }
@@ -315,7 +317,12 @@ public final class AutoencoderGraph {
      * @return decoder logits [rows * len, vocab] (padded positions included)
      */
     public INDArray logits(AutoencoderBatch batch) {
-        return hidden(feeds(batch)).mmul(decTable.transpose());
+        return head().logits(hidden(feeds(batch)));
+    }
+
+    /** The tied output projection over the decoder's token table. */
+    private VocabularyHead head() {
+        return new VocabularyHead(decTable);
     }
 
     /**
@@ -323,25 +330,32 @@ public final class AutoencoderGraph {
      * @return the loss: mean negative log-likelihood of the label tokens
      */
     public double loss(AutoencoderBatch batch) {
-        return EmbeddingHead.crossEntropy(logits(batch), batch.labels(), batch.targetTokens(), false).loss();
+        return head().loss(hidden(feeds(batch)), batch.labels()).loss();
     }
 
     /**
-     * Loss and exact gradients. The tied output projection and the cross-entropy are computed outside
-     * SameDiff; dLoss/dHidden is fed back into the graph through the surrogate {@code sum(hidden * g)},
-     * and the gradients of the gathered token embeddings are scattered into the tables.
+     * Loss and gradients of one batch.
+     *
+     * @param loss mean negative log-likelihood of the label tokens
+     * @param gradients by parameter name
+     */
+    public record LossAndGradients(double loss, Map<String, INDArray> gradients) {}
+
+    /**
+     * Loss and exact gradients. The tied output projection and the cross-entropy run in the shared
+     * {@link VocabularyHead}; dLoss/dHidden is fed back into the graph through the surrogate
+     * {@code sum(hidden * g)}, and the gradients of the gathered token embeddings are scattered into the
+     * tables (the decoder table also gets the head's gradient).
      *
      * @param batch a batch
      * @param names parameters to differentiate
-     * @return loss and gradients: the gradient map plus the loss under key {@value #LOSS}
+     * @return loss and gradients
      */
-    public Map<String, INDArray> lossAndGradients(AutoencoderBatch batch, List<String> names) {
+    public LossAndGradients lossAndGradients(AutoencoderBatch batch, List<String> names) {
         Map<String, INDArray> f = feeds(batch);
         INDArray y = hidden(f);
-        EmbeddingHead.Result ce = EmbeddingHead.crossEntropy(y.mmul(decTable.transpose()), batch.labels(),
-                batch.targetTokens(), true);
-        INDArray logitGrad = ce.logitGradient();
-        f.put(HIDDEN_GRAD, logitGrad.mmul(decTable));
+        VocabularyHead.Result ce = head().lossAndGradients(y, batch.labels(), names.contains(DEC_TABLE));
+        f.put(HIDDEN_GRAD, ce.hiddenGradient());
         List<String> inGraph = new ArrayList<>();
         for (String n : names) {
             if (n.equals(ENC_TABLE)) {
@@ -358,20 +372,18 @@ public final class AutoencoderGraph {
         Map<String, INDArray> g = new LinkedHashMap<>();
         for (String n : names) {
             if (n.equals(ENC_TABLE)) {
-                g.put(n, EmbeddingHead.scatterAdd(gg.get(ENC_X0), batch.encoderIds(), cfg.vocab(), null));
+                g.put(n, TokenEmbeddings.scatterAdd(gg.get(ENC_X0), batch.encoderIds(), cfg.vocab(), null));
             } else if (n.equals(DEC_TABLE)) {
-                g.put(n, EmbeddingHead.scatterAdd(gg.get(DEC_X0), batch.decoderIds(), cfg.vocab(),
-                        logitGrad.transpose().mmul(y)));
+                g.put(n, TokenEmbeddings.scatterAdd(gg.get(DEC_X0), batch.decoderIds(), cfg.vocab(), ce.tableGradient()));
             } else {
                 g.put(n, gg.get(n));
             }
         }
-        g.put(LOSS, Nd4j.scalar(ce.loss()));
-        return g;
+        return new LossAndGradients(ce.loss(), g);
     }
 
     /**
-     * @param encoderIds [n][len] encoder ids padded with {@link AutoencoderConfig#PAD}
+     * @param encoderIds [n][len] encoder ids padded with {@link SonarConfig#PAD}
      * @return sentence embeddings [n][d]
      */
     public float[][] embed(long[][] encoderIds) {

@@ -1,44 +1,51 @@
 package org.sonarllm.training.sonar;
 
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.sonarllm.InvalidInputException;
-import org.sonarllm.lang.Language;
-import org.sonarllm.tokenize.SonarTokenizer;
-import org.sonarllm.training.internal.Checkpoint;
-import org.sonarllm.training.optim.AdamW;
-import org.sonarllm.training.optim.CosineSchedule;
-import org.sonarllm.training.optim.GradientClipping;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.SonarLlmException;
+import org.sonarllm.lang.Language;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.segment.SentenceSegmenter;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.tokenize.SonarTokenizer;
+import org.sonarllm.training.EmptyCorpusException;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.TrainingLoop;
+import org.sonarllm.training.TrainingResult;
+import org.sonarllm.training.data.CorpusReader;
 
 /**
- * Trains a {@link AutoencoderGraph} SONAR-style: first denoising auto-encoding (a share of the
- * sentences noised by {@link Noise}, the clean sentence as target), then, from step
- * {@link Options#interpolationFrom}, decoder-only fine-tuning on random interpolations between each
- * sentence's embedding and the embedding of a noised version (the encoder is frozen). AdamW with linear
- * warmup and cosine decay, global-norm clipping, length-bucketed batches in a seeded order. A checkpoint
- * ({@code checkpoint.bin}: parameters, AdamW state, data position) is written atomically every
- * {@link Options#checkpointEvery} steps and at the end; {@link #train} resumes from it when present,
- * reproducing the same batches and noise. Metrics go to {@code metrics.csv}; the final weights are
- * exported in the M2M100 layout ({@code encoder/}, {@code decoder/}) with the tokenizer copied to
- * {@code tokenizer/}, ready for {@link org.sonarllm.onnx.convert.SonarConverter}.
+ * Trains a SONAR-style sentence space ({@link AutoencoderGraph}: an M2M100 encoder mean-pooled to one
+ * vector, an M2M100 decoder conditioned on it) the way SONAR's monolingual objectives do: denoising
+ * auto-encoding (a share of the encoder inputs noised by {@link Noise}, the clean sentence as target),
+ * then, from step {@link Options#interpolationFrom}, decoder-only fine-tuning on random interpolations
+ * between each sentence's embedding and a noised version's (the encoder is frozen). The autoencoder task
+ * runs in the one {@link TrainingLoop} (resume, AdamW, schedule, clipping, replicas, checkpoints,
+ * metrics). At every checkpoint the weights are exported in the Hugging Face M2M100 layout
+ * ({@code encoder/}, {@code decoder/}) with the tokenizer copied to {@code tokenizer/}, ready for
+ * {@code ./sonarllm convert}.
  *
  * <pre>{@code
- * AutoencoderTrainer.Options o = AutoencoderTrainer.Options.defaults(tokDir, trainFiles, outDir);
- * new AutoencoderTrainer(o).train();
+ * AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokDir, Path.of("books/"), Path.of("runs/ae"),
+ *         SonarConfig.symmetric(4204, 128, 4, 512, 3, 3, 128), 40, 4300, new Noise(0.1, 0.1, 3, 4203), 0.1, 0,
+ *         Language.ENGLISH);
+ * new AutoencoderTrainer(o, TrainingConfig.defaults().withSteps(5000).withBetas(0.9, 0.98).withWorkers(2), true)
+ *         .train(TrainingListener.NONE);
  * }</pre>
  *
  * <p>Not thread-safe; one trainer per output directory.
@@ -47,373 +54,175 @@ public final class AutoencoderTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(AutoencoderTrainer.class);
 
     /**
-     * Training settings.
+     * Task settings (the optimisation settings are the {@link TrainingConfig}).
      *
      * @param tokenizerDir NLLB-style tokenizer directory
-     * @param trainFiles corpus text files
+     * @param corpus text file or directory, read as books ({@link CorpusReader#readBooks}) and split into sentences
      * @param outDir checkpoint, metrics and export directory
-     * @param model shape (vocab must equal the tokenizer's)
-     * @param batchSentences sentences per batch
-     * @param maxTokens longest encoder input kept (lang + pieces + eos)
-     * @param steps total optimizer steps
-     * @param interpolationFrom first step of decoder-only interpolation fine-tuning (== steps: none)
-     * @param peakLr peak learning rate
-     * @param warmup warmup steps
-     * @param weightDecay AdamW decoupled weight decay
-     * @param clip global gradient-norm clip (0 = none)
+     * @param model shape (the vocabulary must cover the tokenizer's)
+     * @param maxTokens longest encoder input kept (lang + pieces + eos); longer sentences are skipped
+     * @param interpolationFrom first step of decoder-only interpolation fine-tuning ({@code >= steps}: none)
      * @param noise encoder input noise
      * @param noisedShare share of sentences noised during denoising auto-encoding
-     * @param seed seed of initialisation, data order and noise
-     * @param checkpointEvery steps between checkpoints
-     * @param maxSentences use at most this many training sentences (0 = all), for tests
+     * @param maxSentences use at most this many training sentences (0 = all)
+     * @param language language of the corpus
      */
-    public record Options(Path tokenizerDir, List<Path> trainFiles, Path outDir, AutoencoderConfig model,
-            int batchSentences, int maxTokens, long steps, long interpolationFrom, double peakLr, long warmup,
-            double weightDecay, double clip, Noise noise, double noisedShare, long seed, long checkpointEvery,
-            int maxSentences) {
+    public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
+            long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language) {
         /** Validates. */
         public Options {
-            if (batchSentences <= 0 || maxTokens < 3 || steps <= 0 || interpolationFrom < 0 || peakLr <= 0
-                    || warmup < 0 || checkpointEvery <= 0 || noisedShare < 0 || noisedShare > 1) {
-                throw new InvalidInputException("expected positive batch, steps, lr, checkpoint interval, maxTokens >= 3 and "
-                        + "noisedShare in [0,1], found batch=" + batchSentences + " steps=" + steps + " lr=" + peakLr
-                        + " every=" + checkpointEvery + " maxTokens=" + maxTokens + " share=" + noisedShare);
+            if (maxTokens < 3 || interpolationFrom < 0 || noisedShare < 0 || noisedShare > 1 || maxSentences < 0
+                    || noise == null || model == null || language == null) {
+                throw new InvalidInputException("expected maxTokens >= 3, interpolationFrom >= 0, noisedShare in [0,1], "
+                        + "maxSentences >= 0, a shape, noise and a language, found maxTokens=" + maxTokens
+                        + " interpolationFrom=" + interpolationFrom + " noisedShare=" + noisedShare + " maxSentences="
+                        + maxSentences);
             }
-        }
-
-        /** @return the fingerprint stored in checkpoints (a resume must match it) */
-        public String fingerprint() {
-            return model.fingerprint() + " b" + batchSentences + " t" + maxTokens + " s" + steps + " i" + interpolationFrom
-                    + " lr" + peakLr + " w" + warmup + " wd" + weightDecay + " c" + clip + " " + noise + " ns" + noisedShare
-                    + " seed" + seed + " files" + trainFiles.stream().map(p -> p.getFileName().toString()).toList()
-                    + " max" + maxSentences;
         }
     }
 
-    private final Options o;
-    private final SonarTokenizer tokenizer;
-    private final List<int[]> enc = new ArrayList<>();
-    private final List<int[]> decIn = new ArrayList<>();
-    private final List<int[]> decOut = new ArrayList<>();
-    private long haltAfter = Long.MAX_VALUE;
-    private int workers = 1;
+    /**
+     * The tokenized training sentences.
+     *
+     * @param encoder encoder inputs {@code [lang] + pieces + [</s>]}
+     * @param decoderInput decoder inputs {@code [</s>, lang] + pieces}
+     * @param decoderTarget decoder targets {@code [lang] + pieces + [</s>]}
+     * @param fingerprint a hash of the sentences (part of the checkpoint fingerprint)
+     */
+    record Corpus(List<int[]> encoder, List<int[]> decoderInput, List<int[]> decoderTarget, String fingerprint) {}
+
+    private final Options options;
+    private final TrainingConfig training;
+    private final boolean resume;
+    private final Corpus corpus;
+    private final AutoencoderGraph graph;
 
     /**
-     * Tokenizes the corpus.
+     * Reads and tokenizes the corpus and initialises the model (seeded by the training seed).
      *
-     * @param options settings
+     * @param options task settings
+     * @param training optimisation settings (the autoencoder uses betas 0.9/0.98: {@code withBetas(0.9, 0.98)})
+     * @param resume continue from {@code outDir/checkpoint.bin} when present
+     * @throws EmptyCorpusException if no sentence of at most {@code maxTokens} tokens is found
      */
-    public AutoencoderTrainer(Options options) {
-        this.o = options;
-        this.tokenizer = SonarTokenizer.load(options.tokenizerDir());
-        if (tokenizer.vocabSize() > options.model().vocab()) {
-            throw new InvalidInputException("expected a model vocabulary of at least " + tokenizer.vocabSize()
-                    + " (the tokenizer's), found " + options.model().vocab());
-        }
-        List<String> sentences = AustenCorpus.sentences(options.trainFiles());
+    public AutoencoderTrainer(Options options, TrainingConfig training, boolean resume) {
+        this.options = options;
+        this.training = training;
+        this.resume = resume;
+        this.corpus = tokenize(options);
+        this.graph = AutoencoderGraph.build(options.model(), AutoencoderGraph.initParameters(options.model(),
+                training.seed()), DataType.FLOAT);
+    }
+
+    private static Corpus tokenize(Options o) {
+        List<int[]> enc = new ArrayList<>();
+        List<int[]> din = new ArrayList<>();
+        List<int[]> dout = new ArrayList<>();
+        MessageDigest md = sha256();
+        int read = 0;
         int skipped = 0;
-        for (String s : sentences) {
-            int[] e = tokenizer.encoderIds(s, Language.ENGLISH);
-            if (e.length > options.maxTokens()) {
-                skipped++;
-                continue;
+        try (SonarTokenizer tok = SonarTokenizer.load(o.tokenizerDir())) {
+            if (tok.vocabSize() > o.model().vocab()) {
+                throw new InvalidInputException("expected a model vocabulary of at least " + tok.vocabSize()
+                        + " (the tokenizer's), found " + o.model().vocab());
             }
-            enc.add(e);
-            decIn.add(tokenizer.decoderInput(s, Language.ENGLISH));
-            decOut.add(tokenizer.decoderTarget(s, Language.ENGLISH));
-            if (options.maxSentences() > 0 && enc.size() >= options.maxSentences()) {
-                break;
+            SentenceSegmenter seg = SentenceSegmenters.forLanguage(o.language());
+            outer:
+            for (CorpusReader.RawDocument d : CorpusReader.readBooks(o.corpus())) {
+                for (String s : d.split(seg)) {
+                    read++;
+                    int[] e = tok.encoderIds(s, o.language());
+                    if (e.length > o.maxTokens()) {
+                        skipped++;
+                        continue;
+                    }
+                    enc.add(e);
+                    din.add(tok.decoderInput(s, o.language()));
+                    dout.add(tok.decoderTarget(s, o.language()));
+                    md.update(s.getBytes(StandardCharsets.UTF_8));
+                    md.update((byte) 0);
+                    if (o.maxSentences() > 0 && enc.size() >= o.maxSentences()) {
+                        break outer;
+                    }
+                }
             }
         }
         if (enc.isEmpty()) {
-            throw new InvalidInputException("expected training sentences of at most " + options.maxTokens()
-                    + " tokens, found none");
+            throw new EmptyCorpusException("sentence", "of at most " + o.maxTokens() + " tokens among " + read
+                    + " sentences read from " + o.corpus());
         }
-        LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, options.maxTokens());
+        LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, o.maxTokens());
+        return new Corpus(enc, din, dout, enc.size() + ":" + HexFormat.of().formatHex(md.digest()).substring(0, 16));
     }
 
-    /**
-     * Splits every batch across {@code n} graph replicas run on {@code n} threads (data parallelism on
-     * one machine; SameDiff runs one op at a time, so with one BLAS thread per op this uses n cores).
-     * The token-weighted sum of the replicas' gradients equals the whole batch's gradient, so a run's
-     * results do not depend on {@code n} beyond float rounding, and checkpoints are interchangeable.
-     *
-     * @param n replicas (1 = no parallelism)
-     * @return this trainer
-     */
-    public AutoencoderTrainer workers(int n) {
-        if (n < 1 || n > 64) {
-            throw new InvalidInputException("expected 1..64 workers, found " + n);
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        this.workers = n;
-        return this;
-    }
-
-    /** Simulates an interruption (tests): stop at the first checkpoint at or after {@code step}. */
-    void haltAfter(long step) {
-        this.haltAfter = step;
     }
 
     /** @return number of training sentences */
     public int sentenceCount() {
-        return enc.size();
+        return corpus.encoder().size();
     }
 
-    /** Length-bucketed batches of one epoch, a pure function of seed and epoch. */
-    List<int[]> epochBatches(int epoch) {
-        Random rnd = new Random(o.seed() * 1_000_003L + epoch);
-        List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < enc.size(); i++) {
-            idx.add(i);
-        }
-        Collections.shuffle(idx, rnd);
-        int chunk = o.batchSentences() * 50;
-        List<int[]> batches = new ArrayList<>();
-        for (int from = 0; from < idx.size(); from += chunk) {
-            List<Integer> part = new ArrayList<>(idx.subList(from, Math.min(idx.size(), from + chunk)));
-            part.sort((a, b) -> Integer.compare(enc.get(a).length, enc.get(b).length));
-            for (int b = 0; b < part.size(); b += o.batchSentences()) {
-                List<Integer> sub = part.subList(b, Math.min(part.size(), b + o.batchSentences()));
-                batches.add(sub.stream().mapToInt(Integer::intValue).toArray());
-            }
-        }
-        Collections.shuffle(batches, rnd);
-        return batches;
+    /** @return the live parameters by name ({@code enc.*}, {@code dec.*}) */
+    public Map<String, INDArray> parameters() {
+        return graph.parameters();
+    }
+
+    /** @return the graph trained */
+    public AutoencoderGraph graph() {
+        return graph;
     }
 
     /**
-     * Trains (resuming from {@code outDir/checkpoint.bin} if present) and exports the weights.
+     * Trains (resuming when asked and a checkpoint is present), exporting at every checkpoint.
      *
-     * @return the final graph
+     * @param listener progress callbacks
+     * @return the final metrics
+     * @throws org.sonarllm.training.CheckpointMismatchException if the checkpoint belongs to another run
+     * @throws org.sonarllm.training.CorruptCheckpointException if the checkpoint cannot be read
+     * @throws org.sonarllm.training.TrainingDivergedException if a step's loss is not finite
      */
-    public AutoencoderGraph train() {
-        Path ckptFile = o.outDir().resolve("checkpoint.bin");
-        AdamW adam = new AdamW(0.9, 0.98, 1e-8, o.weightDecay());
-        CosineSchedule lr = new CosineSchedule(o.peakLr(), o.peakLr() * 0.05, o.warmup(), o.steps());
-        Map<String, INDArray> params;
-        long step = 0;
-        int epoch = 0;
-        int position = 0;
-        if (Files.exists(ckptFile)) {
-            Checkpoint c = Checkpoint.read(ckptFile);
-            if (!c.fingerprint().equals(o.fingerprint())) {
-                throw new InvalidInputException("expected a checkpoint of run '" + o.fingerprint() + "', found '"
-                        + c.fingerprint() + "' in " + ckptFile);
+    public TrainingResult train(TrainingListener listener) {
+        AutoencoderTask task = new AutoencoderTask(options, corpus, training.seed(), graph);
+        return new TrainingLoop(training, options.outDir(), resume).run(task, new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                listener.onStep(m);
             }
-            params = new LinkedHashMap<>(c.params());
-            adam.restore(c.adamSteps(), c.first(), c.second());
-            step = c.step();
-            epoch = c.epoch();
-            position = c.position();
-            LOG.info("resumed at step {} (epoch {}, batch {})", step, epoch, position);
-        } else {
-            params = AutoencoderGraph.initParameters(o.model(), o.seed());
-        }
-        AutoencoderGraph g = AutoencoderGraph.build(o.model(), params, DataType.FLOAT);
-        Map<String, INDArray> live = g.parameters();
-        List<AutoencoderGraph> replicas = new ArrayList<>();
-        replicas.add(g);
-        for (int w = 1; w < workers; w++) {
-            Map<String, INDArray> copy = new LinkedHashMap<>();
-            live.forEach((k, v) -> copy.put(k, v.dup()));
-            replicas.add(AutoencoderGraph.build(o.model(), copy, DataType.FLOAT));
-        }
-        java.util.concurrent.ExecutorService pool = workers > 1
-                ? java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
-                    Thread t = new Thread(r, "autoencoder-worker");
-                    t.setDaemon(true);
-                    return t;
-                })
-                : null;
-        try {
-            return loop(g, replicas, pool, adam, lr, step, epoch, position, ckptFile);
-        } finally {
-            if (pool != null) {
-                pool.shutdownNow();
+
+            @Override
+            public void onEpoch(EpochMetrics m) {
+                listener.onEpoch(m);
             }
-        }
+
+            @Override
+            public void onCheckpoint(long step, Path file) {
+                export();
+                listener.onCheckpoint(step, file);
+            }
+        });
     }
 
-    private AutoencoderGraph loop(AutoencoderGraph g, List<AutoencoderGraph> replicas,
-            java.util.concurrent.ExecutorService pool, AdamW adam, CosineSchedule lr, long step, int epoch, int position,
-            Path ckptFile) {
-        Map<String, INDArray> live = g.parameters();
-        List<int[]> batches = epochBatches(epoch);
-        long t0 = System.nanoTime();
-        long tokens = 0;
-        while (step < o.steps()) {
-            if (position >= batches.size()) {
-                epoch++;
-                position = 0;
-                batches = epochBatches(epoch);
-            }
-            int[] rows = batches.get(position++);
-            boolean interp = step >= o.interpolationFrom();
-            Random rnd = new Random(o.seed() * 31 + step * 1_000_033L);
-            List<AutoencoderBatch> parts = makeBatches(rows, interp, rnd, replicas.size());
-            List<String> names = interp ? g.decoderParameters() : new ArrayList<>(live.keySet());
-            Map<String, INDArray> grads = gradients(replicas, parts, names, pool);
-            double loss = grads.remove(AutoencoderGraph.LOSS).getDouble(0);
-            double norm = GradientClipping.clip(grads, o.clip());
-            Map<String, INDArray> upd = new LinkedHashMap<>();
-            for (String n : names) {
-                upd.put(n, live.get(n));
-            }
-            double rate = lr.at(step);
-            adam.step(upd, grads, rate);
-            for (int w = 1; w < replicas.size(); w++) {
-                Map<String, INDArray> rp = replicas.get(w).parameters();
-                for (String n : names) {
-                    rp.get(n).assign(live.get(n));
-                }
-            }
-            step++;
-            for (AutoencoderBatch b : parts) {
-                tokens += b.targetTokens();
-            }
-            if (!Double.isFinite(loss)) {
-                throw new IllegalStateException("loss became " + loss + " at step " + step);
-            }
-            metrics(step, loss, rate, norm, interp, tokens, t0);
-            if (step % o.checkpointEvery() == 0 || step == o.steps()) {
-                new Checkpoint(o.fingerprint(), step, epoch, position, o.seed(), adam.steps(), live,
-                        adam.firstMoments(), adam.secondMoments()).write(ckptFile);
-                export(g);
-                LOG.info("checkpoint at step {}", step);
-                if (step >= haltAfter) {
-                    break;
-                }
-            }
-        }
-        return g;
-    }
-
-    /**
-     * Token-weighted loss and gradients of a batch split over replicas (run on {@code pool} when there
-     * are several).
-     */
-    private static Map<String, INDArray> gradients(List<AutoencoderGraph> replicas, List<AutoencoderBatch> parts,
-            List<String> names, java.util.concurrent.ExecutorService pool) {
-        if (parts.size() == 1) {
-            return replicas.get(0).lossAndGradients(parts.get(0), names);
-        }
-        List<java.util.concurrent.Future<Map<String, INDArray>>> fs = new ArrayList<>();
-        for (int w = 0; w < parts.size(); w++) {
-            AutoencoderGraph rg = replicas.get(w);
-            AutoencoderBatch b = parts.get(w);
-            fs.add(pool.submit(() -> rg.lossAndGradients(b, names)));
-        }
-        long total = 0;
-        for (AutoencoderBatch b : parts) {
-            total += b.targetTokens();
-        }
-        Map<String, INDArray> sum = new LinkedHashMap<>();
-        for (int w = 0; w < parts.size(); w++) {
-            Map<String, INDArray> gw;
-            try {
-                gw = fs.get(w).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while computing gradients", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException(e.getCause());
-            }
-            double weight = (double) parts.get(w).targetTokens() / total;
-            for (Map.Entry<String, INDArray> e : gw.entrySet()) {
-                INDArray scaled = e.getValue().castTo(DataType.FLOAT).mul(weight);
-                sum.merge(e.getKey(), scaled, INDArray::addi);
-            }
-        }
-        return sum;
-    }
-
-    /** The rows of one batch after noising: encoder inputs, noised copies and weights (interpolation only). */
-    private record Rows(int[][] enc, int[][] decIn, int[][] decOut, int[][] noised, double[] alpha) {}
-
-    /** The batch's rows (noise drawn in row order, as with one worker), split into {@code n} contiguous parts. */
-    private List<AutoencoderBatch> makeBatches(int[] rows, boolean interp, Random rnd, int n) {
-        Rows r = makeRows(rows, interp, rnd);
-        int parts = Math.min(n, rows.length);
-        List<AutoencoderBatch> out = new ArrayList<>();
-        for (int p = 0; p < parts; p++) {
-            int from = rows.length * p / parts;
-            int to = rows.length * (p + 1) / parts;
-            int[][] e = java.util.Arrays.copyOfRange(r.enc(), from, to);
-            int[][] din = java.util.Arrays.copyOfRange(r.decIn(), from, to);
-            int[][] dout = java.util.Arrays.copyOfRange(r.decOut(), from, to);
-            out.add(interp ? AutoencoderBatch.interpolated(e, java.util.Arrays.copyOfRange(r.noised(), from, to),
-                    java.util.Arrays.copyOfRange(r.alpha(), from, to), din, dout, o.model(), DataType.FLOAT)
-                    : AutoencoderBatch.plain(e, din, dout, o.model(), DataType.FLOAT));
-        }
-        return out;
-    }
-
-    private Rows makeRows(int[] rows, boolean interp, Random rnd) {
-        int n = rows.length;
-        int[][] e = new int[n][];
-        int[][] din = new int[n][];
-        int[][] dout = new int[n][];
-        int[][] noised = new int[n][];
-        double[] alpha = new double[n];
-        for (int i = 0; i < n; i++) {
-            e[i] = enc.get(rows[i]);
-            din[i] = decIn.get(rows[i]);
-            dout[i] = decOut.get(rows[i]);
-            if (interp) {
-                noised[i] = o.noise().apply(e[i], rnd);
-                alpha[i] = rnd.nextDouble();
-            } else if (rnd.nextDouble() < o.noisedShare()) {
-                e[i] = o.noise().apply(e[i], rnd);
-            }
-        }
-        return new Rows(e, din, dout, noised, alpha);
-    }
-
-    private void metrics(long step, double loss, double rate, double norm, boolean interp, long tokens, long t0) {
-        double secs = (System.nanoTime() - t0) / 1e9;
-        Path f = o.outDir().resolve("metrics.csv");
-        try {
-            Files.createDirectories(o.outDir());
-            boolean header = !Files.exists(f);
-            try (Writer w = Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND)) {
-                if (header) {
-                    w.write("step,phase,loss,lr,grad_norm,tokens_per_s\n");
-                }
-                w.write(String.format(java.util.Locale.ROOT, "%d,%s,%.5f,%.3g,%.4f,%.1f%n", step,
-                        interp ? "interp" : "dae", loss, rate, norm, tokens / Math.max(1e-9, secs)));
-            }
-        } catch (IOException ex) {
-            throw new InvalidInputException("cannot write metrics to " + f + ": " + ex.getMessage(), ex);
-        }
-        if (step % 10 == 0) {
-            LOG.info("step {} {} loss {} lr {} |g| {}", step, interp ? "interp" : "dae",
-                    String.format(java.util.Locale.ROOT, "%.4f", loss), String.format(java.util.Locale.ROOT, "%.2e", rate),
-                    String.format(java.util.Locale.ROOT, "%.3f", norm));
-        }
-    }
-
-    /**
-     * Writes {@code encoder/}, {@code decoder/} (M2M100 layout) and {@code tokenizer/} under the output directory.
-     *
-     * @param g the trained graph
-     */
-    public void export(AutoencoderGraph g) {
-        M2M100Export.write(o.model(), g.parameters(), o.outDir().resolve("encoder"), o.outDir().resolve("decoder"));
-        Path tok = o.outDir().resolve("tokenizer");
+    /** Writes {@code encoder/}, {@code decoder/} (M2M100 layout) and {@code tokenizer/} under the output directory. */
+    public void export() {
+        M2M100Export.write(options.model(), graph.parameters(), options.outDir().resolve("encoder"),
+                options.outDir().resolve("decoder"));
+        Path tok = options.outDir().resolve("tokenizer");
         try {
             Files.createDirectories(tok);
             for (String f : List.of(SonarTokenizer.MODEL_FILE, SonarTokenizer.LANGUAGES_FILE, SonarTokenizer.CONFIG_FILE)) {
-                Path src = o.tokenizerDir().resolve(f);
+                Path src = options.tokenizerDir().resolve(f);
                 if (Files.exists(src)) {
-                    Files.copy(src, tok.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(src, tok.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot copy the tokenizer to " + tok + ": " + e.getMessage(), e);
+            throw new SonarLlmException("cannot copy the tokenizer to " + tok + ": " + e.getMessage(), e);
         }
     }
 }

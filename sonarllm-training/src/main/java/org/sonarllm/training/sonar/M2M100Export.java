@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.weights.SafeTensorsWriter;
 
 /**
@@ -34,7 +35,7 @@ public final class M2M100Export {
      * @param encoderDir created if missing; config.json and model.safetensors are (over)written
      * @param decoderDir likewise for the decoder
      */
-    public static void write(AutoencoderConfig cfg, Map<String, INDArray> params, Path encoderDir, Path decoderDir) {
+    public static void write(SonarConfig cfg, Map<String, INDArray> params, Path encoderDir, Path decoderDir) {
         Map<String, INDArray> enc = new TreeMap<>();
         Map<String, INDArray> dec = new TreeMap<>();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
@@ -54,7 +55,7 @@ public final class M2M100Export {
         }
         dec.put("model.shared.weight", table);
         dec.put("lm_head.weight", table);
-        int d = cfg.dModel();
+        int d = cfg.model();
         for (int l = 0; l < cfg.decoderLayers(); l++) {
             String p = "model.decoder.layers." + l + ".encoder_attn";
             dec.put(p + ".q_proj.weight", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d, d));
@@ -64,8 +65,8 @@ public final class M2M100Export {
             dec.put(p + "_layer_norm.weight", org.nd4j.linalg.factory.Nd4j.ones(DataType.FLOAT, d));
             dec.put(p + "_layer_norm.bias", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d));
         }
-        writeDir(encoderDir, cfg.hfConfig("M2M100Encoder"), enc);
-        writeDir(decoderDir, cfg.hfConfig("M2M100ForConditionalGeneration"), dec);
+        writeDir(encoderDir, cfg.toHf("M2M100Encoder"), enc);
+        writeDir(decoderDir, cfg.toHf("M2M100ForConditionalGeneration"), dec);
     }
 
     private static void writeDir(Path dir, Map<String, Object> config, Map<String, INDArray> tensors) {

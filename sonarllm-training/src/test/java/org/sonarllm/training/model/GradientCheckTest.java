@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Central finite differences against SameDiff's analytic gradients (float64). */
+/**
+ * Central finite differences against analytic gradients (float64): the production MSE loss, and the
+ * hand-written one-graph CE reference that the production CE path is compared with elementwise
+ * ({@link ImportedCaseHTest}; the imported decoder is float32, too coarse for finite differences).
+ */
 class GradientCheckTest {
     private static float[][] rand(Random r, int n, int d) {
         float[][] x = new float[n][d];
@@ -24,13 +29,13 @@ class GradientCheckTest {
     }
 
     /** Checks every sampled entry; returns how many were checked. */
-    private static int check(TrainingGraph g, Batch batch, int perTensor, long seed) {
-        Map<String, INDArray> grads = g.gradients(batch);
-        Map<String, INDArray> params = g.lm().parameters();
+    private static int check(ConceptLMGraph lm, Map<String, INDArray> grads, ToDoubleFunction<Batch> loss, Batch batch,
+            int perTensor, long seed) {
+        Map<String, INDArray> params = lm.parameters();
         Random r = new Random(seed);
         double eps = 1e-6;
         int checked = 0;
-        for (String name : g.lm().parameterNames()) {
+        for (String name : lm.parameterNames()) {
             INDArray p = params.get(name);
             INDArray gr = grads.get(name);
             long n = p.length();
@@ -38,9 +43,9 @@ class GradientCheckTest {
                 long i = perTensor >= n ? s : (long) (r.nextDouble() * n);
                 double orig = p.getDouble(i);
                 p.putScalar(i, orig + eps);
-                double up = g.loss(batch);
+                double up = loss.applyAsDouble(batch);
                 p.putScalar(i, orig - eps);
-                double down = g.loss(batch);
+                double down = loss.applyAsDouble(batch);
                 p.putScalar(i, orig);
                 double fd = (up - down) / (2 * eps);
                 double an = gr.getDouble(i);
@@ -55,10 +60,11 @@ class GradientCheckTest {
     void mseGradientsOfATinyGqaModelMatchFiniteDifferences() {
         ConceptLMConfig cfg = new ConceptLMConfig(6, 8, 2, 4, 2, 4, 10, 10000, ConceptLMConfig.RopeScaling.llama3(8, 1, 4, 16), 1e-6, 64);
         Random r = new Random(3);
-        Batch batch = new Batch(List.of(new Batch.Document(rand(r, 4, 6), null), new Batch.Document(rand(r, 2, 6), null)), 2);
-        TrainingGraph g = TrainingGraph.build(cfg, ConceptLMWeights.random(cfg, 11, 0.3, DataType.DOUBLE), null,
-                Objective.MSE, DataType.DOUBLE);
-        int checked = check(g, batch, 12, 1);
+        Batch batch = new Batch(List.of(new Batch.Document(rand(r, 4, 6), null), new Batch.Document(rand(r, 2, 6), null)),
+                Batch.EOS);
+        ConceptLMLoss g = ConceptLMLoss.create(Objective.MSE, cfg, ConceptLMWeights.random(cfg, 11, 0.3, DataType.DOUBLE), null,
+                DataType.DOUBLE);
+        int checked = check(g.lm(), g.step(batch).gradients(), b -> g.value(b).loss(), batch, 12, 1);
         assertTrue(checked > 150, "checked " + checked);
     }
 
@@ -70,9 +76,9 @@ class GradientCheckTest {
         Random r = new Random(5);
         int[][] tok = {{1047, 5}, {1047, 17, 300, 9}, {1047, 44}};
         Batch batch = new Batch(List.of(new Batch.Document(rand(r, 3, d), tok),
-                new Batch.Document(rand(r, 2, d), new int[][] {{1047, 8}, {1047, 100, 2}})), 2);
-        TrainingGraph g = TrainingGraph.build(cfg, ConceptLMWeights.random(cfg, 7, 0.2, DataType.DOUBLE), dec,
-                Objective.CE, DataType.DOUBLE);
-        assertTrue(check(g, batch, 6, 2) > 40);
+                new Batch.Document(rand(r, 2, d), new int[][] {{1047, 8}, {1047, 100, 2}})), Batch.EOS);
+        HandWrittenCrossEntropy g = new HandWrittenCrossEntropy(cfg, ConceptLMWeights.random(cfg, 7, 0.2, DataType.DOUBLE),
+                dec, DataType.DOUBLE);
+        assertTrue(check(g.lm(), g.gradients(batch), g::loss, batch, 6, 2) > 40);
     }
 }

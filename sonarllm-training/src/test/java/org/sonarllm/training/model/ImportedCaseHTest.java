@@ -1,6 +1,5 @@
 package org.sonarllm.training.model;
 
-import org.sonarllm.model.ConceptLMConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,20 +11,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
 
-/** CE training through the bundle's imported decoder graph (two graphs, chain rule) against tiny-a case h. */
+/**
+ * The production CE path (concept LM graph + the bundle's imported decoder up to its final states + the
+ * shared {@link VocabularyHead}, joined by the chain rule) against tiny-a case h and against the
+ * hand-written one-graph reference ({@link HandWrittenCrossEntropy}).
+ */
 class ImportedCaseHTest {
+    static ConceptLMLoss production() {
+        return ConceptLMLoss.create(Objective.CE, ConceptLMGraphTest.cfg(), CaseHTest.tinyAWeights(DataType.FLOAT),
+                ImportedSonarDecoder.fromBundle(TinyABundle.get()), DataType.FLOAT);
+    }
+
     @Test
     void crossEntropyLossAndGradientsMatchCaseH() {
         JsonNode h = TinyA.expected().get("h_loss");
-        ConceptLMConfig cfg = ConceptLMGraphTest.cfg();
-        TrainingGraph g = TrainingGraph.buildImported(cfg,
-                ConceptLMWeights.fromSafeTensors(TinyA.dir().resolve("sonar_llm/model.safetensors"), cfg, DataType.FLOAT),
-                ImportedSonarDecoder.fromBundle(TinyABundle.get()), DataType.FLOAT);
+        ConceptLMLoss g = production();
         Batch batch = CaseHTest.caseHBatch();
         double want = h.get("ce_loss").asDouble();
-        assertEquals(want, g.loss(batch), 1e-4 * want);
+        ConceptLMLoss.Value v = g.value(batch);
+        assertEquals(want, v.loss(), 1e-4 * want);
+        assertEquals(h.get("total_target_tokens").asLong(), (long) v.weight());
 
-        TrainingGraph.Step s = g.step(batch);
+        ConceptLMLoss.Step s = g.step(batch);
         assertEquals(want, s.loss(), 1e-4 * want);
         INDArray gp = s.predictionGradient();
         float[][] wantG = TinyA.floats2(h.get("grad_wrt_predicted_embeddings"));
@@ -62,5 +69,29 @@ class ImportedCaseHTest {
             checked++;
         }
         assertTrue(checked > 0, "no parameter gradient norm compared");
+    }
+
+    @Test
+    void everyParameterGradientEqualsTheHandWrittenOneGraphReference() {
+        // Elementwise, not just norms: the two-graph chain rule through the imported decoder and the head
+        // outside SameDiff gives the gradients SameDiff computes over one graph with the hand-written decoder.
+        Batch batch = CaseHTest.caseHBatch();
+        ConceptLMLoss.Step s = production().step(batch);
+        HandWrittenCrossEntropy ref = CaseHTest.handWritten(DataType.FLOAT);
+        Map<String, INDArray> want = ref.gradients(batch);
+        assertEquals(ref.loss(batch), s.loss(), 1e-5 * s.loss());
+        double scale = 0;
+        for (INDArray a : want.values()) {
+            scale = Math.max(scale, a.amaxNumber().doubleValue());
+        }
+        assertTrue(scale > 0);
+        for (String name : ref.lm().parameterNames()) {
+            double diff = want.get(name).castTo(DataType.DOUBLE).sub(s.gradients().get(name).castTo(DataType.DOUBLE))
+                    .amaxNumber().doubleValue();
+            assertTrue(diff <= 1e-3 * scale, name + ": max diff " + diff + " (largest gradient " + scale + ")");
+        }
+        INDArray pg = ref.predictionGradient(batch);
+        double pScale = pg.amaxNumber().doubleValue();
+        assertTrue(pg.sub(s.predictionGradient()).amaxNumber().doubleValue() <= 1e-4 * pScale);
     }
 }

@@ -35,7 +35,7 @@ class ImportedDecoderGradTest {
         hl.mul(hs.constant("probe", probe.reshape((long) b * t, v))).sum("loss").markAsLoss();
         INDArray want = hs.calculateGradients(hand.feeds(ids, DataType.FLOAT), "e").get("e");
 
-        ImportedSonarDecoder dec = ImportedSonarDecoder.load(TinyA.dir().resolve("decoder"));
+        ImportedSonarDecoder dec = ImportedFromWeights.load(TinyA.dir().resolve("decoder"));
         SameDiff sd = dec.graph();
         Map<String, INDArray> f = new HashMap<>(dec.feeds(ids, emb));
         SDVariable ev = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);

@@ -56,7 +56,7 @@ class ImportedDecoderTest {
             ort = (float[][][]) r.get(TeacherForcingDecoderGraph.LOGITS).orElseThrow().getValue();
         }
 
-        ImportedSonarDecoder dec = ImportedSonarDecoder.load(TinyA.dir().resolve("decoder"));
+        ImportedSonarDecoder dec = ImportedFromWeights.load(TinyA.dir().resolve("decoder"));
         assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
                 "decoder frozen");
         Map<String, INDArray> feeds = dec.feeds(ids, emb);
@@ -103,5 +103,12 @@ class ImportedDecoderTest {
             }
         }
         assertTrue(vsRef < 1e-3, "max diff vs expected.json " + vsRef);
+
+        // training stops at the final states and projects them with the shared head: the same logits
+        INDArray viaHead = dec.head().logits(dec.hidden(ids, emb));
+        assertArrayEquals(new long[] {ids.length * (long) ids[0].length, dec.vocabSize()}, viaHead.shape());
+        double vsGraph = viaHead.sub(got.reshape(viaHead.shape())).amaxNumber().doubleValue();
+        double scale = got.amaxNumber().doubleValue();
+        assertTrue(scale > 1 && vsGraph <= 1e-5 * scale, "head logits vs graph logits " + vsGraph + " (largest " + scale + ")");
     }
 }

@@ -13,13 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.training.optim.AdamW;
 
 class AutoencoderGraphTest {
-    private static final AutoencoderConfig TINY = new AutoencoderConfig(13, 8, 2, 12, 2, 2, 40);
+    private static final SonarConfig TINY = SonarConfig.symmetric(13, 8, 2, 12, 2, 2, 40);
 
     /** Random parameters with non-trivial LayerNorm affine terms and biases, in double. */
-    static Map<String, INDArray> randomParams(AutoencoderConfig cfg, long seed) {
+    static Map<String, INDArray> randomParams(SonarConfig cfg, long seed) {
         Map<String, INDArray> p = AutoencoderGraph.initParameters(cfg, seed);
         Random r = new Random(seed + 1);
         Map<String, INDArray> out = new LinkedHashMap<>();
@@ -38,7 +39,7 @@ class AutoencoderGraphTest {
         return out;
     }
 
-    static AutoencoderBatch interpolatedBatch(AutoencoderConfig cfg, DataType dt) {
+    static AutoencoderBatch interpolatedBatch(SonarConfig cfg, DataType dt) {
         int[][] clean = {{4, 5, 6, 7, 2}, {4, 8, 2}, {4, 9, 10, 11, 5, 6, 2}};
         int[][] noised = {{4, 12, 7, 2}, {4, 8, 9, 2}, {4, 10, 9, 12, 2}};
         int[][] din = {{2, 4, 5, 6, 7}, {2, 4, 8}, {2, 4, 9, 10, 11, 5, 6}};
@@ -52,7 +53,7 @@ class AutoencoderGraphTest {
         AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE);
         AutoencoderBatch b = interpolatedBatch(TINY, DataType.DOUBLE);
         List<String> names = new ArrayList<>(g.parameters().keySet());
-        Map<String, INDArray> grads = g.lossAndGradients(b, names);
+        Map<String, INDArray> grads = g.lossAndGradients(b, names).gradients();
         Map<String, INDArray> live = g.parameters();
         Random r = new Random(11);
         double eps = 1e-6;
@@ -64,7 +65,7 @@ class AutoencoderGraphTest {
             for (int k = 0; k < per; k++) {
                 long i = r.nextInt((int) p.length());
                 if (n.contains("embed_tokens") && k == 0) {
-                    i = 5L * TINY.dModel() + r.nextInt(TINY.dModel()); // token 5 is used in encoder and decoder
+                    i = 5L * TINY.model() + r.nextInt(TINY.model()); // token 5 is used in encoder and decoder
                 }
                 double orig = p.getDouble(i);
                 p.putScalar(i, orig + eps);
@@ -103,14 +104,14 @@ class AutoencoderGraphTest {
         // Embeddings of a padded batch equal those computed one sentence at a time.
         float[][] a = g.embed(new long[][] {{4, 5, 2, 1, 1, 1}, {4, 6, 7, 8, 9, 2}});
         float[][] s = g.embed(new long[][] {{4, 5, 2}});
-        for (int j = 0; j < TINY.dModel(); j++) {
+        for (int j = 0; j < TINY.model(); j++) {
             assertEquals(s[0][j], a[0][j], 1e-5);
         }
     }
 
     @Test
     void overfitsATinyBatch() {
-        AutoencoderConfig cfg = new AutoencoderConfig(13, 16, 2, 32, 1, 1, 40);
+        SonarConfig cfg = SonarConfig.symmetric(13, 16, 2, 32, 1, 1, 40);
         AutoencoderGraph g = AutoencoderGraph.build(cfg, AutoencoderGraph.initParameters(cfg, 1), DataType.FLOAT);
         int[][] enc = {{4, 5, 6, 7, 2}, {4, 7, 6, 5, 2}, {4, 8, 9, 2}, {4, 9, 8, 10, 11, 2}};
         int[][] din = new int[4][];
@@ -125,8 +126,7 @@ class AutoencoderGraphTest {
         List<String> names = new ArrayList<>(g.parameters().keySet());
         double first = g.loss(b);
         for (int s = 0; s < 300; s++) {
-            Map<String, INDArray> gr = g.lossAndGradients(b, names);
-            gr.remove(AutoencoderGraph.LOSS);
+            Map<String, INDArray> gr = g.lossAndGradients(b, names).gradients();
             adam.step(g.parameters(), gr, 1e-2);
         }
         double last = g.loss(b);
@@ -136,7 +136,7 @@ class AutoencoderGraphTest {
 
     @Test
     void rejectsBadInput() {
-        assertThrows(InvalidInputException.class, () -> new AutoencoderConfig(13, 9, 2, 12, 1, 1, 40));
+        assertThrows(InvalidInputException.class, () -> SonarConfig.symmetric(13, 9, 2, 12, 1, 1, 40));
         Map<String, INDArray> p = AutoencoderGraph.initParameters(TINY, 1);
         p.remove("enc.layer_norm.weight");
         assertThrows(InvalidInputException.class, () -> AutoencoderGraph.build(TINY, p, DataType.FLOAT));

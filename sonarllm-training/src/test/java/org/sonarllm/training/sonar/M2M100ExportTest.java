@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
@@ -26,7 +27,7 @@ class M2M100ExportTest {
 
     @Test
     void exportedBundleGivesTheSameEmbeddingsAndLogitsAsTheTrainingGraph() throws Exception {
-        AutoencoderConfig cfg = new AutoencoderConfig(1206, 16, 2, 24, 2, 2, 64);
+        SonarConfig cfg = SonarConfig.symmetric(1206, 16, 2, 24, 2, 2, 64);
         Map<String, INDArray> p64 = AutoencoderGraphTest.randomParams(cfg, 9);
         Map<String, INDArray> params = new LinkedHashMap<>();
         p64.forEach((k, v) -> params.put(k, v.castTo(DataType.FLOAT)));

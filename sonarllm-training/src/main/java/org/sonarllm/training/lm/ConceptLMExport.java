@@ -1,4 +1,4 @@
-package org.sonarllm.training;
+package org.sonarllm.training.lm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.sonarllm.training.sonar;
+package org.sonarllm.training.eval;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 import org.sonarllm.InvalidInputException;
 
 /**
- * Text-overlap metrics used by the default-model evaluation, on a simple tokenization (runs of letters
+ * Text-overlap metrics of the evaluations ({@link NextSentenceEvaluator}, {@link SpaceEvaluator}), on a
+ * simple tokenization (runs of letters
  * or digits, and each other non-space character as its own token; case kept):
  * <ul>
  *   <li>corpus BLEU-4 (Papineni et al. 2002): clipped n-gram precisions summed over the corpus,
@@ -40,6 +41,23 @@ public final class TextMetrics {
             out.add(m.group());
         }
         return out;
+    }
+
+    /**
+     * @param sentence a text
+     * @return its number of white-space separated words
+     */
+    public static int words(String sentence) {
+        String s = sentence.strip();
+        return s.isEmpty() ? 0 : s.split("\\s+").length;
+    }
+
+    /**
+     * @param text a text
+     * @return the text with runs of white space (line breaks inside a paragraph) collapsed to one space, stripped
+     */
+    public static String normalize(String text) {
+        return text.strip().replaceAll("\\s+", " ");
     }
 
     /**

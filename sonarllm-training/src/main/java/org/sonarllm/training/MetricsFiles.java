@@ -1,4 +1,4 @@
-package org.sonarllm.training.internal;
+package org.sonarllm.training;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -18,21 +18,22 @@ import javax.imageio.ImageIO;
 import org.sonarllm.SonarLlmException;
 
 /**
- * metrics.csv (one row per optimizer step), validation.csv (one row per epoch) and loss.png (the
- * training loss curve with validation points), drawn headless with java.awt.
+ * metrics.csv (one row per optimizer step), validation.csv (one row per validation) and loss.png (the
+ * training loss curve with validation points), drawn headless with java.awt; the same files for every
+ * task of the {@link TrainingLoop}.
  */
-public final class MetricsFiles {
+final class MetricsFiles {
     /** Header of metrics.csv. */
-    public static final String STEP_HEADER = "step,epoch,loss,lr,grad_norm,sentences,target_tokens,seconds";
+    static final String STEP_HEADER = "step,epoch,loss,lr,grad_norm,sentences,target_tokens,seconds,phase";
     /** Header of validation.csv. */
-    public static final String VALIDATION_HEADER = "epoch,step,validation_loss";
+    static final String VALIDATION_HEADER = "epoch,step,validation_loss";
 
     private final Path steps;
     private final Path validation;
     private final Path png;
 
     /** @param dir output directory */
-    public MetricsFiles(Path dir) {
+    MetricsFiles(Path dir) {
         this.steps = dir.resolve("metrics.csv");
         this.validation = dir.resolve("validation.csv");
         this.png = dir.resolve("loss.png");
@@ -44,7 +45,7 @@ public final class MetricsFiles {
      *
      * @param upToStep last step to keep (0 for a fresh run)
      */
-    public void reset(long upToStep) {
+    void reset(long upToStep) {
         trim(steps, STEP_HEADER, 0, upToStep);
         trim(validation, VALIDATION_HEADER, 1, upToStep);
     }
@@ -72,14 +73,14 @@ public final class MetricsFiles {
     /**
      * @param row values in {@link #STEP_HEADER} order
      */
-    public void step(Object... row) {
+    void step(Object... row) {
         append(steps, row);
     }
 
     /**
      * @param row values in {@link #VALIDATION_HEADER} order
      */
-    public void validation(Object... row) {
+    void validation(Object... row) {
         append(validation, row);
     }
 
@@ -100,7 +101,7 @@ public final class MetricsFiles {
     }
 
     /** Redraws loss.png from the CSV files. */
-    public void plot() {
+    void plot() {
         System.setProperty("java.awt.headless", "true");
         List<double[]> train = read(steps, 0, 2);
         List<double[]> val = read(validation, 1, 2);

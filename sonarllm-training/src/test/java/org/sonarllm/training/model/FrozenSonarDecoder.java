@@ -16,8 +16,9 @@ import org.sonarllm.ModelFormatException;
 import org.sonarllm.training.internal.SafeTensorsFile;
 
 /**
- * The frozen SONAR text decoder (M2M100 decoder conditioned on one sentence vector) added to a
- * SameDiff graph in teacher-forcing form. Every decoder weight is a SameDiff <em>constant</em> from
+ * Test-scope cross-check: the SONAR text decoder (M2M100 decoder conditioned on one sentence vector)
+ * written by hand in SameDiff from the Hugging Face weights, in teacher-forcing form, independent of the
+ * ONNX graph and its import that training uses ({@link ImportedSonarDecoder}); tests compare the two. Every decoder weight is a SameDiff <em>constant</em> from
  * the moment it is added, so no optimizer ever sees it; gradients flow only through the embedding
  * input. Weights are read from the Hugging Face safetensors of a SONAR decoder
  * ({@code model.decoder.*}, {@code lm_head.weight}).
@@ -30,7 +31,7 @@ import org.sonarllm.training.internal.SafeTensorsFile;
  *
  * <p>Immutable after loading; {@link #attach} is not thread-safe for a shared SameDiff.
  */
-public final class FrozenSonarDecoder {
+final class FrozenSonarDecoder {
     /** Decoder token-id placeholder [n, len] (INT64). */
     public static final String INPUT_IDS = "decoder_input_ids";
     /** Sinusoidal position placeholder [len, d]. */

@@ -1,4 +1,4 @@
-package org.sonarllm.training.internal;
+package org.sonarllm.training;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -22,35 +22,42 @@ import java.util.zip.CheckedOutputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sonarllm.ModelFormatException;
+import org.sonarllm.SonarLlmException;
 
 /**
- * Training checkpoint: parameters, AdamW moments and step count, schedule step, data position
- * (epoch and offset into its shuffled order), seed, and a fingerprint of model + run settings.
- * Written to a temporary file, synced, then renamed over the old one, so a kill never leaves a
- * half-written checkpoint; a CRC32 trailer detects corruption on read.
+ * Training checkpoint of the {@link TrainingLoop}, the same for every task: parameters, AdamW moments
+ * and step count, optimizer step, data position (epoch and batch index into its order), seed, and a
+ * fingerprint of the task and the run settings. Written to a temporary file, synced, then renamed over
+ * the old one, so a kill never leaves a half-written checkpoint; a CRC32 trailer detects corruption on
+ * read ({@link CorruptCheckpointException}); another format version is a
+ * {@link CheckpointMismatchException}.
+ *
+ * <pre>{@code
+ * new Checkpoint(fp, step, epoch, batch, seed, adam.steps(), params, adam.firstMoments(), adam.secondMoments()).write(file);
+ * Checkpoint c = Checkpoint.read(file);
+ * }</pre>
  *
  * @param fingerprint model and run settings the checkpoint belongs to
  * @param step optimizer steps taken
  * @param epoch current epoch
- * @param position documents of the current epoch's order already consumed
+ * @param position batches of the current epoch already consumed
  * @param seed data-order seed
  * @param adamSteps AdamW step count
  * @param params parameters by name
  * @param first AdamW first moments
  * @param second AdamW second moments
  */
-public record Checkpoint(String fingerprint, long step, int epoch, int position, long seed, long adamSteps,
+record Checkpoint(String fingerprint, long step, int epoch, int position, long seed, long adamSteps,
         Map<String, INDArray> params, Map<String, INDArray> first, Map<String, INDArray> second) {
     private static final long MAGIC = 0x534c4c4d434b5054L; // "SLLMCKPT"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     /**
      * Writes atomically (temporary file + rename).
      *
      * @param file target
      */
-    public void write(Path file) {
+    void write(Path file) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -80,7 +87,7 @@ public record Checkpoint(String fingerprint, long step, int epoch, int position,
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new org.sonarllm.SonarLlmException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+            throw new SonarLlmException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -109,19 +116,20 @@ public record Checkpoint(String fingerprint, long step, int epoch, int position,
     /**
      * @param file a checkpoint
      * @return its contents
-     * @throws ModelFormatException if it is truncated, corrupt or not a checkpoint
+     * @throws CorruptCheckpointException if it is truncated, corrupt or not a checkpoint
+     * @throws CheckpointMismatchException if it has another format version
      */
-    public static Checkpoint read(Path file) {
+    static Checkpoint read(Path file) {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
             CRC32 crc = new CRC32();
             DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
             long magic = in.readLong();
             if (magic != MAGIC) {
-                throw new ModelFormatException("expected a sonarllm training checkpoint in " + file + ", found other data");
+                throw new CorruptCheckpointException(file, "a sonarllm training checkpoint", "other data", null);
             }
             int version = in.readInt();
             if (version != VERSION) {
-                throw new ModelFormatException("expected checkpoint version " + VERSION + ", found " + version + " in " + file);
+                throw new CheckpointMismatchException(file, "format version " + VERSION, String.valueOf(version));
             }
             String fp = in.readUTF();
             long step = in.readLong();
@@ -129,30 +137,28 @@ public record Checkpoint(String fingerprint, long step, int epoch, int position,
             int position = in.readInt();
             long seed = in.readLong();
             long adamSteps = in.readLong();
-            Map<String, INDArray> p = readMap(in);
-            Map<String, INDArray> m = readMap(in);
-            Map<String, INDArray> v = readMap(in);
+            Map<String, INDArray> p = readMap(in, file);
+            Map<String, INDArray> m = readMap(in, file);
+            Map<String, INDArray> v = readMap(in, file);
             long want = crc.getValue();
             long got = new DataInputStream(raw).readLong();
             if (want != got) {
-                throw new ModelFormatException("corrupt checkpoint " + file + ": expected CRC " + Long.toHexString(want)
-                        + ", found " + Long.toHexString(got));
+                throw new CorruptCheckpointException(file, "CRC " + Long.toHexString(want), Long.toHexString(got), null);
             }
             return new Checkpoint(fp, step, epoch, position, seed, adamSteps, p, m, v);
         } catch (EOFException e) {
-            throw new ModelFormatException("corrupt checkpoint " + file + ": expected more data, found end of file", e);
+            throw new CorruptCheckpointException(file, "more data", "end of file", e);
+        } catch (CorruptCheckpointException | CheckpointMismatchException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof ModelFormatException mfe) {
-                throw mfe;
-            }
-            throw new ModelFormatException("corrupt checkpoint " + file + ": " + e.getMessage(), e);
+            throw new CorruptCheckpointException(file, "a readable checkpoint", String.valueOf(e.getMessage()), e);
         }
     }
 
-    private static Map<String, INDArray> readMap(DataInputStream in) throws IOException {
+    private static Map<String, INDArray> readMap(DataInputStream in, Path file) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 1_000_000) {
-            throw new ModelFormatException("expected a tensor count, found " + n);
+            throw new CorruptCheckpointException(file, "a tensor count", String.valueOf(n), null);
         }
         Map<String, INDArray> m = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -160,7 +166,7 @@ public record Checkpoint(String fingerprint, long step, int epoch, int position,
             boolean dbl = in.readBoolean();
             int rank = in.readInt();
             if (rank < 0 || rank > 8) {
-                throw new ModelFormatException("expected a tensor rank, found " + rank);
+                throw new CorruptCheckpointException(file, "a tensor rank", String.valueOf(rank), null);
             }
             long[] shape = new long[rank];
             long len = 1;
@@ -169,7 +175,7 @@ public record Checkpoint(String fingerprint, long step, int epoch, int position,
                 len *= shape[r];
             }
             if (len < 0 || len > Integer.MAX_VALUE / 8) {
-                throw new ModelFormatException("expected a tensor size, found " + len + " for " + name);
+                throw new CorruptCheckpointException(file, "a tensor size", len + " for " + name, null);
             }
             byte[] bytes = new byte[(int) len * (dbl ? 8 : 4)];
             in.readFully(bytes);

@@ -1,4 +1,4 @@
-package org.sonarllm.training.sonar;
+package org.sonarllm.training.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.sonarllm.training;
+package org.sonarllm.training.lm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,11 +25,14 @@ import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.testing.TinyA;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.TrainingResult;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.model.ConceptLMGraph;
 import org.sonarllm.training.model.ConceptLMWeights;
-import org.sonarllm.training.model.FrozenSonarDecoder;
+import org.sonarllm.training.model.ImportedSonarDecoder;
 
 /** Train a few steps from the tiny-a concept LM, export into a bundle, run the Generator on it. */
 class EndToEndTest {
@@ -41,11 +44,11 @@ class EndToEndTest {
         ConceptLMConfig cfg = ConceptLMConfig.read(TinyA.dir().resolve("sonar_llm/config.json"));
         ConceptLMTrainer t = ConceptLMTrainer.builder().model(cfg)
                 .initialParameters(ConceptLMWeights.fromSafeTensors(TinyA.dir().resolve("sonar_llm/model.safetensors"), cfg, DataType.FLOAT))
-                .decoder(FrozenSonarDecoder.load(TinyA.dir().resolve("decoder")))
+                .decoder(ImportedSonarDecoder.fromBundle(TinyABundle.get()))
                 .training(TrainingConfig.defaults().withSteps(3).withBatchSize(2).withLearningRate(1e-4, 1e-4, 0))
                 .outputDir(tmp.resolve("work")).build();
         Dataset data = new Dataset(org.sonarllm.training.model.CaseHTestAccess.caseHDocuments(), List.of());
-        ConceptLMTrainer.TrainingResult r = t.train(data, new TrainingListener() {});
+        TrainingResult r = t.train(data, TrainingListener.NONE);
         assertEquals(3, r.steps());
 
         Path out = tmp.resolve("bundle");
@@ -56,7 +59,7 @@ class EndToEndTest {
         JsonNode f = TinyA.expected().get("f_concept_lm");
         float[][] in = TinyA.floats2(f.get("input_embeddings"));
         INDArray x = Nd4j.createFromArray(new float[][][] {in});
-        ConceptLMGraph lm = t.graph().lm();
+        ConceptLMGraph lm = t.loss().lm();
         INDArray mine = lm.sameDiff().output(lm.feeds(x), ConceptLMGraph.OUTPUT).get(ConceptLMGraph.OUTPUT);
         float[][] before = TinyA.floats2(f.get("predicted"));
         try (ConceptLM ort = OnnxConceptLm.open(onnx)) {

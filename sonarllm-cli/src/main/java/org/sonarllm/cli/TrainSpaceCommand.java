@@ -1,0 +1,92 @@
+package org.sonarllm.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.sonarllm.lang.Language;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.tokenize.SonarTokenizer;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingResult;
+import org.sonarllm.training.sonar.AutoencoderTrainer;
+import org.sonarllm.training.sonar.Noise;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sonarllm train-space --tokenizer DIR --corpus PATH --out DIR [options]}: trains a SONAR-style
+ * sentence space (an encoder/decoder autoencoder: denoising auto-encoding, then decoder-only
+ * interpolation fine-tuning) with {@link AutoencoderTrainer} and exports it in the Hugging Face M2M100
+ * layout ({@code OUT/encoder}, {@code OUT/decoder}, {@code OUT/tokenizer}) that {@code convert} turns into a
+ * bundle. "Space" is the concept space a concept LM then works in. Progress to stderr; one JSON line.
+ *
+ * <pre>{@code
+ * ./sonarllm train-space --tokenizer models/austen/tokenizer --corpus books/ --out runs/ae --d 128 --workers 2
+ * ./sonarllm convert --encoder runs/ae/encoder --decoder runs/ae/decoder --tokenizer runs/ae/tokenizer --out runs/space
+ * }</pre>
+ */
+@Command(name = "train-space", mixinStandardHelpOptions = true,
+        description = "Train a SONAR-style sentence space (autoencoder) on a corpus; exports encoder/ decoder/ tokenizer/ for convert.")
+final class TrainSpaceCommand extends Nd4jCommand {
+    @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "NLLB-style SentencePiece tokenizer.")
+    Path tokenizer;
+    @Option(names = "--corpus", required = true, paramLabel = "PATH",
+            description = "Text file or directory, read as books: paragraphs at blank lines, headings and titles dropped.")
+    Path corpus;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoint, metrics and the exported space.")
+    Path out;
+    @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class, description = "Corpus language.")
+    Language lang;
+    @Option(names = "--d", defaultValue = "256", description = "Model width = sentence embedding size.") int d;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--ffn", description = "FFN width (default 4 x d).") Integer ffn;
+    @Option(names = "--layers", defaultValue = "3", description = "Encoder and decoder layers each.") int layers;
+    @Option(names = "--max-positions", defaultValue = "128", description = "max_position_embeddings of the exported configs.") int maxPositions;
+    @Option(names = "--max-tokens", defaultValue = "40", description = "Longest encoder input kept; longer sentences are skipped.") int maxTokens;
+    @Option(names = "--max-sentences", defaultValue = "0", description = "Use at most this many sentences (0 = all).") int maxSentences;
+    @Option(names = "--steps", defaultValue = "6000") long steps;
+    @Option(names = "--interpolation-from", description = "First step of decoder-only interpolation fine-tuning (default 4/5 of the steps).")
+    Long interpolationFrom;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Sentences per micro-batch.") int batchSize;
+    @Option(names = "--accumulation", defaultValue = "1") int accumulation;
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--min-lr", description = "Final learning rate (default lr / 20).") Double minLr;
+    @Option(names = "--warmup", defaultValue = "300") long warmup;
+    @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
+    @Option(names = "--clip", defaultValue = "1.0") double clip;
+    @Option(names = "--drop", defaultValue = "0.1", description = "Noise: probability of dropping a piece.") double drop;
+    @Option(names = "--mask", defaultValue = "0.1", description = "Noise: probability of masking a piece.") double mask;
+    @Option(names = "--shuffle", defaultValue = "3", description = "Noise: local shuffle window.") int shuffle;
+    @Option(names = "--noised-share", defaultValue = "0.5", description = "Share of noised inputs while denoising.") double noisedShare;
+    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
+    @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a batch.") int workers;
+    @Option(names = "--resume", description = "Continue from OUT/checkpoint.bin when present.") boolean resume;
+
+    @Override
+    protected int body() {
+        int vocab;
+        int maskId;
+        try (SonarTokenizer t = SonarTokenizer.load(tokenizer)) {
+            vocab = t.vocabSize();
+            maskId = t.maskId();
+        }
+        SonarConfig model = SonarConfig.symmetric(vocab, d, heads, ffn != null ? ffn : 4 * d, layers, layers, maxPositions);
+        AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
+                interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
+                noisedShare, maxSentences, lang);
+        TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
+                Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers);
+        AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume);
+        stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%n", model.model(),
+                layers, layers, heads, model.encoderFfn(), vocab, trainer.sentenceCount());
+        TrainingResult r = trainer.train(TrainCommand.progress(stderr()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("steps", r.steps());
+        summary.put("loss", r.lastLoss());
+        summary.put("sentences", trainer.sentenceCount());
+        summary.put("out", out.toString());
+        json().write(summary);
+        return 0;
+    }
+}

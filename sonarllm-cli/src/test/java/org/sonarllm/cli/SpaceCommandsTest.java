@@ -1,0 +1,123 @@
+package org.sonarllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.lang.Language;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.convert.SonarConverter;
+import org.sonarllm.onnx.testing.TinyABundle;
+import org.sonarllm.testing.TinyA;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.eval.SpaceEvaluator;
+import org.sonarllm.training.sonar.AutoencoderTrainer;
+import org.sonarllm.training.sonar.Noise;
+
+/** {@code train-space}, {@code eval-space} and {@code bench-train} on tiny-a. */
+class SpaceCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private Path novel() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("corpus"));
+        Files.writeString(dir.resolve("novel.txt"), "Chapter 1\n\nIt was a fine day. The sisters walked to the village.\n"
+                + "They met a friend.\n\n\"Is he handsome?\" asked Kitty. Nobody answered her. The rain began.\n\n"
+                + "Mr. Bennet smiled. He said nothing at all. Mrs. Bennet was vexed.\n");
+        return dir;
+    }
+
+    private static List<String> lossColumn(Path metrics) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics).subList(1, Files.readAllLines(metrics).size())) {
+            out.add(line.split(",")[2]);
+        }
+        return out;
+    }
+
+    @Test
+    void trainSpaceRunsTheLibraryTrainerWithItsOptionsAndEvalSpaceScoresTheConvertedBundle() throws Exception {
+        Path corpus = novel();
+        Path tok = TinyA.dir().resolve("tokenizer");
+        Path out = tmp.resolve("ae");
+        MainTest.Result r = MainTest.run("", "train-space", "--tokenizer", tok.toString(), "--corpus", corpus.toString(),
+                "--out", out.toString(), "--d", "16", "--heads", "2", "--ffn", "24", "--layers", "1", "--max-positions", "64",
+                "--max-tokens", "30", "--steps", "4", "--interpolation-from", "3", "--batch-size", "4", "--lr", "3e-3",
+                "--warmup", "1", "--seed", "7", "--checkpoint-every", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode summary = r.lines().get(0);
+        assertEquals(4, summary.get("steps").asLong());
+        assertEquals(9, summary.get("sentences").asInt());
+        assertTrue(r.err().contains("step 4/4 interp loss "), r.err());
+        for (String f : List.of("encoder/model.safetensors", "decoder/config.json", "tokenizer/sentencepiece.bpe.model",
+                "metrics.csv", "loss.png", "checkpoint.bin")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+
+        // The same run through the library, with the settings the options stand for (defaults spelled out).
+        Path lib = tmp.resolve("lib");
+        AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tok, corpus, lib, SonarConfig.symmetric(1204, 16, 2, 24,
+                1, 1, 64), 30, 3, new Noise(0.1, 0.1, 3, 1203), 0.5, 0, Language.ENGLISH);
+        TrainingConfig t = TrainingConfig.defaults().withSteps(4).withBatchSize(4).withLearningRate(3e-3, 3e-3 / 20, 1)
+                .withWeightDecay(0.01).withBetas(0.9, 0.98).withSeed(7).withCheckpointEvery(2);
+        new AutoencoderTrainer(o, t, false).train(TrainingListener.NONE);
+        assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
+
+        Path bundle = tmp.resolve("space");
+        SonarConverter.convert(out.resolve("encoder"), out.resolve("decoder"), out.resolve("tokenizer"), bundle, Map.of(),
+                OnnxConceptEncoder::open);
+        MainTest.Result e = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus", corpus.toString(),
+                "--sentences", "3", "--distractors", "4", "--beam", "1", "--max-tokens", "12");
+        assertEquals(0, e.code(), e.err());
+        JsonNode report = e.lines().get(0);
+        SpaceEvaluator.Report want;
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            want = new SpaceEvaluator(llm.encoder(), llm.decoder(), new SpaceEvaluator.Options(3, 4, 20, 1,
+                    DecodingOptions.greedy().withMaxTokens(12), Language.ENGLISH))
+                    .evaluate(SpaceEvaluator.sentences(corpus, Language.ENGLISH));
+        }
+        assertEquals(3, report.get("sentences").asInt());
+        assertEquals(want.bleu(), report.get("bleu").asDouble(), 1e-12);
+        assertEquals(want.exactMatch(), report.get("exactMatch").asDouble(), 1e-12);
+        assertEquals(want.retrievalTop1(), report.get("retrievalTop1").asDouble(), 1e-12);
+        assertEquals(want.examples().get(0).source(), report.get("examples").get(0).get("source").asText());
+
+        MainTest.Result tooFew = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus", corpus.toString());
+        assertEquals(2, tooFew.code());
+        assertEquals(List.of("error: expected at least 1500 held-out sentences of <= 20 words, found 9"), tooFew.errLines());
+    }
+
+    @Test
+    void benchTrainRunsThroughTheBundlesDecoder() throws Exception {
+        MainTest.Result r = MainTest.run("", "bench-train", "--model", TinyABundle.get().toString(), "--shapes", "8,1,2,2,4,16",
+                "--batch-sizes", "2", "--sentences", "3", "--tokens", "4", "--steps", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode l = r.lines().get(0);
+        assertEquals("ce", l.get("objective").asText());
+        assertEquals(2, l.get("batch_documents").asInt());
+        double loss = l.get("loss_step0").asDouble();
+        assertTrue(Double.isFinite(loss) && loss > 0, "loss " + loss);
+        assertTrue(l.get("step_ms").asLong() > 0 && l.get("target_tokens_per_s").asLong() > 0, l.toString());
+
+        MainTest.Result mse = MainTest.run("", "bench-train", "--objective", "mse", "--dim", "16", "--shapes", "8,1,2,2,4,16",
+                "--batch-sizes", "2", "--sentences", "3", "--steps", "1");
+        assertEquals(0, mse.code(), mse.err());
+        assertEquals(0, mse.lines().get(0).get("target_tokens_per_s").asLong());
+
+        MainTest.Result noModel = MainTest.run("", "bench-train", "--shapes", "8,1,2,2,4,16");
+        assertEquals(2, noModel.code());
+        assertEquals(List.of("error: --objective ce trains through a bundle's decoder: pass --model BUNDLE"),
+                noModel.errLines());
+    }
+}

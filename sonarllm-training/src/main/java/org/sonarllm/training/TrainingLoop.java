@@ -1,0 +1,219 @@
+package org.sonarllm.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sonarllm.SonarLlmException;
+import org.sonarllm.training.optim.AdamW;
+import org.sonarllm.training.optim.CosineSchedule;
+import org.sonarllm.training.optim.GradientClipping;
+
+/**
+ * The one training loop of this module (after Tribuo's shared SGD trainer): a {@link TrainingTask}
+ * supplies parameters, data order and gradients; the loop does the rest, identically for the concept
+ * LM and the SONAR-space autoencoder:
+ * <ol>
+ *   <li>resume from {@value #CHECKPOINT} in the output directory when asked and present, after checking
+ *       the run fingerprint (task + {@link TrainingConfig#fingerprint()} + number of examples) and every
+ *       parameter's shape; the resumed run continues exactly as the uninterrupted one would;</li>
+ *   <li>per optimizer step, {@code accumulation} micro-batches in the task's epoch order, each split over
+ *       {@code workers} graph replicas on threads; the mean of the micro-batch gradients is clipped to the
+ *       global norm, and AdamW updates the parameters the task trains at this step, with the learning rate
+ *       of a linear warmup then a cosine to the minimum;</li>
+ *   <li>a non-finite loss throws {@link TrainingDivergedException} before the update;</li>
+ *   <li>{@code metrics.csv} (one row per step), {@code validation.csv} and {@code loss.png} in the output
+ *       directory, and the {@link TrainingListener} callbacks;</li>
+ *   <li>the task's validation loss at every epoch end and at the end of the run;</li>
+ *   <li>a checkpoint (atomic) every {@code checkpointEvery} steps and at the end.</li>
+ * </ol>
+ *
+ * <pre>{@code
+ * TrainingLoop loop = new TrainingLoop(TrainingConfig.defaults().withSteps(500), Path.of("run"), true);
+ * TrainingResult r = loop.run(task, new TrainingListener() {
+ *     public void onStep(StepMetrics m) { log.info("step {}/{} loss {}", m.step(), m.steps(), m.loss()); }
+ * });
+ * }</pre>
+ *
+ * <p>Not thread-safe: one run at a time per instance and per output directory.
+ */
+public final class TrainingLoop {
+    /** Checkpoint file name in the output directory. */
+    public static final String CHECKPOINT = "checkpoint.bin";
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+
+    private final TrainingConfig config;
+    private final Path outputDir;
+    private final boolean resume;
+
+    /**
+     * @param config run settings
+     * @param outputDir where the checkpoint and the metrics go (created when missing)
+     * @param resume continue from the output directory's checkpoint when there is one
+     */
+    public TrainingLoop(TrainingConfig config, Path outputDir, boolean resume) {
+        this.config = config;
+        this.outputDir = outputDir;
+        this.resume = resume;
+    }
+
+    /** Where the data stands: optimizer steps taken, epoch, batches of the epoch consumed. */
+    private record Position(long step, int epoch, int batch) {}
+
+    /**
+     * Runs (or resumes) training to {@link TrainingConfig#steps()} optimizer steps.
+     *
+     * @param task the model and its data
+     * @param listener progress callbacks
+     * @param <E> the task's example type
+     * @return the final metrics
+     * @throws EmptyCorpusException if the task has no example
+     * @throws CheckpointMismatchException if the checkpoint belongs to another run
+     * @throws CorruptCheckpointException if the checkpoint cannot be read
+     * @throws TrainingDivergedException if a step's loss is not finite
+     */
+    public <E> TrainingResult run(TrainingTask<E> task, TrainingListener listener) {
+        int n = task.size();
+        if (n == 0) {
+            throw new EmptyCorpusException(task.unit(), "");
+        }
+        try {
+            Files.createDirectories(outputDir);
+        } catch (IOException e) {
+            throw new SonarLlmException("cannot create " + outputDir + ": " + e.getMessage(), e);
+        }
+        Path file = outputDir.resolve(CHECKPOINT);
+        String fingerprint = task.fingerprint() + " | " + config.fingerprint() + " examples=" + n;
+        AdamW adam = new AdamW(config.beta1(), config.beta2(), config.adamEps(), config.weightDecay());
+        Position start = resume && Files.exists(file) ? restore(task, adam, file, fingerprint) : new Position(0, 0, 0);
+        MetricsFiles metrics = new MetricsFiles(outputDir);
+        metrics.reset(start.step());
+        try (Replicas<E> replicas = new Replicas<>(task, config.workers())) {
+            return loop(task, replicas, adam, start, file, fingerprint, metrics, listener);
+        }
+    }
+
+    private <E> TrainingResult loop(TrainingTask<E> task, Replicas<E> replicas, AdamW adam, Position start, Path file,
+            String fingerprint, MetricsFiles metrics, TrainingListener listener) {
+        CosineSchedule schedule = new CosineSchedule(config.learningRate(),
+                Math.min(config.minLearningRate(), config.learningRate()), config.warmupSteps(), config.steps());
+        long step = start.step();
+        int epoch = start.epoch();
+        int batch = start.batch();
+        List<int[]> batches = task.epochBatches(epoch, config.seed(), config.batchSize());
+        double lastLoss = Double.NaN;
+        double lastValidation = Double.NaN;
+        while (step < config.steps()) {
+            long t0 = System.nanoTime();
+            List<String> names = task.trainable(step);
+            Map<String, INDArray> sum = null;
+            double lossSum = 0;
+            long sentences = 0;
+            long tokens = 0;
+            for (int micro = 0; micro < config.accumulation(); micro++) {
+                if (batch >= batches.size()) {
+                    lastValidation = validate(task, epoch, step, metrics, listener, lastValidation);
+                    metrics.plot();
+                    epoch++;
+                    batch = 0;
+                    batches = task.epochBatches(epoch, config.seed(), config.batchSize());
+                }
+                TrainingTask.Gradients g = replicas.gradients(task.examples(batches.get(batch++), step, micro), names);
+                lossSum += g.loss();
+                sentences += g.sentences();
+                tokens += g.targetTokens();
+                sum = accumulate(sum, g.gradients(), names);
+            }
+            double loss = lossSum / config.accumulation();
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDivergedException(step + 1, loss);
+            }
+            if (config.accumulation() > 1) {
+                sum.values().forEach(a -> a.divi(config.accumulation()));
+            }
+            double norm = GradientClipping.clip(sum, config.clipNorm());
+            double lr = schedule.at(step);
+            Map<String, INDArray> live = task.parameters();
+            Map<String, INDArray> updated = new LinkedHashMap<>();
+            names.forEach(k -> updated.put(k, live.get(k)));
+            adam.step(updated, sum, lr);
+            replicas.sync(names);
+            String phase = task.phase(step);
+            step++;
+            lastLoss = loss;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            metrics.step(step, epoch, loss, lr, norm, sentences, tokens, secs, phase);
+            LOG.debug("step {}/{} {} loss {} lr {} |g| {}", step, config.steps(), phase, loss, lr, norm);
+            listener.onStep(new TrainingListener.StepMetrics(step, config.steps(), epoch, phase, loss, lr, norm, sentences,
+                    tokens, secs));
+            if (step % config.checkpointEvery() == 0 || step == config.steps()) {
+                new Checkpoint(fingerprint, step, epoch, batch, config.seed(), adam.steps(), live, adam.firstMoments(),
+                        adam.secondMoments()).write(file);
+                LOG.info("checkpoint at step {} in {}", step, file);
+                listener.onCheckpoint(step, file);
+            }
+        }
+        lastValidation = validate(task, epoch, step, metrics, listener, lastValidation);
+        metrics.plot();
+        return new TrainingResult(step, epoch, lastLoss, lastValidation, file);
+    }
+
+    /** The task's validation loss (when enabled and available), recorded and reported; else {@code previous}. */
+    private double validate(TrainingTask<?> task, int epoch, long step, MetricsFiles metrics, TrainingListener listener,
+            double previous) {
+        if (!config.validateEveryEpoch()) {
+            return previous;
+        }
+        double v = task.validationLoss();
+        if (Double.isNaN(v)) {
+            return previous;
+        }
+        metrics.validation(epoch, step, v);
+        listener.onEpoch(new TrainingListener.EpochMetrics(epoch, step, v));
+        return v;
+    }
+
+    private static Map<String, INDArray> accumulate(Map<String, INDArray> sum, Map<String, INDArray> g, List<String> names) {
+        if (sum == null) {
+            Map<String, INDArray> first = new LinkedHashMap<>();
+            names.forEach(k -> first.put(k, g.get(k).dup()));
+            return first;
+        }
+        names.forEach(k -> sum.get(k).addi(g.get(k)));
+        return sum;
+    }
+
+    /** Loads the checkpoint into the task's parameters and the optimizer; touches no file. */
+    private Position restore(TrainingTask<?> task, AdamW adam, Path file, String fingerprint) {
+        Checkpoint c = Checkpoint.read(file);
+        if (!c.fingerprint().equals(fingerprint)) {
+            throw new CheckpointMismatchException(file, "run " + fingerprint, "run " + c.fingerprint());
+        }
+        Map<String, INDArray> live = task.parameters();
+        for (Map.Entry<String, INDArray> e : live.entrySet()) {
+            INDArray saved = c.params().get(e.getKey());
+            if (saved == null || !Arrays.equals(saved.shape(), e.getValue().shape())) {
+                throw new CheckpointMismatchException(file, e.getKey() + " of shape " + Arrays.toString(e.getValue().shape()),
+                        saved == null ? "none" : Arrays.toString(saved.shape()));
+            }
+        }
+        if (!live.keySet().containsAll(c.first().keySet()) || !live.keySet().containsAll(c.second().keySet())) {
+            throw new CheckpointMismatchException(file, "optimizer moments of " + live.keySet(), "moments of "
+                    + c.first().keySet());
+        }
+        live.forEach((k, a) -> a.assign(c.params().get(k).castTo(a.dataType())));
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        c.first().forEach((k, a) -> m.put(k, a.castTo(live.get(k).dataType())));
+        c.second().forEach((k, a) -> v.put(k, a.castTo(live.get(k).dataType())));
+        adam.restore(c.adamSteps(), m, v);
+        LOG.info("resumed from {} at step {} (epoch {}, batch {})", file, c.step(), c.epoch(), c.position());
+        return new Position(c.step(), c.epoch(), c.position());
+    }
+}

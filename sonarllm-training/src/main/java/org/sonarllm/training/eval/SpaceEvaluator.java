@@ -1,0 +1,169 @@
+package org.sonarllm.training.eval;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.decode.ConceptDecoder;
+import org.sonarllm.decode.DecodedSentence;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.encode.Vectors;
+import org.sonarllm.lang.Language;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.training.data.CorpusReader;
+
+/**
+ * Quality of a SONAR space (an encoder/decoder pair, e.g. one trained by
+ * {@code org.sonarllm.training.sonar.AutoencoderTrainer} and converted into a bundle), through the path
+ * users run: held-out sentences of at most {@code maxWords} words (deduplicated, a seeded sample) are
+ * encoded and decoded; scored by corpus BLEU-4 ({@link TextMetrics}) and exact match; retrieval: the
+ * re-encoded reconstruction of each sentence must be closer (cosine) to the sentence's own embedding than
+ * to those of every distractor held-out sentence (top-1 accuracy).
+ *
+ * <pre>{@code
+ * SpaceEvaluator e = new SpaceEvaluator(llm.encoder(), llm.decoder(), SpaceEvaluator.Options.defaults());
+ * SpaceEvaluator.Report r = e.evaluate(SpaceEvaluator.sentences(Path.of("heldout.txt"), Language.ENGLISH));
+ * }</pre>
+ *
+ * <p>Thread-safe if the components are; one evaluation per call.
+ */
+public final class SpaceEvaluator {
+    private static final int ENCODE_BATCH = 64;
+    private static final int DECODE_BATCH = 16;
+    private static final int EXAMPLES = 8;
+
+    /**
+     * Settings.
+     *
+     * @param sentences sentences to reconstruct
+     * @param distractors distractor sentences for retrieval
+     * @param maxWords longest sentence of the pool, in words
+     * @param seed seed of the sample
+     * @param decoding decoding of the embeddings
+     * @param language language of the sentences
+     */
+    public record Options(int sentences, int distractors, int maxWords, long seed, DecodingOptions decoding,
+            Language language) {
+        /** Validates. */
+        public Options {
+            if (sentences < 1 || distractors < 0 || maxWords < 1 || decoding == null || language == null) {
+                throw new InvalidInputException("expected >= 1 sentences, >= 0 distractors, maxWords >= 1, decoding options "
+                        + "and a language, found " + sentences + ", " + distractors + ", " + maxWords + ", " + decoding
+                        + ", " + language);
+            }
+        }
+
+        /** @return 500 sentences, 1000 distractors, at most 20 words, seed 1, beam 5 with 64 tokens, English */
+        public static Options defaults() {
+            return new Options(500, 1000, 20, 1, DecodingOptions.beam(5).withMaxTokens(64), Language.ENGLISH);
+        }
+    }
+
+    /**
+     * One reconstruction.
+     *
+     * @param source the held-out sentence
+     * @param reconstruction its decoded embedding
+     */
+    public record Example(String source, String reconstruction) {}
+
+    /**
+     * Result of {@link #evaluate}.
+     *
+     * @param sentences sentences reconstructed
+     * @param distractors distractors of the retrieval
+     * @param bleu corpus BLEU-4 of the reconstructions, 0-100
+     * @param exactMatch share of reconstructions equal to their source
+     * @param retrievalTop1 share of re-encoded reconstructions closest to their own source
+     * @param examples the first reconstructions
+     */
+    public record Report(int sentences, int distractors, double bleu, double exactMatch, double retrievalTop1,
+            List<Example> examples) {}
+
+    private final ConceptEncoder encoder;
+    private final ConceptDecoder decoder;
+    private final Options options;
+
+    /**
+     * @param encoder the space's encoder
+     * @param decoder the space's decoder
+     * @param options settings
+     */
+    public SpaceEvaluator(ConceptEncoder encoder, ConceptDecoder decoder, Options options) {
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.options = options;
+    }
+
+    /**
+     * @param corpus a held-out text file or directory, read as books ({@link CorpusReader#readBooks})
+     * @param language its language (segmenter)
+     * @return its sentences in order
+     */
+    public static List<String> sentences(Path corpus, Language language) {
+        List<String> out = new ArrayList<>();
+        for (CorpusReader.RawDocument d : CorpusReader.readBooks(corpus)) {
+            out.addAll(d.split(SentenceSegmenters.forLanguage(language)));
+        }
+        return out;
+    }
+
+    /**
+     * @param heldOut held-out sentences (the pool: deduplicated, cut to {@code maxWords}, sampled)
+     * @return the report
+     * @throws InvalidInputException if the pool is smaller than sentences + distractors
+     */
+    public Report evaluate(List<String> heldOut) {
+        List<String> pool = new ArrayList<>(new LinkedHashSet<>(heldOut));
+        pool.removeIf(s -> TextMetrics.words(s) > options.maxWords());
+        Collections.shuffle(pool, new Random(options.seed()));
+        int n = options.sentences();
+        if (pool.size() < n + options.distractors()) {
+            throw new InvalidInputException("expected at least " + (n + options.distractors()) + " held-out sentences of <= "
+                    + options.maxWords() + " words, found " + pool.size());
+        }
+        List<String> queries = pool.subList(0, n);
+        List<float[]> qEmb = encode(queries);
+        List<float[]> dEmb = encode(pool.subList(n, n + options.distractors()));
+        List<String> hyp = new ArrayList<>();
+        for (int i = 0; i < n; i += DECODE_BATCH) {
+            for (DecodedSentence s : decoder.decode(qEmb.subList(i, Math.min(n, i + DECODE_BATCH)), options.language(),
+                    options.decoding())) {
+                hyp.add(s.text().strip());
+            }
+        }
+        List<float[]> reEmb = encode(hyp.stream().map(h -> h.isEmpty() ? "." : h).toList());
+        int exact = 0;
+        int top1 = 0;
+        for (int i = 0; i < n; i++) {
+            exact += hyp.get(i).equals(queries.get(i)) ? 1 : 0;
+            double own = Vectors.cosine(reEmb.get(i), qEmb.get(i));
+            boolean best = true;
+            for (float[] d : dEmb) {
+                if (Vectors.cosine(reEmb.get(i), d) >= own) {
+                    best = false;
+                    break;
+                }
+            }
+            top1 += best ? 1 : 0;
+        }
+        List<Example> ex = new ArrayList<>();
+        for (int i = 0; i < Math.min(EXAMPLES, n); i++) {
+            ex.add(new Example(queries.get(i), hyp.get(i)));
+        }
+        return new Report(n, options.distractors(), 100 * TextMetrics.corpusBleu(hyp, queries), exact / (double) n,
+                top1 / (double) n, ex);
+    }
+
+    private List<float[]> encode(List<String> s) {
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < s.size(); i += ENCODE_BATCH) {
+            out.addAll(encoder.encode(s.subList(i, Math.min(s.size(), i + ENCODE_BATCH)), options.language()));
+        }
+        return out;
+    }
+}

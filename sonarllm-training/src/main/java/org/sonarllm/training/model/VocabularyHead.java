@@ -1,0 +1,178 @@
+package org.sonarllm.training.model;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.sonarllm.InvalidInputException;
+
+/**
+ * The vocabulary-sized end of a SONAR decoder, run outside SameDiff: the output projection of final
+ * decoder states {@code h [rows, d]} onto a token table {@code W [vocab, d]} (logits {@code h W^T}; the
+ * autoencoder's tied embeddings, or the frozen decoder's {@code lm_head} in the concept LM's
+ * cross-entropy), a log-softmax (max-shifted log-sum-exp in double) and the mean cross-entropy of
+ * <em>integer</em> targets, with the gradients the graphs need: {@code dLoss/dh} (fed back into the
+ * decoder graph) and, when the table is trained, {@code dLoss/dW}.
+ *
+ * <p>Only labelled rows are projected (by index), in chunks of {@link #chunkRows()} rows, so memory is
+ * O(chunk x vocab), never O(rows x vocab); no one-hot label tensor exists. Loss = mean over labelled rows
+ * of {@code logsumexp(z) - z[label]}; a row whose label is negative is ignored (padding).
+ *
+ * <pre>{@code
+ * VocabularyHead head = new VocabularyHead(table);                  // [vocab, d]
+ * VocabularyHead.Result r = head.lossAndGradients(hidden, labels, false);
+ * double loss = r.loss(); INDArray dh = r.hiddenGradient();        // [rows, d]
+ * }</pre>
+ *
+ * <p>Thread-safe if the table is not modified concurrently (the row loop runs on the common fork-join
+ * pool).
+ */
+public final class VocabularyHead {
+    /** Elements of one chunk's logits (doubles): 4 Mi, 32 MB. */
+    private static final int CHUNK_ELEMENTS = 1 << 22;
+
+    private final INDArray table;
+    private final int chunkRows;
+
+    /**
+     * @param table the output projection {@code [vocab, d]} (held, not copied)
+     */
+    public VocabularyHead(INDArray table) {
+        this(table, Math.max(1, CHUNK_ELEMENTS / (int) Math.max(1, table.size(0))));
+    }
+
+    /**
+     * @param table the output projection {@code [vocab, d]} (held, not copied)
+     * @param chunkRows labelled rows projected at once
+     */
+    public VocabularyHead(INDArray table, int chunkRows) {
+        if (table.rank() != 2 || chunkRows < 1) {
+            throw new InvalidInputException("expected a [vocab, d] table and chunks of at least one row, found shape "
+                    + Arrays.toString(table.shape()) + " and " + chunkRows);
+        }
+        this.table = table;
+        this.chunkRows = chunkRows;
+    }
+
+    /** @return the vocabulary size */
+    public int vocabSize() {
+        return (int) table.size(0);
+    }
+
+    /** @return the labelled rows projected at once */
+    public int chunkRows() {
+        return chunkRows;
+    }
+
+    /**
+     * @param loss mean negative log-likelihood over the labelled rows
+     * @param targets number of labelled rows (the mean's denominator)
+     * @param hiddenGradient dLoss/dh {@code [rows, d]} (zero rows where unlabelled), or null if not asked for
+     * @param tableGradient dLoss/dW {@code [vocab, d]}, or null if not asked for
+     */
+    public record Result(double loss, long targets, INDArray hiddenGradient, INDArray tableGradient) {}
+
+    /**
+     * @param hidden final decoder states {@code [rows, d]}
+     * @return the logits {@code [rows, vocab]} of every row (for tests and inspection; training never needs them)
+     */
+    public INDArray logits(INDArray hidden) {
+        return hidden.mmul(table.transpose());
+    }
+
+    /**
+     * @param hidden final decoder states {@code [rows, d]}
+     * @param labels target id per row, negative to ignore the row
+     * @return the loss (no gradient)
+     */
+    public Result loss(INDArray hidden, int[] labels) {
+        return run(hidden, labels, false, false);
+    }
+
+    /**
+     * @param hidden final decoder states {@code [rows, d]}
+     * @param labels target id per row, negative to ignore the row
+     * @param tableGradient whether to also return dLoss/dW
+     * @return loss and gradients (in the types of {@code hidden} and the table)
+     * @throws InvalidInputException on mismatched shapes, a label outside the vocabulary or no label at all
+     */
+    public Result lossAndGradients(INDArray hidden, int[] labels, boolean tableGradient) {
+        return run(hidden, labels, true, tableGradient);
+    }
+
+    private Result run(INDArray hidden, int[] labels, boolean withGrad, boolean withTableGrad) {
+        int rows = (int) hidden.size(0);
+        int d = (int) table.size(1);
+        int vocab = vocabSize();
+        if (hidden.rank() != 2 || hidden.size(1) != d || labels.length != rows) {
+            throw new InvalidInputException("expected hidden states [" + labels.length + ", " + d + "], found "
+                    + Arrays.toString(hidden.shape()));
+        }
+        int[] idx = IntStream.range(0, rows).filter(r -> labels[r] >= 0).toArray();
+        if (idx.length == 0) {
+            throw new InvalidInputException("expected at least one labelled row, found none in " + rows);
+        }
+        for (int r : idx) {
+            if (labels[r] >= vocab) {
+                throw new InvalidInputException("expected token ids below " + vocab + ", found " + labels[r]);
+            }
+        }
+        double inv = 1.0 / idx.length;
+        double[] dh = withGrad ? new double[rows * d] : null;
+        INDArray dw = withTableGrad ? Nd4j.zeros(table.dataType(), vocab, d) : null;
+        double loss = 0;
+        for (int from = 0; from < idx.length; from += chunkRows) {
+            int[] part = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + chunkRows));
+            INDArray h = Nd4j.pullRows(hidden, 1, part);
+            double[] z = h.mmul(table.transpose()).data().asDouble(); // a fresh c-order array: one converting copy
+            loss += crossEntropy(z, part, labels, vocab, inv, withGrad);
+            if (withGrad) {
+                INDArray g = Nd4j.createFromArray(z).reshape(part.length, vocab).castTo(hidden.dataType());
+                double[] gh = g.mmul(table.castTo(hidden.dataType())).data().asDouble();
+                for (int i = 0; i < part.length; i++) {
+                    System.arraycopy(gh, i * d, dh, part[i] * d, d);
+                }
+                if (withTableGrad) {
+                    dw.addi(g.castTo(table.dataType()).transpose().mmul(h.castTo(table.dataType())));
+                }
+            }
+        }
+        INDArray hiddenGrad = withGrad ? Nd4j.createFromArray(dh).reshape(rows, d).castTo(hidden.dataType()) : null;
+        return new Result(loss * inv, idx.length, hiddenGrad, dw);
+    }
+
+    /**
+     * Row-wise softmax cross-entropy over {@code z [part.length, vocab]}; with {@code withGrad}, {@code z}
+     * is overwritten by {@code (softmax - onehot) * inv}.
+     *
+     * @return the sum of the rows' losses
+     */
+    private static double crossEntropy(double[] z, int[] part, int[] labels, int vocab, double inv, boolean withGrad) {
+        double[] rowLoss = new double[part.length];
+        IntStream.range(0, part.length).parallel().forEach(i -> {
+            int o = i * vocab;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, z[o + v]);
+            }
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                sum += Math.exp(z[o + v] - max);
+            }
+            double lse = max + Math.log(sum);
+            int label = labels[part[i]];
+            rowLoss[i] = lse - z[o + label];
+            if (withGrad) {
+                for (int v = 0; v < vocab; v++) {
+                    z[o + v] = Math.exp(z[o + v] - lse) * inv;
+                }
+                z[o + label] -= inv;
+            }
+        });
+        double s = 0;
+        for (double l : rowLoss) {
+            s += l;
+        }
+        return s;
+    }
+}
