@@ -35,12 +35,13 @@ final class CorpusFiles {
      * @param conf Hadoop configuration
      * @param corpus a file or directory (any Hadoop file system)
      * @param splitSize bytes per text unit
+     * @param textColumn the text column Parquet files must have
      * @return the units in corpus order; line numbers of units after a file's first are not yet known
      *     ({@code firstLine} is 0 there; see {@link #needsLineCount} and {@link #numberLines})
      * @throws InvalidInputException if the corpus is missing or holds no supported file
      * @throws IOException on file system errors
      */
-    static List<InputUnit> plan(Configuration conf, String corpus, long splitSize) throws IOException {
+    static List<InputUnit> plan(Configuration conf, String corpus, long splitSize, String textColumn) throws IOException {
         if (splitSize <= 0) {
             throw new InvalidInputException("expected a positive split size, found " + splitSize);
         }
@@ -79,11 +80,14 @@ final class CorpusFiles {
             if (e.format() == InputUnit.Format.PARQUET) {
                 long row = 1;
                 try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromStatus(e.status(), conf))) {
+                    ParquetDocuments.textField(r.getFooter().getFileMetaData().getSchema(), textColumn, e.name());
                     List<BlockMetaData> groups = r.getFooter().getBlocks();
                     for (int g = 0; g < groups.size(); g++) {
                         units.add(new InputUnit(units.size(), path, e.name(), e.format(), 0, len, row, g));
                         row += groups.get(g).getRowCount();
                     }
+                } catch (InvalidInputException ex) {
+                    throw ex;
                 } catch (RuntimeException ex) {
                     throw new InvalidInputException(e.name() + ": expected a Parquet file, found " + ex.getMessage(), ex);
                 }

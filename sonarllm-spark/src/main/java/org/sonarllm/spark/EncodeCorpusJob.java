@@ -230,7 +230,7 @@ public final class EncodeCorpusJob {
                     o.batchSize(), o.chunkSentences(), manifest.eosText(), manifest.eosEmbedding());
             DatasetFiles.prepareOutput(hconf, o.out());
             Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hconf));
-            List<InputUnit> units = numbered(jsc, conf, CorpusFiles.plan(hconf, o.corpus(), o.splitSize()));
+            List<InputUnit> units = numbered(jsc, conf, CorpusFiles.plan(hconf, o.corpus(), o.splitSize(), o.textColumn()));
             LOG.info("{} input units from {}", units.size(), o.corpus());
             boolean ship = o.shipModel() != null ? o.shipModel() : !local;
             EncodeTask.BundleRef ref;

@@ -14,7 +14,8 @@ import org.sonarllm.InvalidInputException;
 /**
  * The documents of one byte range of a {@code .txt} or JSON-lines file, read exactly as the
  * single-JVM corpus reader reads the whole file: a text document is a maximal run of lines that are
- * not white space only ({@code \r?\n\s*\r?\n} separates documents), stripped; a JSON line is
+ * not white space only ({@code \r?\n\s*\r?\n} separates documents), stripped, with the id
+ * {@code file:line} of the line where the stripped text starts; a JSON line is
  * {@code {"text": ...}} or {@code {"sentences": [...]}}, optionally with an {@code "id"}. A range owns
  * the documents whose first line starts in it (a text document may run past the range's end).
  *
@@ -101,16 +102,21 @@ final class LineDocuments implements CorpusFiles.Documents {
                 advance();
                 continue;
             }
-            String id = where();
-            StringBuilder text = new StringBuilder(cursor.text(id));
+            // The id is the line where the stripped text starts: the first line with a non-white-space character.
+            String first = cursor.text(where());
+            String id = first.isBlank() ? null : where();
+            StringBuilder text = new StringBuilder(first);
             advance();
             while (hasLine && !cursor.blank()) {
-                text.append('\n').append(cursor.text(where()));
+                String line = cursor.text(where());
+                if (id == null && !line.isBlank()) {
+                    id = where();
+                }
+                text.append('\n').append(line);
                 advance();
             }
-            String t = text.toString();
-            if (!t.isBlank()) {
-                return new RawDocument(id, t.strip(), null);
+            if (id != null) {
+                return new RawDocument(id, text.toString().strip(), null);
             }
         }
         return null;

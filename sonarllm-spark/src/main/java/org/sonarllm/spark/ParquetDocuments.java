@@ -21,8 +21,8 @@ import org.apache.parquet.schema.Type;
 import org.sonarllm.InvalidInputException;
 
 /**
- * The documents of one row group of a Parquet file: the string column {@code textColumn} (rows where
- * it is null are skipped) and, when the file has a top-level primitive {@code id} column, the id;
+ * The documents of one row group of a Parquet file: the string column {@code textColumn} (a null
+ * text is an empty document, which the encoder skips and counts) and, when the file has a top-level primitive {@code id} column, the id;
  * otherwise the id is {@code file:row} (1-based row number in the file).
  *
  * <p>Not thread-safe; close it.
@@ -96,14 +96,11 @@ final class ParquetDocuments implements CorpusFiles.Documents {
     }
 
     private RawDocument read() {
-        while (row < rows) {
+        if (row < rows) {
             Group g = records.read();
             row++;
             long fileRow = unit.firstLine() + row - 1;
-            if (g.getFieldRepetitionCount(0) == 0) {
-                continue;
-            }
-            String text = g.getString(0, 0);
+            String text = g.getFieldRepetitionCount(0) == 0 ? "" : g.getString(0, 0);
             String id = hasId && g.getFieldRepetitionCount(1) > 0 ? g.getValueToString(1, 0) : unit.name() + ":" + fileRow;
             return new RawDocument(id, text, null);
         }
