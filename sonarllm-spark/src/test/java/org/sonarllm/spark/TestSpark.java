@@ -2,14 +2,17 @@ package org.sonarllm.spark;
 
 import org.apache.spark.sql.SparkSession;
 
-/** One local[2] Spark session per test JVM, bound to the loopback interface, without UI. */
+/**
+ * One local[2] Spark session per test JVM, bound to the loopback interface, without UI (created again
+ * if a test stopped it, as the CLI does when it ends).
+ */
 final class TestSpark {
     private static SparkSession session;
 
     private TestSpark() {}
 
     static synchronized SparkSession get() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder().appName("sonarllm-spark tests").master("local[2]")
                     .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1")
