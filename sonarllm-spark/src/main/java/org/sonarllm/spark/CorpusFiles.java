@@ -29,6 +29,39 @@ final class CorpusFiles {
     /** An open unit: its documents in order. */
     interface Documents extends Iterator<RawDocument>, Closeable {}
 
+    /** A {@link Documents} that reads one document ahead. */
+    abstract static class Lookahead implements Documents {
+        private RawDocument next;
+
+        /** @return the next document, or null at the end @throws IOException on read errors */
+        abstract RawDocument read() throws IOException;
+
+        /** @return what the documents are read from, for messages */
+        abstract String source();
+
+        @Override
+        public final boolean hasNext() {
+            if (next == null) {
+                try {
+                    next = read();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot read " + source() + ": " + e.getMessage(), e);
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public final RawDocument next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            RawDocument d = next;
+            next = null;
+            return d;
+        }
+    }
+
     private CorpusFiles() {}
 
     /**

@@ -3,11 +3,9 @@ package org.sonarllm.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.sonarllm.InvalidInputException;
 
@@ -21,7 +19,7 @@ import org.sonarllm.InvalidInputException;
  *
  * <p>Not thread-safe; close it.
  */
-final class LineDocuments implements CorpusFiles.Documents {
+final class LineDocuments extends CorpusFiles.Lookahead {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final InputUnit unit;
@@ -29,7 +27,6 @@ final class LineDocuments implements CorpusFiles.Documents {
     private final LineCursor cursor;
     private long lineNo;
     private boolean hasLine;
-    private RawDocument next;
 
     /**
      * @param unit a TEXT or JSONL unit
@@ -87,7 +84,8 @@ final class LineDocuments implements CorpusFiles.Documents {
         return true;
     }
 
-    private RawDocument read() throws IOException {
+    @Override
+    RawDocument read() throws IOException {
         while (owned()) {
             if (unit.format() == InputUnit.Format.JSONL) {
                 String line = cursor.text(where());
@@ -190,25 +188,8 @@ final class LineDocuments implements CorpusFiles.Documents {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null) {
-            try {
-                next = read();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + unit.path() + ": " + e.getMessage(), e);
-            }
-        }
-        return next != null;
-    }
-
-    @Override
-    public RawDocument next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawDocument d = next;
-        next = null;
-        return d;
+    String source() {
+        return unit.path();
     }
 
     @Override

@@ -2,9 +2,7 @@ package org.sonarllm.spark;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.page.PageReadStore;
@@ -27,7 +25,7 @@ import org.sonarllm.InvalidInputException;
  *
  * <p>Not thread-safe; close it.
  */
-final class ParquetDocuments implements CorpusFiles.Documents {
+final class ParquetDocuments extends CorpusFiles.Lookahead {
     /** Name of the optional id column. */
     static final String ID = "id";
 
@@ -37,7 +35,6 @@ final class ParquetDocuments implements CorpusFiles.Documents {
     private final long rows;
     private final boolean hasId;
     private long row;
-    private RawDocument next;
 
     /**
      * @param unit a PARQUET unit
@@ -95,7 +92,8 @@ final class ParquetDocuments implements CorpusFiles.Documents {
         return t;
     }
 
-    private RawDocument read() {
+    @Override
+    RawDocument read() {
         if (row < rows) {
             Group g = records.read();
             row++;
@@ -108,21 +106,8 @@ final class ParquetDocuments implements CorpusFiles.Documents {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null) {
-            next = read();
-        }
-        return next != null;
-    }
-
-    @Override
-    public RawDocument next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        RawDocument d = next;
-        next = null;
-        return d;
+    String source() {
+        return unit.path();
     }
 
     @Override
