@@ -39,7 +39,8 @@ import org.sonarllm.bundle.BundleManifest;
  *     EncodeCorpusJob.Options.builder("bundle", "corpus/", "encoded/").format(EncodeCorpusJob.Format.JSONL).build());
  * }</pre>
  *
- * <p>Stateless; {@link #run} may be called from several threads with different output directories.
+ * <p>Stateless, but run one job at a time per local-mode JVM: a local run releases the JVM's loaded
+ * models when it ends (on a cluster, executors keep theirs until they exit).
  */
 public final class EncodeCorpusJob {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeCorpusJob.class);

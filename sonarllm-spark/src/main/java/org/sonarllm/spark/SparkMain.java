@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
  * ./sonarllm encode-corpus --model bundle --corpus books/ --out encoded/ --master local[2] --format jsonl
  * spark-submit --class org.sonarllm.spark.SparkMain sonarllm-spark-job.jar encode-corpus --model ... --corpus ... --out ...
  * }</pre>
+ *
+ * <p>One command per process; not thread-safe.
  */
 @Command(name = "sonarllm", mixinStandardHelpOptions = true, version = "sonarllm 0.1.0-SNAPSHOT",
         subcommands = {SparkMain.EncodeCorpus.class, SparkMain.DatasetToJsonl.class},
