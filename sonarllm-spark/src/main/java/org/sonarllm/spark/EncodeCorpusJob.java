@@ -72,7 +72,8 @@ public final class EncodeCorpusJob {
      * @param decoderLimit decoder input ids per sentence; 0 = the bundle's {@code maxPositions}
      * @param batchSize sentences per encoder run
      * @param chunkSentences sentences sorted together for length bucketing
-     * @param splitSize bytes of text per task
+     * @param splitSize bytes of text per task; 0 = automatic: the corpus size over 4 tasks per task slot,
+     *     between 256 KiB and 64 MiB
      * @param textColumn Parquet input column holding the text
      * @param shipModel true: distribute the bundle with {@code SparkContext.addFile}; false: executors
      *     read {@code bundle} at the same local path; null: ship unless the master is local
@@ -87,9 +88,9 @@ public final class EncodeCorpusJob {
                 throw new InvalidInputException("expected bundle, corpus, out, format, language and text column, found a null");
             }
             if (maxSentences < 2 || decoderLimit < 0 || (decoderLimit > 0 && decoderLimit < 3) || batchSize < 1
-                    || chunkSentences < 1 || splitSize < 1 || intraOpThreads < 0) {
+                    || chunkSentences < 1 || splitSize < 0 || intraOpThreads < 0) {
                 throw new InvalidInputException("expected max sentences >= 2, decoder limit 0 or >= 3, positive batch, chunk "
-                        + "and split sizes and intra-op threads >= 0, found " + this);
+                        + "sizes, split size >= 0 and intra-op threads >= 0, found " + this);
             }
         }
 
@@ -98,7 +99,7 @@ public final class EncodeCorpusJob {
          * @param corpus corpus
          * @param out output directory
          * @return a builder with the defaults: Parquet, eng_Latn, 32 sentences, the bundle's decoder limit,
-         *     batches of 32, chunks of 2048 sentences, 64 MiB splits, column "text", automatic shipping
+         *     batches of 32, chunks of 2048 sentences, automatic split size, column "text", automatic shipping
          */
         public static Builder builder(String bundle, String corpus, String out) {
             return new Builder(bundle, corpus, out);
@@ -116,7 +117,7 @@ public final class EncodeCorpusJob {
         private int decoderLimit;
         private int batchSize = 32;
         private int chunkSentences = 2048;
-        private long splitSize = 64L << 20;
+        private long splitSize;
         private String textColumn = "text";
         private Boolean shipModel;
         private int intraOpThreads;
@@ -163,7 +164,7 @@ public final class EncodeCorpusJob {
             return this;
         }
 
-        /** @param v bytes of text per task @return this */
+        /** @param v bytes of text per task (0 = automatic) @return this */
         public Builder splitSize(long v) {
             splitSize = v;
             return this;
@@ -231,7 +232,8 @@ public final class EncodeCorpusJob {
                     o.batchSize(), o.chunkSentences(), manifest.eosText(), manifest.eosEmbedding());
             DatasetFiles.prepareOutput(hconf, o.out());
             Broadcast<HadoopConf> conf = jsc.broadcast(new HadoopConf(hconf));
-            List<InputUnit> units = numbered(jsc, conf, CorpusFiles.plan(hconf, o.corpus(), o.splitSize(), o.textColumn()));
+            long split = o.splitSize() > 0 ? o.splitSize() : autoSplit(hconf, o.corpus(), jsc.defaultParallelism());
+            List<InputUnit> units = numbered(jsc, conf, CorpusFiles.plan(hconf, o.corpus(), split, o.textColumn()));
             LOG.info("{} input units from {}", units.size(), o.corpus());
             boolean ship = o.shipModel() != null ? o.shipModel() : !local;
             EncodeTask.BundleRef ref;
@@ -262,6 +264,15 @@ public final class EncodeCorpusJob {
                 ExecutorModels.closeAll();
             }
         }
+    }
+
+    /** About 4 tasks per task slot, each between 256 KiB and 64 MiB of input. */
+    static long autoSplit(Configuration conf, String corpus, int slots) throws IOException {
+        Path p = new Path(corpus);
+        FileSystem fs = p.getFileSystem(conf);
+        long bytes = fs.exists(p) ? fs.getContentSummary(p).getLength() : 0;
+        long split = bytes / (4L * Math.max(1, slots)) + 1;
+        return Math.max(256L << 10, Math.min(64L << 20, split));
     }
 
     /** Counts lines where a file has several units, so ids read {@code file:line} however it is split. */

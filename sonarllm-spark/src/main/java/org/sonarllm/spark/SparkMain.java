@@ -100,8 +100,9 @@ public final class SparkMain implements Callable<Integer> {
         @Option(names = "--chunk-sentences", defaultValue = "2048", description = "Sentences sorted by length together.")
         int chunkSentences;
 
-        @Option(names = "--split-size", defaultValue = "64m", paramLabel = "BYTES",
-                description = "Text bytes per task, e.g. 64m, 512k (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--split-size", defaultValue = "auto", paramLabel = "BYTES",
+                description = "Text bytes per task, e.g. 64m, 512k (default: auto, about 4 tasks per task slot, "
+                        + "256k to 64m).")
         String splitSize;
 
         @Option(names = "--text-column", defaultValue = "text", description = "Parquet input column with the text.")
@@ -125,7 +126,7 @@ public final class SparkMain implements Callable<Integer> {
             };
             EncodeCorpusJob.Options o = EncodeCorpusJob.Options.builder(model, corpus, out).format(f).language(lang)
                     .maxSentences(maxSentences).decoderLimit(decoderLimit).batchSize(batchSize).chunkSentences(chunkSentences)
-                    .splitSize(bytes(splitSize)).textColumn(textColumn).shipModel(shipModel).intraOpThreads(intraOpThreads)
+                    .splitSize(splitSize.equalsIgnoreCase("auto") ? 0 : bytes(splitSize)).textColumn(textColumn).shipModel(shipModel).intraOpThreads(intraOpThreads)
                     .build();
             try (SparkSession spark = session("sonarllm encode-corpus")) {
                 EncodeCorpusJob.Result r = EncodeCorpusJob.run(spark, o);

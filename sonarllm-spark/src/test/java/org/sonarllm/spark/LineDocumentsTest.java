@@ -160,4 +160,14 @@ class LineDocumentsTest {
         assertEquals(List.of("a.txt", "b/a.jsonl", "z.txt"), units.stream().map(InputUnit::name).toList());
         assertEquals(List.of(0, 1, 2), units.stream().map(InputUnit::index).toList());
     }
+
+    @Test
+    void automaticSplitsAimAtFourTasksPerSlotWithinBounds() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("sized"));
+        Files.write(d.resolve("a.txt"), new byte[3 << 20]);
+        Files.write(d.resolve("b.txt"), new byte[1 << 20]);
+        assertEquals((4L << 20) / 8 + 1, EncodeCorpusJob.autoSplit(conf, d.toString(), 2));
+        assertEquals(256L << 10, EncodeCorpusJob.autoSplit(conf, d.toString(), 100));
+        assertEquals(256L << 10, EncodeCorpusJob.autoSplit(conf, tmp.resolve("missing").toString(), 2));
+    }
 }
