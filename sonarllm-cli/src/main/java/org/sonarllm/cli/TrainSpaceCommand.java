@@ -58,6 +58,8 @@ final class TrainSpaceCommand extends Nd4jCommand {
     @Option(names = "--mask", defaultValue = "0.1", description = "Noise: probability of masking a piece.") double mask;
     @Option(names = "--shuffle", defaultValue = "3", description = "Noise: local shuffle window.") int shuffle;
     @Option(names = "--noised-share", defaultValue = "0.5", description = "Share of noised inputs while denoising.") double noisedShare;
+    @Option(names = "--vector-noise", defaultValue = "0", description = "Gaussian noise on each sentence vector before the "
+            + "decoder, relative to the vector's RMS (0 = none, at most 2).") double vectorNoise;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a batch.") int workers;
@@ -74,7 +76,7 @@ final class TrainSpaceCommand extends Nd4jCommand {
         SonarConfig model = SonarConfig.symmetric(vocab, d, heads, ffn != null ? ffn : 4 * d, layers, layers, maxPositions);
         AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
-                noisedShare, maxSentences, lang);
+                noisedShare, maxSentences, lang, vectorNoise);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
                 Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers);
         AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume);

@@ -55,6 +55,26 @@ public final class AutoencoderBatch {
         return targetTokens;
     }
 
+    /**
+     * The same batch with noise on the decoder's sentence vectors: row i's vector {@code e_i} becomes
+     * {@code e_i + noise_i * rms(e_i)} (so the scale of {@code noise} is relative to the vector's RMS).
+     *
+     * @param noise [rows][d], e.g. standard normals times a scale
+     * @return a new batch
+     * @throws InvalidInputException if the shape does not match the batch
+     */
+    public AutoencoderBatch withVectorNoise(double[][] noise) {
+        INDArray current = feeds.get(AutoencoderGraph.VECTOR_NOISE);
+        if (current == null || noise.length != current.size(0)
+                || java.util.Arrays.stream(noise).anyMatch(r -> r.length != current.size(1))) {
+            throw new InvalidInputException("expected vector noise of shape " + (current == null ? "none"
+                    : java.util.Arrays.toString(current.shape())) + ", found " + noise.length + " rows");
+        }
+        Map<String, INDArray> f = new LinkedHashMap<>(feeds);
+        f.put(AutoencoderGraph.VECTOR_NOISE, Nd4j.createFromArray(noise).castTo(current.dataType()));
+        return new AutoencoderBatch(f, targetTokens, encoderIds, decoderIds, labels);
+    }
+
     /** @return a fresh copy of the placeholder map */
     public Map<String, INDArray> feeds() {
         return new LinkedHashMap<>(feeds);
@@ -186,6 +206,7 @@ public final class AutoencoderBatch {
             }
         }
         f.put(AutoencoderGraph.MIX, Nd4j.createFromArray(mix).castTo(dt));
+        f.put(AutoencoderGraph.VECTOR_NOISE, Nd4j.zeros(dt, n, cfg.model()));
         f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.model())).castTo(dt));
         f.put(AutoencoderGraph.CAUSAL, Nd4j.createFromArray(causal).castTo(dt));
         return new AutoencoderBatch(f, count, encIds, ids, labels);

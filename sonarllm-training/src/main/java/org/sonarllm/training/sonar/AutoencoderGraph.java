@@ -24,7 +24,8 @@ import org.sonarllm.training.model.VocabularyHead;
  * Face layout and the project's converter runs them on ONNX Runtime.
  *
  * <p>Parameters are named {@code enc.<encoder key>} and {@code dec.<decoder key without model.decoder.>}.
- * The vector passed to the decoder is {@code mix @ embeddings}: the identity for plain (denoising)
+ * The vector passed to the decoder is {@code mix @ embeddings} (plus, optionally, Gaussian noise scaled by
+ * each vector's RMS, {@link AutoencoderBatch#withVectorNoise}): the identity for plain (denoising)
  * auto-encoding, or {@code [diag(a) | diag(1-a)]} over clean and noised sentences for SONAR's
  * interpolation fine-tuning.
  *
@@ -40,6 +41,8 @@ public final class AutoencoderGraph {
     static final String ENC_MASK = "ae_enc_mask";
     static final String ENC_POS = "ae_enc_pos";
     static final String MIX = "ae_mix";
+    /** Standard-normal noise times its scale [n, d], added to the decoder's sentence vectors relative to their RMS. */
+    static final String VECTOR_NOISE = "ae_vector_noise";
     static final String DEC_POS = "ae_dec_pos";
     static final String CAUSAL = "ae_causal";
     /** Gathered encoder token embeddings [rows * len, d] (a variable re-set every call). */
@@ -181,6 +184,7 @@ public final class AutoencoderGraph {
         SDVariable encMask = sd.placeHolder(ENC_MASK, dtype, -1, -1);
         SDVariable encPos = sd.placeHolder(ENC_POS, dtype, -1, d);
         SDVariable mix = sd.placeHolder(MIX, dtype, -1, -1);
+        SDVariable vectorNoise = sd.placeHolder(VECTOR_NOISE, dtype, -1, d);
         SDVariable decPos = sd.placeHolder(DEC_POS, dtype, -1, d);
         SDVariable causal = sd.placeHolder(CAUSAL, dtype, -1, -1);
         SDVariable hiddenGrad = sd.placeHolder(HIDDEN_GRAD, dtype, -1, d);
@@ -203,7 +207,10 @@ public final class AutoencoderGraph {
         SDVariable summed = sd.sum(sd.reshape(x, sd.concat(0, encShape, sd.constant(Nd4j.createFromArray(new long[] {d}))))
                 .mul(m3), 1);
         SDVariable emb = summed.div(sd.sum(encMask, true, 1).add(1e-7)).rename(EMBEDDINGS);
-        SDVariable e = sd.mmul(mix, emb);
+        SDVariable mixed = sd.mmul(mix, emb);
+        // e + noise * rms(e): the decoder learns that nearby vectors mean nearby sentences (zero noise: e)
+        SDVariable rms = sd.math.sqrt(sd.mean(mixed.mul(mixed), true, 1).add(1e-12));
+        SDVariable e = mixed.add(vectorNoise.mul(rms));
 
         // Decoder.
         SDVariable decShape = sd.concat(0, sd.slice(sd.shape(mix), new int[] {0}, new int[] {1}),

@@ -26,8 +26,10 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
      * @param decoderTarget its targets
      * @param noised interpolation phase: the noised encoder input; null otherwise
      * @param alpha interpolation phase: the weight of the clean embedding
+     * @param vectorNoise noise of the decoder's sentence vector (standard normals times the scale), or null
      */
-    record Example(int[] encoder, int[] decoderInput, int[] decoderTarget, int[] noised, double alpha) {}
+    record Example(int[] encoder, int[] decoderInput, int[] decoderTarget, int[] noised, double alpha,
+            double[] vectorNoise) {}
 
     private final AutoencoderTrainer.Options options;
     private final AutoencoderTrainer.Corpus corpus;
@@ -44,7 +46,8 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
     @Override
     public String fingerprint() {
         return "autoencoder " + options.model() + " maxTokens=" + options.maxTokens() + " interpolationFrom="
-                + options.interpolationFrom() + " " + options.noise() + " noisedShare=" + options.noisedShare() + " lang="
+                + options.interpolationFrom() + " " + options.noise() + " noisedShare=" + options.noisedShare()
+                + (options.vectorNoise() > 0 ? " vectorNoise=" + options.vectorNoise() : "") + " lang="
                 + options.language().code() + " corpus=" + corpus.fingerprint();
     }
 
@@ -71,6 +74,8 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
     @Override
     public List<Example> examples(int[] rows, long step, int microBatch) {
         Random rnd = new Random(seed * 31 + step * 1_000_033L + microBatch * 7_919L);
+        // a stream of its own, so that token noise is the same with or without vector noise
+        Random vectorRnd = new Random(~(seed * 31 + step * 1_000_033L + microBatch * 7_919L));
         boolean interp = interpolating(step);
         List<Example> out = new ArrayList<>(rows.length);
         for (int r : rows) {
@@ -83,7 +88,14 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
             } else if (rnd.nextDouble() < options.noisedShare()) {
                 e = options.noise().apply(e, rnd);
             }
-            out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha));
+            double[] vn = null;
+            if (options.vectorNoise() > 0) {
+                vn = new double[options.model().model()];
+                for (int j = 0; j < vn.length; j++) {
+                    vn[j] = vectorRnd.nextGaussian() * options.vectorNoise();
+                }
+            }
+            out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha, vn));
         }
         return out;
     }
@@ -142,8 +154,16 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
             noised[i] = x.noised();
             alpha[i] = x.alpha();
         }
-        return examples.get(0).noised() != null
+        AutoencoderBatch b = examples.get(0).noised() != null
                 ? AutoencoderBatch.interpolated(enc, noised, alpha, din, dout, options.model(), dt)
                 : AutoencoderBatch.plain(enc, din, dout, options.model(), dt);
+        if (examples.get(0).vectorNoise() == null) {
+            return b;
+        }
+        double[][] vn = new double[n][];
+        for (int i = 0; i < n; i++) {
+            vn[i] = examples.get(i).vectorNoise();
+        }
+        return b.withVectorNoise(vn);
     }
 }

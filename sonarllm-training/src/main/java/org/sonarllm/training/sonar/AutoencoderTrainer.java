@@ -66,11 +66,22 @@ public final class AutoencoderTrainer {
      * @param noisedShare share of sentences noised during denoising auto-encoding
      * @param maxSentences use at most this many training sentences (0 = all)
      * @param language language of the corpus
+     * @param vectorNoise scale of Gaussian noise added to each sentence vector before the decoder, relative to
+     *     the vector's RMS (0 = none, at most {@value #MAX_VECTOR_NOISE}): nearby vectors then decode to the
+     *     same sentence, which makes gradients through the frozen decoder informative for a concept LM
      */
     public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
-            long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language) {
+            long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language,
+            double vectorNoise) {
+        /** Largest accepted {@link #vectorNoise}. */
+        public static final double MAX_VECTOR_NOISE = 2.0;
+
         /** Validates. */
         public Options {
+            if (!(vectorNoise >= 0 && vectorNoise <= MAX_VECTOR_NOISE)) {
+                throw new InvalidInputException("expected a vector noise scale in 0.." + MAX_VECTOR_NOISE + ", found "
+                        + vectorNoise);
+            }
             if (maxTokens < 3 || interpolationFrom < 0 || noisedShare < 0 || noisedShare > 1 || maxSentences < 0
                     || noise == null || model == null || language == null) {
                 throw new InvalidInputException("expected maxTokens >= 3, interpolationFrom >= 0, noisedShare in [0,1], "
@@ -78,6 +89,19 @@ public final class AutoencoderTrainer {
                         + " interpolationFrom=" + interpolationFrom + " noisedShare=" + noisedShare + " maxSentences="
                         + maxSentences);
             }
+        }
+
+        /**
+         * Options without noise on the sentence vectors.
+         *
+         * @param tokenizerDir tokenizer @param corpus corpus @param outDir output @param model shape
+         * @param maxTokens longest input @param interpolationFrom first interpolation step @param noise input noise
+         * @param noisedShare noised share @param maxSentences sentence cap @param language language
+         */
+        public Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens, long interpolationFrom,
+                Noise noise, double noisedShare, int maxSentences, Language language) {
+            this(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare, maxSentences,
+                    language, 0);
         }
     }
 

@@ -51,7 +51,27 @@ class AutoencoderGraphTest {
     void gradientsMatchCentralFiniteDifferences() {
         Map<String, INDArray> params = randomParams(TINY, 3);
         AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE);
-        AutoencoderBatch b = interpolatedBatch(TINY, DataType.DOUBLE);
+        checkGradients(g, interpolatedBatch(TINY, DataType.DOUBLE));
+    }
+
+    @Test
+    void gradientsWithNoiseOnTheSentenceVectorsMatchFiniteDifferences() {
+        Map<String, INDArray> params = randomParams(TINY, 4);
+        AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE);
+        Random r = new Random(5);
+        double[][] noise = new double[3][TINY.model()];
+        for (double[] row : noise) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = 0.3 * r.nextGaussian();
+            }
+        }
+        AutoencoderBatch plain = interpolatedBatch(TINY, DataType.DOUBLE);
+        AutoencoderBatch noisy = plain.withVectorNoise(noise);
+        assertTrue(Math.abs(g.loss(noisy) - g.loss(plain)) > 1e-6, "the noise reaches the decoder");
+        checkGradients(g, noisy);
+    }
+
+    private static void checkGradients(AutoencoderGraph g, AutoencoderBatch b) {
         List<String> names = new ArrayList<>(g.parameters().keySet());
         Map<String, INDArray> grads = g.lossAndGradients(b, names).gradients();
         Map<String, INDArray> live = g.parameters();

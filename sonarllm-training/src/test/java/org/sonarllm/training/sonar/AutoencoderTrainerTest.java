@@ -91,6 +91,30 @@ class AutoencoderTrainerTest {
     }
 
     @Test
+    void vectorNoiseRunsAreTheSameOnTwoWorkersAndDifferFromNoNoise() throws Exception {
+        // The noise is drawn per (seed, step, micro-batch) in row order, so replicas see the same vectors.
+        TrainingConfig t = TrainingFixtures.autoencoderTraining(3);
+        AutoencoderTrainer.Options base = TrainingFixtures.autoencoder(TrainingFixtures.novel(tmp.resolve("corpus")),
+                tmp.resolve("n0"), 2);
+        List<Double> plain = new ArrayList<>();
+        List<Double> l1 = new ArrayList<>();
+        List<Double> l2 = new ArrayList<>();
+        new AutoencoderTrainer(base, t, false).train(TrainingFixtures.losses(plain));
+        new AutoencoderTrainer(noisy(base, tmp.resolve("n1")), t, false).train(TrainingFixtures.losses(l1));
+        new AutoencoderTrainer(noisy(base, tmp.resolve("n2")), t.withWorkers(2), false).train(TrainingFixtures.losses(l2));
+        for (int i = 0; i < l1.size(); i++) {
+            assertEquals(l1.get(i), l2.get(i), 1e-5);
+        }
+        // same parameters and batches at step 1: only the noise on the sentence vectors differs
+        assertTrue(Math.abs(plain.get(0) - l1.get(0)) > 1e-4, "the noise reaches the loss: " + plain + " " + l1);
+    }
+
+    private static AutoencoderTrainer.Options noisy(AutoencoderTrainer.Options o, Path out) {
+        return new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(), out, o.model(), o.maxTokens(),
+                o.interpolationFrom(), o.noise(), o.noisedShare(), o.maxSentences(), o.language(), 0.5);
+    }
+
+    @Test
     void interpolationPhaseUpdatesOnlyTheDecoder() {
         AutoencoderTrainer t = trainer(tmp.resolve("c"), 0, TrainingFixtures.autoencoderTraining(2), false);
         Map<String, INDArray> init = AutoencoderGraph.initParameters(t.graph().config(), 7);
