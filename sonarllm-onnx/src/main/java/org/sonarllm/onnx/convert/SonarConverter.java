@@ -58,8 +58,10 @@ public final class SonarConverter {
     public static final String ENCODER_WEIGHTS = "encoder.safetensors";
     /** The decoder's weights in a bundle, shared by its three graphs. */
     public static final String DECODER_WEIGHTS = "decoder.safetensors";
-    /** Free space kept beyond the estimated size of the bundle. */
-    static final long SPACE_MARGIN = 64L << 20;
+    /** Free space required beyond the weights and tokenizer files: 1/64 of them plus 256 KiB (graphs, manifest). */
+    static long margin(long bytes) {
+        return bytes / 64 + (256L << 10);
+    }
 
     private SonarConverter() {}
 
@@ -207,9 +209,10 @@ public final class SonarConverter {
                 return;
             }
             long free = Files.getFileStore(existing).getUsableSpace();
-            if (free < bytes + SPACE_MARGIN) {
+            long need = bytes + margin(bytes);
+            if (free < need) {
                 throw new SonarLlmException(parent + ": no space left on device for the bundle: about "
-                        + ((bytes + SPACE_MARGIN) >> 20) + " MB needed, " + (free >> 20) + " MB free");
+                        + (need >> 10) + " KiB needed, " + (free >> 10) + " KiB free");
             }
         } catch (IOException e) {
             LOG.warn("cannot tell the free space of {}: {}", parent, e.getMessage());
