@@ -102,6 +102,16 @@ public record BundleManifest(
         return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, eosText, eosEmbedding, m);
     }
 
+    /**
+     * @param name a component name
+     * @return a copy without that component (unchanged if it has none)
+     */
+    public BundleManifest withoutComponent(String name) {
+        Map<String, Component> m = new LinkedHashMap<>(components);
+        m.remove(name);
+        return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, eosText, eosEmbedding, m);
+    }
+
     /** @param text eos sentence @param embedding its vector @return a copy with them set */
     public BundleManifest withEos(String text, float[] embedding) {
         return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, text, embedding, components);
