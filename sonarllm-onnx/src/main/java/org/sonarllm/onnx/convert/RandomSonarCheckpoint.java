@@ -27,7 +27,9 @@ import org.sonarllm.onnx.weights.TensorSources;
  * model.decoder.embed_tokens.weight}, cross-attention q/k and LayerNorm included; each folder with
  * {@code config.json}) at any {@link SonarConfig}, as {@code model.safetensors} or sharded ({@code
  * model.safetensors.index.json} plus shards): for benchmarks, tests that must not depend on one
- * fixture's dimensions, and the real-scale runs ({@code scripts/realscale/}). Values are generated
+ * fixture's dimensions, and the real-scale runs ({@code scripts/realscale/}). The rows of special tokens
+ * and language codes in the embedding tables are drawn smaller (see {@link #NLLB_TAIL}) so that decoding
+ * produces ordinary pieces rather than language codes. Values are generated
  * piece by piece while the file is written (a tensor's values depend only on the seed and its name),
  * so memory stays small at any size.
  *
@@ -73,7 +75,7 @@ public final class RandomSonarCheckpoint {
             Files.write(dec.resolve("config.json"), om.writerWithDefaultPrettyPrinter().writeValueAsBytes(
                     s.toHf("M2M100ForConditionalGeneration")));
             Map<String, Tensor> e = new LinkedHashMap<>();
-            e.put("embed_tokens.weight", new Tensor(new long[] {s.vocab(), s.model()}, 0.1, 0, "embed_tokens"));
+            e.put("embed_tokens.weight", new Tensor(new long[] {s.vocab(), s.model()}, 0.1, 0, "embed_tokens", true));
             for (int l = 0; l < s.encoderLayers(); l++) {
                 String p = "layers." + l + ".";
                 attention(e, p + "self_attn.", s.model());
@@ -83,7 +85,7 @@ public final class RandomSonarCheckpoint {
             write(enc, e, seed, encoderShards);
 
             Map<String, Tensor> d = new LinkedHashMap<>();
-            Tensor emb = new Tensor(new long[] {s.vocab(), s.model()}, 0.1, 0, "decoder_embedding");
+            Tensor emb = new Tensor(new long[] {s.vocab(), s.model()}, 0.1, 0, "decoder_embedding", true);
             d.put("model.decoder.embed_tokens.weight", emb);
             d.put("lm_head.weight", emb);
             for (int l = 0; l < s.decoderLayers(); l++) {
@@ -104,8 +106,18 @@ public final class RandomSonarCheckpoint {
      * A tensor to generate: N(mean, std^2) values from a stream seeded by the run's seed and {@code stream}.
      *
      * @param shape dims @param std standard deviation @param mean mean @param stream the stream's name
+     * @param embedding whether it is an embedding table whose rows of special tokens (ids 0-3) and of the last
+     *     {@value #NLLB_TAIL} ids (NLLB's language codes, {@code <mask>} and unused rows) are drawn 10x
+     *     smaller, as in trained models, so that greedy decoding emits ordinary pieces
      */
-    private record Tensor(long[] shape, double std, double mean, String stream) {}
+    private record Tensor(long[] shape, double std, double mean, String stream, boolean embedding) {
+        Tensor(long[] shape, double std, double mean, String stream) {
+            this(shape, std, mean, stream, false);
+        }
+    }
+
+    /** Ids at the end of an NLLB vocabulary that are not pieces: 202 languages, {@code <mask>}, unused rows. */
+    static final int NLLB_TAIL = 206;
 
     private static void attention(Map<String, Tensor> m, String p, int d) {
         for (String n : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
@@ -180,6 +192,8 @@ public final class RandomSonarCheckpoint {
     private static void gauss(Tensor t, long seed, TensorSource.Float32Sink sink) throws IOException {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + t.stream().hashCode());
         long n = numel(t.shape());
+        long rows = t.shape()[0];
+        long cols = n / Math.max(1, rows);
         ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer f = chunk.asFloatBuffer();
         for (long done = 0; done < n; ) {
@@ -187,7 +201,9 @@ public final class RandomSonarCheckpoint {
             for (int i = 0; i < k; i++) {
                 double u = 1 - r.nextDouble();
                 double v = r.nextDouble();
-                f.put(i, (float) (t.mean() + t.std() * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)));
+                long row = (done + i) / cols;
+                double std = t.embedding() && (row < 4 || row >= rows - NLLB_TAIL) ? t.std() / 10 : t.std();
+                f.put(i, (float) (t.mean() + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)));
             }
             chunk.clear().limit(k * 4);
             sink.accept(chunk);

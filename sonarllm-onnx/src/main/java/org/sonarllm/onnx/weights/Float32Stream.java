@@ -14,6 +14,15 @@ import org.sonarllm.ModelFormatException;
  * pieces whatever the tensor's size and no page of the file stays mapped. Stateless.
  */
 final class Float32Stream {
+    /**
+     * One pair of direct buffers per thread (raw, widened), reused by every stream: allocating them per
+     * tensor let freed-but-not-yet-collected direct memory pile up to gigabytes during a conversion.
+     */
+    private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(() -> new ByteBuffer[] {
+        ByteBuffer.allocateDirect(TensorSource.CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN),
+        ByteBuffer.allocateDirect(TensorSource.CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN)});
+    private static final ThreadLocal<Boolean> BUSY = ThreadLocal.withInitial(() -> false);
+
     private Float32Stream() {}
 
     /**
@@ -29,9 +38,23 @@ final class Float32Stream {
     static void stream(FileChannel ch, long pos, long numel, SafeTensors.DType dt, TensorSource.Float32Sink sink,
             String where) throws IOException {
         int perChunk = TensorSource.CHUNK_BYTES / 4;
-        ByteBuffer raw = ByteBuffer.allocateDirect(perChunk * dt.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer wide = dt == SafeTensors.DType.F32 ? raw
-                : ByteBuffer.allocateDirect(perChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
+        // a sink may itself stream another tensor on this thread: then it gets buffers of its own
+        boolean reuse = !BUSY.get();
+        ByteBuffer[] bufs = reuse ? BUFFERS.get() : new ByteBuffer[] {
+            ByteBuffer.allocateDirect(TensorSource.CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN),
+            ByteBuffer.allocateDirect(TensorSource.CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN)};
+        BUSY.set(true);
+        try {
+            streamWith(ch, pos, numel, dt, sink, where, bufs[0], dt == SafeTensors.DType.F32 ? bufs[0] : bufs[1], perChunk);
+        } finally {
+            if (reuse) {
+                BUSY.set(false);
+            }
+        }
+    }
+
+    private static void streamWith(FileChannel ch, long pos, long numel, SafeTensors.DType dt,
+            TensorSource.Float32Sink sink, String where, ByteBuffer raw, ByteBuffer wide, int perChunk) throws IOException {
         long done = 0;
         while (done < numel) {
             int n = (int) Math.min(perChunk, numel - done);
