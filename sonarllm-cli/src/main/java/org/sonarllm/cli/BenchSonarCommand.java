@@ -2,7 +2,7 @@ package org.sonarllm.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.sonarllm.onnx.convert.RandomSonarCheckpoint;
+import org.sonarllm.model.SonarConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +54,7 @@ final class BenchSonarCommand extends CliCommand {
         }
         Path w = work != null ? Files.createDirectories(work) : Files.createTempDirectory("bench-sonar");
         SonarBenchmark.run(new SonarBenchmark.Config(tokenizer, w,
-                new RandomSonarCheckpoint.Spec(d, heads, ffn, layers, layers, vocab, 1024), threads, maxTokens, quick),
+                new SonarConfig(d, vocab, layers, layers, heads, heads, ffn, ffn, 1024), threads, maxTokens, quick),
                 row -> {
                     json().write(row);
                     main.out.flush();

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.RandomSonarCheckpoint;
 import org.sonarllm.onnx.convert.SonarConverter;
@@ -26,7 +27,7 @@ import org.sonarllm.onnx.runtime.RuntimeOptions;
  *
  * <pre>{@code
  * SonarBenchmark.Config c = new SonarBenchmark.Config(Path.of("tokenizer"), Path.of("/tmp/bench"),
- *         new RandomSonarCheckpoint.Spec(512, 8, 2048, 6, 6, 32000, 1024), 0, 32, false);
+ *         new SonarConfig(512, 32000, 6, 6, 8, 8, 2048, 2048, 1024), 0, 32, false);
  * SonarBenchmark.run(c, row -> System.out.println(row));
  * }</pre>
  */
@@ -41,7 +42,7 @@ public final class SonarBenchmark {
      * @param maxTokens tokens per decoded sentence
      * @param quick fewer repetitions
      */
-    public record Config(Path tokenizer, Path work, RandomSonarCheckpoint.Spec spec, int threads, int maxTokens,
+    public record Config(Path tokenizer, Path work, SonarConfig spec, int threads, int maxTokens,
             boolean quick) {}
 
     /**
