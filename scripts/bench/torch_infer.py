@@ -203,8 +203,8 @@ class Decoder:
 def reorder(cache, index, rows, length):
     """Cache rows become cache[index] (only called when rows or beams change)."""
     for ck, cv in cache:
-        ck[:rows, :, :length] = ck.index_select(0, index)[:, :, :length]
-        cv[:rows, :, :length] = cv.index_select(0, index)[:, :, :length]
+        ck[:rows, :, :length] = ck[:, :, :length].index_select(0, index)
+        cv[:rows, :, :length] = cv[:, :, :length].index_select(0, index)
 
 
 def greedy(dec, emb, lang, max_tokens):
