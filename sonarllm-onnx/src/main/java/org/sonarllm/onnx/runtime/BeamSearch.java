@@ -118,6 +118,8 @@ final class BeamSearch {
             double cum = rows.get(r).cum();
             float[] lp = step.logits();
             int off = StepDriver.last(step, r);
+            // a NaN anywhere makes log-softmax NaN everywhere in the row: one entry tells
+            TokenSearch.finite(lp[off + SonarTokenizer.EOS], SonarTokenizer.EOS);
             int from = lastStep ? SonarTokenizer.EOS : 0;
             int to = lastStep ? SonarTokenizer.EOS + 1 : vocab;
             for (int v = from; v < to; v++) {

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.NonFiniteOutputException;
 import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
@@ -194,6 +195,12 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] res = new float[fb.remaining()];
             fb.get(res);
+            for (int i = 0; i < res.length; i++) {
+                if (!Float.isFinite(res[i])) {
+                    throw new NonFiniteOutputException("encoder", "expected finite sentence embeddings, found " + res[i]
+                            + " in batch row " + i / dim + " at index " + i % dim + " (broken weights?)");
+                }
+            }
             return res;
         } catch (OrtException e) {
             throw new SonarLlmException("encoder run failed: " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.sonarllm.NonFiniteOutputException;
 import org.sonarllm.decode.DecodingStrategy;
 import org.sonarllm.tokenize.SonarTokenizer;
 
@@ -44,7 +45,7 @@ final class TokenSearch {
                     int off = StepDriver.last(step, r);
                     int tok = sampling == null ? argmax(step.logits(), off, vocab)
                             : sample(step.logits(), off, vocab, sampling, rng[s]);
-                    sum[s] += step.logits()[off + tok];
+                    sum[s] += finite(step.logits()[off + tok], tok);
                     gen[s] = Arrays.copyOf(gen[s], gen[s].length + 1);
                     gen[s][gen[s].length - 1] = tok;
                     if (tok != SonarTokenizer.EOS && gen[s].length < maxTokens) {
@@ -72,6 +73,19 @@ final class TokenSearch {
             out.add(new Result(gen[i], sum[i] / (gen[i].length + 1)));
         }
         return out;
+    }
+
+    /**
+     * @param logProb a log-probability the search uses @param token its token
+     * @return it, if finite or -inf (a token the model rules out)
+     * @throws NonFiniteOutputException on NaN or +inf, or when the best token is -inf (the whole row is not finite)
+     */
+    static float finite(float logProb, int token) {
+        if (Float.isNaN(logProb) || logProb == Float.POSITIVE_INFINITY) {
+            throw new NonFiniteOutputException("decoder", "expected finite log-probabilities, found " + logProb
+                    + " for token " + token + " (broken weights?)");
+        }
+        return logProb;
     }
 
     static int[] concat(int[] a, int[] b) {
