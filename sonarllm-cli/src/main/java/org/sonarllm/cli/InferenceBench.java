@@ -162,28 +162,13 @@ final class InferenceBench {
                 m.put("sentences", ids.size());
                 m.put("sentences_per_s", round1(ids.size() / t.seconds));
                 m.put("tokens_per_s", round1(tokens / t.seconds));
-                m.put("padding_waste", round3(paddingWaste(ids, batch)));
+                m.put("padding_waste", round3(one.onnxEncoder().paddingWaste(ids)));
                 m.put("peak_rss_mb", round1(peakRssMb()));
                 sink.accept(m);
                 result = t.value;
             }
         }
         return result;
-    }
-
-    /** Share of the padded token grid that is padding when sentences are sorted by length and cut into batches. */
-    static double paddingWaste(List<int[]> ids, int batch) {
-        int[] lens = ids.stream().mapToInt(s -> s.length).sorted().toArray();
-        long real = 0;
-        long grid = 0;
-        for (int s = 0; s < lens.length; s += batch) {
-            int e = Math.min(lens.length, s + batch);
-            for (int i = s; i < e; i++) {
-                real += lens[i];
-            }
-            grid += (long) lens[e - 1] * (e - s);
-        }
-        return grid == 0 ? 0 : 1 - (double) real / grid;
     }
 
     private static Map<String, String> decode(List<float[]> emb, Config c,

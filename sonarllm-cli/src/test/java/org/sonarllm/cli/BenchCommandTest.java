@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.onnx.testing.TinyABundle;
 
-/** {@code bench}: the sha256 of ids and the padding waste by hand, and one run over the tiny-a bundle. */
+/** {@code bench}: the sha256 of ids by hand, and one run over the tiny-a bundle. */
 class BenchCommandTest {
     @TempDir
     Path tmp;
@@ -27,16 +27,6 @@ class BenchCommandTest {
         // printf '1\n' | sha256sum
         assertEquals("4355a46b19d348dc2f57c046f8ef63d4538ebb936000f3c9ee954a27460dd865",
                 InferenceBench.idsSha256(List.of(new int[] {1})));
-    }
-
-    @Test
-    void paddingWasteCountsPaddedCellsOfSortedBatches() {
-        List<int[]> ids = List.of(new int[4], new int[2], new int[3], new int[1]);
-        // sorted 1,2,3,4; batches of 2: [1,2] -> grid 4, [3,4] -> grid 8; real 10 of 12
-        assertEquals(1 - 10.0 / 12, InferenceBench.paddingWaste(ids, 2), 1e-12);
-        assertEquals(0, InferenceBench.paddingWaste(ids, 1), 1e-12);
-        // one batch: grid 16
-        assertEquals(1 - 10.0 / 16, InferenceBench.paddingWaste(ids, 4), 1e-12);
     }
 
     @Test

@@ -24,8 +24,10 @@ import org.sonarllm.onnx.graph.SonarEncoderGraph;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
- * The SONAR encoder on ONNX Runtime. Sentences are tokenized, sorted by length, padded and run in
- * batches of {@link RuntimeOptions#encoderBatchSize()}; results come back in input order. Beyond
+ * The SONAR encoder on ONNX Runtime. Sentences are tokenized, sorted by length and cut into batches of
+ * at most {@link RuntimeOptions#encoderBatchSize()} sentences and {@value #TOKENS_PER_SENTENCE} padded
+ * tokens per sentence of that size, closed early rather than padding a batch by more than a fifth
+ * ({@link #paddingWaste}); results come back in input order. Beyond
  * {@link ConceptEncoder} it encodes already tokenized sentences ({@link #encodeIds}).
  *
  * <p>Thread-safe (ONNX Runtime sessions accept concurrent runs); {@link #close()} is idempotent and
@@ -47,6 +49,10 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
     private final int maxPositions;
     private final boolean ownsTokenizer;
     private final Guard guard = new Guard("encoder");
+    /** Token budget of a batch per sentence of {@link RuntimeOptions#encoderBatchSize()} (see {@link EncoderBatches}). */
+    static final int TOKENS_PER_SENTENCE = 32;
+    /** Largest padding share accepted in a batch that could be closed (see {@link EncoderBatches}). */
+    static final double MAX_WASTE = 0.2;
 
     private OnnxConceptEncoder(Path graph, RuntimeOptions o, SonarTokenizer tokenizer, LanguageCheck languages, int dim,
             int maxPositions, boolean ownsTokenizer) {
@@ -163,8 +169,9 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
             }
             Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
             float[][] out = new float[ids.size()][];
-            for (int start = 0; start < order.length; start += batchSize) {
-                int n = Math.min(batchSize, order.length - start);
+            for (int[] b : EncoderBatches.plan(sortedLengths(ids, order), batchSize, tokenBudget(), MAX_WASTE)) {
+                int start = b[0];
+                int n = b[1] - b[0];
                 int len = ids.get(order[start + n - 1]).length;
                 long[] flat = new long[n * len];
                 long[] mask = new long[n * len];
@@ -183,6 +190,30 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
             }
             return Arrays.asList(out);
         });
+    }
+
+    private static int[] sortedLengths(List<int[]> ids, Integer[] order) {
+        int[] l = new int[order.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = ids.get(order[i]).length;
+        }
+        return l;
+    }
+
+    private int tokenBudget() {
+        return batchSize * TOKENS_PER_SENTENCE;
+    }
+
+    /**
+     * The share of padding in the batches this encoder forms for these sentences (0 = none): what
+     * {@link #encodeIds} computes for nothing.
+     *
+     * @param ids tokenized sentences
+     * @return padded cells that are padding / all padded cells
+     */
+    public double paddingWaste(List<int[]> ids) {
+        int[] l = ids.stream().mapToInt(x -> x.length).sorted().toArray();
+        return EncoderBatches.paddingWaste(l, EncoderBatches.plan(l, batchSize, tokenBudget(), MAX_WASTE));
     }
 
     private float[] run(long[] ids, long[] mask, int n, int len) {
