@@ -36,7 +36,7 @@ final class BenchCommand extends CliCommand {
     Path tokenizer;
 
     @Option(names = "--tasks", defaultValue = "load,encode,decode,generate", split = ",",
-            description = "Any of load, encode, decode, generate (default: ${DEFAULT-VALUE}).")
+            description = "Any of gemm (the float32 GEMM peak), load, encode, decode, generate (default: ${DEFAULT-VALUE}).")
     List<String> tasks;
 
     @Option(names = "--threads", defaultValue = "2", description = "Intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -97,7 +97,7 @@ final class BenchCommand extends CliCommand {
                 throw new UsageException("--random needs --work DIR");
             }
             bundle = RandomBundle.ensure(work, RandomBundle.Shape.parse(random), tokenizer);
-        } else if (bundle == null || !Files.isDirectory(bundle)) {
+        } else if ((bundle == null || !Files.isDirectory(bundle)) && !tasks.stream().allMatch("gemm"::equals)) {
             throw new UsageException("expected --model BUNDLE (a directory) or --random SHAPE, found " + bundle);
         }
         String[] mm = lengths.split("-");
@@ -113,8 +113,8 @@ final class BenchCommand extends CliCommand {
             throw new UsageException("expected --lengths MIN-MAX with 3 <= MIN <= MAX, found " + lengths);
         }
         for (String t : tasks) {
-            if (!List.of("load", "encode", "decode", "generate").contains(t)) {
-                throw new UsageException("expected tasks of load, encode, decode, generate, found " + t);
+            if (!List.of("gemm", "load", "encode", "decode", "generate").contains(t)) {
+                throw new UsageException("expected tasks of gemm, load, encode, decode, generate, found " + t);
             }
         }
         searches.forEach(InferenceBench::search);

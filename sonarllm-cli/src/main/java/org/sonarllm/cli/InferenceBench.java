@@ -74,6 +74,12 @@ final class InferenceBench {
     static void run(Config c, Consumer<Map<String, Object>> sink) throws IOException {
         Map<String, Object> inputs = new LinkedHashMap<>();
         Map<String, Object> outputs = new LinkedHashMap<>();
+        if (c.tasks().contains("gemm")) {
+            gemm(c, sink);
+        }
+        if (c.tasks().stream().allMatch("gemm"::equals)) {
+            return;
+        }
         if (c.tasks().contains("load")) {
             load(c, sink);
         }
@@ -110,6 +116,23 @@ final class InferenceBench {
             Files.createDirectories(c.dump());
             JSON.writeValue(c.dump().resolve("inputs.json").toFile(), inputs);
             JSON.writeValue(c.dump().resolve("java.json").toFile(), outputs);
+        }
+    }
+
+    /** The float32 GEMM peak through MLAS (2048 cubed), the reference of the decoder's efficiency. */
+    private static void gemm(Config c, Consumer<Map<String, Object>> sink) {
+        try {
+            for (int[] mkn : new int[][] {{2048, 2048, 2048}, {4096, 4096, 4096}}) {
+                Map<String, Object> m = row("gemm", c);
+                m.put("m", mkn[0]);
+                m.put("k", mkn[1]);
+                m.put("n", mkn[2]);
+                m.put("gflops", round1(GemmPeak.measure(mkn[0], mkn[1], mkn[2], c.options().intraOpThreads(),
+                        Math.max(3, c.repeats()))));
+                sink.accept(m);
+            }
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException("GEMM measurement failed: " + e.getMessage(), e);
         }
     }
 
