@@ -88,6 +88,18 @@ final class DecoderRunner {
     }
 
     /**
+     * A stepper for one search.
+     *
+     * @param crossAll {@code [sentences, layers * d]} cross terms @param sentences sentences
+     * @param beam hypotheses per sentence (1 for greedy and sampling) @param maxTokens token limit
+     * @param kv whether to use the self-attention cache (else every step re-runs whole sequences)
+     * @return the stepper; close it
+     */
+    Stepper stepper(float[] crossAll, int sentences, int beam, int maxTokens, boolean kv) {
+        return new ConcatCacheStepper(this, crossAll, kv);
+    }
+
+    /**
      * @param embeddings rows of d floats
      * @return the per-layer cross terms, {@code [rows, layers * d]} flattened
      */

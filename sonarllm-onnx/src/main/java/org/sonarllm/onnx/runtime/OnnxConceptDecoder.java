@@ -120,15 +120,19 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
                 float[] crossAll = runner.crossTerms(chunk);
                 if (options.strategy() instanceof DecodingStrategy.Beam b) {
-                    for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), b.size(), b.lengthPenalty(), kvCache)) {
-                        BeamSearch.Hypothesis best = hs.get(0);
-                        out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
+                    try (Stepper st = runner.stepper(crossAll, chunk.size(), b.size(), options.maxTokens(), kvCache)) {
+                        for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang,
+                                options.maxTokens(), b.size(), b.lengthPenalty())) {
+                            BeamSearch.Hypothesis best = hs.get(0);
+                            out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
+                        }
                     }
                 } else {
-                    for (TokenSearch.Result r : TokenSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), options.strategy(), kvCache)) {
-                        out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
+                    try (Stepper st = runner.stepper(crossAll, chunk.size(), 1, options.maxTokens(), kvCache)) {
+                        for (TokenSearch.Result r : TokenSearch.run(st, chunk.size(), lang, options.maxTokens(),
+                                options.strategy())) {
+                            out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
+                        }
                     }
                 }
             }
@@ -151,13 +155,15 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             List<List<DecodedSentence>> out = new ArrayList<>();
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
-                for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, runner.crossTerms(chunk), chunk.size(),
-                        lang, maxTokens, beam, lengthPenalty, true)) {
-                    List<DecodedSentence> l = new ArrayList<>();
-                    for (BeamSearch.Hypothesis h : hs) {
-                        l.add(new DecodedSentence(tokenizer.decode(h.ids()), h.ids(), h.score()));
+                try (Stepper st = runner.stepper(runner.crossTerms(chunk), chunk.size(), beam, maxTokens, true)) {
+                    for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang, maxTokens, beam,
+                            lengthPenalty)) {
+                        List<DecodedSentence> l = new ArrayList<>();
+                        for (BeamSearch.Hypothesis h : hs) {
+                            l.add(new DecodedSentence(tokenizer.decode(h.ids()), h.ids(), h.score()));
+                        }
+                        out.add(l);
                     }
-                    out.add(l);
                 }
             }
             return out;
