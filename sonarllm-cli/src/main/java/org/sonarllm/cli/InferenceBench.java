@@ -177,8 +177,8 @@ final class InferenceBench {
         long tokens = ids.stream().mapToLong(s -> s.length).sum();
         List<float[]> result = null;
         for (int batch : c.encodeBatches()) {
-            try (SonarLlm one = SonarLlm.load(c.bundle(), c.options().toBuilder().encoderBatchSize(batch).verifyHashes(false)
-                    .build())) {
+            try (SonarLlm one = SonarLlm.load(c.bundle(), c.options().toBuilder().encoderBatchSize(batch)
+                    .lazySessions(true).build())) {
                 Timed<List<float[]>> t = timed(c, () -> one.onnxEncoder().encodeIds(ids));
                 Map<String, Object> m = row("encode", c);
                 m.put("batch", batch);
@@ -202,7 +202,7 @@ final class InferenceBench {
                 for (int batch : c.decodeBatches()) {
                     DecodingOptions d = search(search).withMaxTokens(c.maxTokens());
                     try (SonarLlm one = SonarLlm.load(c.bundle(), c.options().toBuilder().decoderBatchSize(batch)
-                            .verifyHashes(false).build())) {
+                            .lazySessions(true).build())) {
                         Timed<List<DecodedSentence>> t = timed(c,
                                 () -> one.onnxDecoder().decode(emb, Language.ENGLISH, d, kv));
                         List<int[]> rows = t.value.stream().map(DecodedSentence::ids).toList();

@@ -55,7 +55,8 @@ public final class SonarLlm implements SonarModel {
     private final SonarTokenizer tokenizer;
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
-    private final ConceptLM conceptLm;
+    private ConceptLM conceptLm;
+    private final RuntimeOptions options;
     private volatile Generator generator;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
@@ -73,8 +74,9 @@ public final class SonarLlm implements SonarModel {
                     return t;
                 });
         Future<SonarTokenizer> tok = pool.submit(bundle::openTokenizer);
-        Future<ConceptLM> lm = bundle.has(BundleManifest.CONCEPT_LM) ? pool.submit(() -> OnnxConceptLm.open(bundle, o))
-                : null;
+        this.options = o;
+        Future<ConceptLM> lm = bundle.has(BundleManifest.CONCEPT_LM) && !o.lazySessions()
+                ? pool.submit(() -> OnnxConceptLm.open(bundle, o)) : null;
         Future<OnnxConceptEncoder> enc = pool.submit(() -> OnnxConceptEncoder.open(bundle, tok.get(), o));
         Future<OnnxConceptDecoder> dec = pool.submit(() -> OnnxConceptDecoder.open(bundle, tok.get(), o));
         pool.shutdown();
@@ -206,17 +208,24 @@ public final class SonarLlm implements SonarModel {
     }
 
     @Override
-    public ConceptLM conceptLm() {
-        if (conceptLm == null) {
+    public synchronized ConceptLM conceptLm() {
+        if (!bundle.has(BundleManifest.CONCEPT_LM)) {
             throw new ModelFormatException(bundle.dir() + ": expected a " + BundleManifest.CONCEPT_LM
                     + " component for generation, found none (convert one with --concept-lm)");
+        }
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+        if (conceptLm == null) {
+            // RuntimeOptions.lazySessions: created on first use
+            conceptLm = own(OnnxConceptLm.open(bundle, options));
         }
         return conceptLm;
     }
 
     @Override
     public boolean hasConceptLm() {
-        return conceptLm != null;
+        return bundle.has(BundleManifest.CONCEPT_LM);
     }
 
     @Override

@@ -57,6 +57,17 @@ final class DecoderRunner {
         }
     }
 
+    /** Closes both sessions (idempotent through the owner's guard). */
+    void close() {
+        for (OrtSession s : new OrtSession[] {decoder, cross}) {
+            try {
+                s.close();
+            } catch (OrtException ignored) {
+                // best effort
+            }
+        }
+    }
+
     /** The KV cache of one batch: owns the ONNX Runtime result holding the present tensors. */
     static final class Cache implements AutoCloseable {
         private final OrtSession.Result result;

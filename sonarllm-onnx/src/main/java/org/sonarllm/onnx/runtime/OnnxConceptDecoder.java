@@ -35,35 +35,39 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * }</pre>
  */
 public final class OnnxConceptDecoder implements ConceptDecoder {
-    private final OrtSession decoder;
-    private final OrtSession cross;
-    private final DecoderRunner runner;
+    private final Lazy<DecoderRunner> runner;
     private final SonarTokenizer tokenizer;
     private final LanguageCheck languages;
     private final int batchSize;
     private final int maxPositions;
+    private final int dim;
+    private final int vocab;
     private final Guard guard = new Guard("decoder");
 
     private OnnxConceptDecoder(Path decoderGraph, Path crossGraph, RuntimeOptions o, SonarTokenizer tokenizer,
             LanguageCheck languages, int dim, int layers, int heads, int vocab, int maxPositions) {
-        this.decoder = OrtSessions.create(decoderGraph, o);
-        OrtSession c = null;
-        DecoderRunner r;
-        try {
-            c = OrtSessions.create(crossGraph, o);
-            r = new DecoderRunner(decoder, c, decoderGraph.getFileName().toString(),
-                    crossGraph.getFileName().toString(), layers, heads, dim, vocab);
-        } catch (RuntimeException e) {
-            closeQuietly(decoder);
-            closeQuietly(c);
-            throw e;
+        this.runner = new Lazy<>(() -> {
+            OrtSession d = OrtSessions.create(decoderGraph, o);
+            OrtSession c = null;
+            try {
+                c = OrtSessions.create(crossGraph, o);
+                return new DecoderRunner(d, c, decoderGraph.getFileName().toString(),
+                        crossGraph.getFileName().toString(), layers, heads, dim, vocab);
+            } catch (RuntimeException e) {
+                closeQuietly(d);
+                closeQuietly(c);
+                throw e;
+            }
+        });
+        if (!o.lazySessions()) {
+            runner.get();
         }
-        this.cross = c;
-        this.runner = r;
         this.tokenizer = tokenizer;
         this.languages = languages;
         this.batchSize = o.decoderBatchSize();
         this.maxPositions = maxPositions;
+        this.dim = dim;
+        this.vocab = vocab;
     }
 
     /**
@@ -95,7 +99,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
 
     @Override
     public int dimension() {
-        return runner.dim;
+        return dim;
     }
 
     @Override
@@ -115,6 +119,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             boolean kvCache) {
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
+            DecoderRunner runner = this.runner.get();
             List<DecodedSentence> out = new ArrayList<>(embeddings.size());
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
@@ -152,6 +157,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         DecodingOptions options = new DecodingOptions(new DecodingStrategy.Beam(beam, lengthPenalty), maxTokens);
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
+            DecoderRunner runner = this.runner.get();
             List<List<DecodedSentence>> out = new ArrayList<>();
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
@@ -194,20 +200,21 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                         + "], found lengths " + len + " and " + row.length);
             }
             for (int t = 0; t < len; t++) {
-                if (row[t] < 0 || row[t] >= runner.vocab) {
-                    throw new InvalidInputException("expected token ids in [0, " + runner.vocab + "), found " + row[t]);
+                if (row[t] < 0 || row[t] >= vocab) {
+                    throw new InvalidInputException("expected token ids in [0, " + vocab + "), found " + row[t]);
                 }
                 ids[i * len + t] = row[t];
             }
         }
         return guard.run(() -> {
+            DecoderRunner runner = this.runner.get();
             DecoderRunner.Step s = runner.step(ids, embeddings.size(), len, runner.crossTerms(embeddings), null, null,
                     false, false);
             float[][][] out = new float[embeddings.size()][len][];
             for (int i = 0; i < out.length; i++) {
                 for (int t = 0; t < len; t++) {
                     int off = s.offset(i, t);
-                    out[i][t] = java.util.Arrays.copyOfRange(s.logits(), off, off + runner.vocab);
+                    out[i][t] = java.util.Arrays.copyOfRange(s.logits(), off, off + vocab);
                 }
             }
             return out;
@@ -232,8 +239,8 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             if (e == null) {
                 throw new InvalidInputException("embedding " + i + " is null");
             }
-            if (e.length != runner.dim) {
-                throw new InvalidInputException("embedding " + i + ": expected dimension " + runner.dim + ", found "
+            if (e.length != dim) {
+                throw new InvalidInputException("embedding " + i + ": expected dimension " + dim + ", found "
                         + e.length);
             }
             for (int j = 0; j < e.length; j++) {
@@ -248,8 +255,10 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
     @Override
     public void close() {
         if (guard.close()) {
-            closeQuietly(decoder);
-            closeQuietly(cross);
+            DecoderRunner r = runner.ifCreated();
+            if (r != null) {
+                r.close();
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * }</pre>
  */
 public final class OnnxConceptEncoder implements ConceptEncoder {
-    private final OrtSession session;
+    private final Lazy<OrtSession> session;
     private final SonarTokenizer tokenizer;
     private final LanguageCheck languages;
     private final int dim;
@@ -56,15 +56,21 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
 
     private OnnxConceptEncoder(Path graph, RuntimeOptions o, SonarTokenizer tokenizer, LanguageCheck languages, int dim,
             int maxPositions, boolean ownsTokenizer) {
-        this.session = OrtSessions.create(graph, o);
-        try {
-            String f = graph.getFileName().toString();
-            OrtSessions.requireInput(session, f, SonarEncoderGraph.INPUT_IDS, OnnxJavaType.INT64, -1, -1);
-            OrtSessions.requireInput(session, f, SonarEncoderGraph.ATTENTION_MASK, OnnxJavaType.INT64, -1, -1);
-            OrtSessions.requireOutput(session, f, SonarEncoderGraph.OUTPUT, OnnxJavaType.FLOAT, -1, dim);
-        } catch (RuntimeException e) {
-            closeQuietly();
-            throw e;
+        this.session = new Lazy<>(() -> {
+            OrtSession created = OrtSessions.create(graph, o);
+            try {
+                String f = graph.getFileName().toString();
+                OrtSessions.requireInput(created, f, SonarEncoderGraph.INPUT_IDS, OnnxJavaType.INT64, -1, -1);
+                OrtSessions.requireInput(created, f, SonarEncoderGraph.ATTENTION_MASK, OnnxJavaType.INT64, -1, -1);
+                OrtSessions.requireOutput(created, f, SonarEncoderGraph.OUTPUT, OnnxJavaType.FLOAT, -1, dim);
+                return created;
+            } catch (RuntimeException e) {
+                closeQuietly(created);
+                throw e;
+            }
+        });
+        if (!o.lazySessions()) {
+            session.get();
         }
         this.tokenizer = tokenizer;
         this.languages = languages;
@@ -114,9 +120,12 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
                 ownsTokenizer);
     }
 
-    private void closeQuietly() {
+    private static void closeQuietly(OrtSession s) {
+        if (s == null) {
+            return;
+        }
         try {
-            session.close();
+            s.close();
         } catch (OrtException ignored) {
             // best effort
         }
@@ -221,7 +230,7 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
         long[] shape = {n, len};
         try (OnnxTensor ti = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
                 OnnxTensor tm = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-                OrtSession.Result r = session.run(Map.of(SonarEncoderGraph.INPUT_IDS, ti,
+                OrtSession.Result r = session.get().run(Map.of(SonarEncoderGraph.INPUT_IDS, ti,
                         SonarEncoderGraph.ATTENTION_MASK, tm))) {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] res = new float[fb.remaining()];
@@ -241,7 +250,7 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
     @Override
     public void close() {
         if (guard.close()) {
-            closeQuietly();
+            closeQuietly(session.ifCreated());
             if (ownsTokenizer) {
                 tokenizer.close();
             }

@@ -109,6 +109,27 @@ class BundleValidationTest {
     }
 
     @Test
+    void lazySessionsCheckAGraphOnItsFirstUse() throws Exception {
+        Path b = copy();
+        Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        BundleManifest m = Bundle.readManifest(b);
+        BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
+                BundleWriter.component(b, List.of(b.resolve("encoder.onnx")), Map.of())));
+        float[] v = org.sonarllm.testing.TinyA.floats(org.sonarllm.testing.TinyA.expected().get("d_greedy").get("cases")
+                .get(2).get("embedding"));
+        try (SonarLlm llm = SonarLlm.load(b, RuntimeOptions.builder().lazySessions(true).build())) {
+            // the decoder works (tiny-a case d, sentence 2: "comfort"), the broken encoder fails when used, every time
+            assertEquals("comfort", llm.decoder().decode(v, org.sonarllm.lang.Language.ENGLISH,
+                    org.sonarllm.decode.DecodingOptions.greedy().withMaxTokens(20)).text());
+            for (int i = 0; i < 2; i++) {
+                ModelFormatException e = assertThrows(ModelFormatException.class,
+                        () -> llm.encoder().encode("Hello.", org.sonarllm.lang.Language.ENGLISH));
+                assertTrue(e.getMessage().contains("expected input 'input_ids'"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void wrongDimensionsInManifestAgainstGraphs() throws Exception {
         Path b = copy();
         editManifest(b, m -> {
