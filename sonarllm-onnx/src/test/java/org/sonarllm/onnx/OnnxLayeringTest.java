@@ -71,7 +71,7 @@ class OnnxLayeringTest {
                 ROOT, Set.of("SonarLlm", "OnnxModelProvider"),
                 RUNTIME, Set.of("RuntimeOptions", "OnnxConceptEncoder", "OnnxConceptDecoder", "OnnxConceptLm"),
                 CONVERT, Set.of("SonarConverter", "ConceptLmConverter", "RandomSonarCheckpoint"),
-                WEIGHTS, Set.of("SafeTensors", "SafeTensorsWriter", "M2M100Weights", "TorchCheckpoint"),
+                WEIGHTS, Set.of("SafeTensors", "SafeTensorsWriter", "M2M100Weights", "TorchCheckpoint", "BlockQuantizer"),
                 GRAPH, Set.of("OnnxGraphBuilder", "SonarEncoderGraph", "SonarDecoderGraph", "TeacherForcingDecoderGraph",
                         "ConceptLmGraph"));
         Pattern type = Pattern.compile("^public\\s+(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+(\\w+)",
