@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_train_step import read_safetensors, rope_inv_freq, rotate_half  # noqa: E402
 
 EOS, UNK, PAD = 2, 3, 1
-LINEAR = "blas-t"
+LINEAR = "blas"
 
 
 class Lin:
