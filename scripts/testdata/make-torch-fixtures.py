@@ -14,7 +14,11 @@ Fixtures (under sonarllm-onnx/src/test/resources/torch/):
   authors/checkpoint.pt      FusionBrainLab/SONAR-LLM train_sonarllm_fast.py save_full_checkpoint form
   authors/SonarLLM_tiny.json the authors' config form (pretrained_model_name_or_path + llama_config)
   hf/config.json, hf/pytorch_model.bin   Hugging Face layout, state dict wrapped in model_state_dict
-  encoder/config.json, encoder/pytorch_model.bin, decoder/pytorch_model.bin   HF M2M100 ports
+  encoder/config.json, encoder/pytorch_model.bin, decoder/config.json, decoder/pytorch_model.bin
+                             HF M2M100 ports
+  decoder-sharded/           the decoder as transformers shards it: pytorch_model.bin.index.json and two
+                             pytorch_model-0000N-of-00002.bin shards (--sharded writes only this and
+                             decoder/config.json)
   special/*.pt, special/half_golden.safetensors   dtypes, views, tied weights, protocols, legacy format
 """
 import argparse
@@ -275,9 +279,12 @@ def main():
     ap.add_argument("--large", help="write only a large random checkpoint to this path (measurement)")
     ap.add_argument("--gib", type=float, default=1.5, help="size of --large in GiB")
     ap.add_argument("--tensor-mib", type=int, default=256, help="size of each --large tensor in MiB")
+    ap.add_argument("--sharded", action="store_true", help="write only decoder-sharded/ and decoder/config.json")
     args = ap.parse_args()
     if args.large:
         return large(args.large, args.gib, args.tensor_mib)
+    if args.sharded:
+        return sharded_decoder(read_safetensors(os.path.join(TINY_A, "decoder/model.safetensors")))
 
     enc = read_safetensors(os.path.join(TINY_A, "encoder/model.safetensors"))
     dec = read_safetensors(os.path.join(TINY_A, "decoder/model.safetensors"))
@@ -314,12 +321,44 @@ def main():
                                    for k, v in dec.items())
     torch.save(tied, os.path.join(OUT, "decoder/pytorch_model.bin"))
     check_reload(os.path.join(OUT, "decoder/pytorch_model.bin"), dec)
+    sharded_decoder(dec)
 
     special_cases(llm, os.path.join(OUT, "special"))
     for dirpath, _, files in sorted(os.walk(OUT)):
         for f in sorted(files):
             p = os.path.join(dirpath, f)
             print("%9d  %s" % (os.path.getsize(p), os.path.relpath(p, ROOT)))
+
+
+def sharded_decoder(dec):
+    """decoder/config.json, and the decoder in two .bin shards with the index transformers writes
+    ({"metadata": {"total_size"}, "weight_map": {name: shard}}); the tied embeddings share one storage in
+    the first shard, the layers are split between the two."""
+    with open(os.path.join(TINY_A, "decoder/config.json")) as f:
+        config = json.load(f)
+    write_json(os.path.join(OUT, "decoder/config.json"), config)
+    out = os.path.join(OUT, "decoder-sharded")
+    os.makedirs(out, exist_ok=True)
+    write_json(os.path.join(out, "config.json"), config)
+    shared = dec["model.shared.weight"]
+    names = list(dec.keys())
+    first = [k for k in names if not k.startswith("model.decoder.layers.1.")]
+    shards = [first, [k for k in names if k not in first]]
+    weight_map = collections.OrderedDict()
+    total = 0
+    for i, keys in enumerate(shards):
+        name = "pytorch_model-%05d-of-%05d.bin" % (i + 1, len(shards))
+        part = collections.OrderedDict((k, shared if k in ("model.decoder.embed_tokens.weight", "lm_head.weight",
+                                                             "model.shared.weight") else dec[k]) for k in keys)
+        torch.save(part, os.path.join(out, name))
+        check_reload(os.path.join(out, name), {k: dec[k] for k in keys})
+        for k in keys:
+            weight_map[k] = name
+            total += dec[k].numel() * dec[k].element_size()
+    write_json(os.path.join(out, "pytorch_model.bin.index.json"),
+               {"metadata": {"total_size": total}, "weight_map": weight_map})
+    for f in sorted(os.listdir(out)):
+        print("%9d  %s" % (os.path.getsize(os.path.join(out, f)), os.path.relpath(os.path.join(out, f), ROOT)))
 
 
 def large(path, gib, tensor_mib):

@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.graph.ConceptLmGraph;
+import org.sonarllm.onnx.graph.GraphWeights;
 import org.sonarllm.onnx.graph.OnnxGraphBuilder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.onnx.runtime.RuntimeOptions;
+import org.sonarllm.onnx.weights.SafeTensors;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMSession;
 import picocli.CommandLine.Command;
@@ -69,8 +72,15 @@ final class BenchGenerateCommand extends CliCommand {
         try {
             Path model = dir.resolve("concept-lm.onnx");
             long t0 = System.nanoTime();
+            // as a bundle holds it (format 2): the weights once as safetensors, the graph referencing them
+            Path weights = dir.resolve("concept-lm.safetensors");
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            c.parameterShapes().forEach((key, shape) -> w.add(key, shape, () -> randomWeights(42, key, shape)));
+            w.write(weights);
             OnnxGraphBuilder g = new OnnxGraphBuilder("bench_concept_lm");
-            ConceptLmGraph.build(g, c, randomWeights(42));
+            try (SafeTensors st = SafeTensors.open(weights)) {
+                ConceptLmGraph.build(g, c, GraphWeights.external(st));
+            }
             g.write(model);
             double params = FlopsModel.llamaParams(layers, hidden, heads * headDim, kvHeads * headDim, intermediate);
             out.printf("random concept LM: sonar_dim %d, hidden %d, %d layers, %dx%d heads (%d kv), ffn %d: %.1fM params"
@@ -161,21 +171,19 @@ final class BenchGenerateCommand extends CliCommand {
         out.printf("crossover (SONAR-LLM cheaper from): %s tokens%n", x < 0 ? "none below 16M" : Long.toString(x));
     }
 
-    private ConceptLmGraph.Weights randomWeights(long seed) {
-        return (key, shape) -> {
-            SplittableRandom r = new SplittableRandom(seed ^ key.hashCode());
-            int n = 1;
-            for (long d : shape) {
-                n *= (int) d;
-            }
-            if (key.endsWith("layernorm.weight") || key.endsWith("norm.weight")) {
-                float[] w = new float[n];
-                java.util.Arrays.fill(w, 1f);
-                return w;
-            }
-            double std = shape.length == 2 ? 1 / Math.sqrt(shape[1]) : 0.02;
-            return gaussian(r, n, std);
-        };
+    private static float[] randomWeights(long seed, String key, long[] shape) {
+        SplittableRandom r = new SplittableRandom(seed ^ key.hashCode());
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        if (key.endsWith("layernorm.weight") || key.endsWith("norm.weight")) {
+            float[] w = new float[n];
+            java.util.Arrays.fill(w, 1f);
+            return w;
+        }
+        double std = shape.length == 2 ? 1 / Math.sqrt(shape[1]) : 0.02;
+        return gaussian(r, n, std);
     }
 
     private static float[] gaussian(SplittableRandom r, int n, double std) {

@@ -15,17 +15,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code sonarllm convert --encoder DIR --decoder DIR --tokenizer DIR [--concept-lm DIR] --out BUNDLE}:
- * converts Hugging Face M2M100-layout SONAR checkpoints (and a SONAR-LLM checkpoint, with {@link
- * ConceptLmConverter}) into a model bundle; prints one JSON line describing it.
+ * converts the SONAR encoder and decoder ports and the NLLB tokenizer folder as downloaded (and a
+ * SONAR-LLM concept-LM release, with {@link ConceptLmConverter}) into a model bundle; progress goes to
+ * stderr, one JSON line describing the bundle to stdout.
  *
  * <pre>{@code
- * ./sonarllm convert --encoder sonar/encoder --decoder sonar/decoder --tokenizer sonar/tokenizer --out bundle
- * {"bundle":"bundle","dimensions":{...},"components":["encoder","decoder",...]}
+ * ./sonarllm convert --encoder SONAR_200_text_encoder --decoder SONAR_200_text_decoder \
+ *     --tokenizer nllb-tokenizer --concept-lm SONAR-LLM-600M --out sonar-llm-600m
+ * {"bundle":"sonar-llm-600m","formatVersion":2,"dimensions":{...},"components":["encoder","decoder",...]}
  * }</pre>
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert SONAR encoder/decoder checkpoints (config.json + model.safetensors) and a tokenizer "
-                + "into a model bundle.")
+        description = "Convert SONAR encoder/decoder checkpoints (config.json + model.safetensors, sharded safetensors or "
+                + "pytorch_model.bin), an NLLB tokenizer folder and optionally a SONAR-LLM concept LM into a model bundle.")
 final class ConvertCommand extends CliCommand {
     @Option(names = "--encoder", required = true, paramLabel = "DIR", description = "Encoder checkpoint directory.")
     Path encoder;
@@ -34,17 +36,19 @@ final class ConvertCommand extends CliCommand {
     Path decoder;
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
-            description = "Tokenizer directory (sentencepiece.bpe.model, languages.txt).")
+            description = "NLLB tokenizer directory (sentencepiece.bpe.model; tokenizer_config.json as Hugging Face ships it,"
+                    + " or languages.txt).")
     Path tokenizer;
 
-    @Option(names = "--concept-lm", paramLabel = "DIR", description = "SONAR-LLM concept model checkpoint (optional).")
+    @Option(names = "--concept-lm", paramLabel = "DIR", description = "SONAR-LLM concept LM (optional): the authors' "
+            + "checkpoint.pt with SonarLLM_*.json, the Hugging Face layout, or config.json + *.safetensors.")
     Path conceptLm;
 
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Bundle directory to create.")
     Path out;
 
     /** One output line. */
-    record Line(String bundle, SonarConfig dimensions, java.util.Set<String> components) {}
+    record Line(String bundle, int formatVersion, SonarConfig dimensions, java.util.Set<String> components) {}
 
     @Override
     protected int run() {
@@ -55,8 +59,29 @@ final class ConvertCommand extends CliCommand {
             }
             extras.put(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(conceptLm, 0));
         }
-        Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras, OnnxConceptEncoder::open);
-        json().write(new Line(out.toString(), b.manifest().dimensions(), b.manifest().components().keySet()));
+        Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras, OnnxConceptEncoder::open,
+                progress(stderr()));
+        json().write(new Line(out.toString(), b.manifest().formatVersion(), b.manifest().dimensions(),
+                b.manifest().components().keySet()));
         return 0;
+    }
+
+    /** One stderr line per step and per tenth of a file: "convert: decoder.safetensors 40% (1843 of 4608 MB)". */
+    static SonarConverter.Progress progress(java.io.PrintStream err) {
+        String[] step = {""};
+        long[] tenth = {-1};
+        return (s, done, total) -> {
+            long t = total <= 0 ? 10 : done * 10 / total;
+            if (!s.equals(step[0]) || t != tenth[0]) {
+                step[0] = s;
+                tenth[0] = t;
+                if (s.equals("eos")) {
+                    err.printf("convert: end-of-sequence embedding%s%n", done >= total ? " done" : "");
+                } else {
+                    err.printf("convert: %s %d%% (%d of %d MB)%n", s, t * 10, done >> 20, total >> 20);
+                }
+                err.flush();
+            }
+        };
     }
 }

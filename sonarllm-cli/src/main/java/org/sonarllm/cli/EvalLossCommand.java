@@ -16,7 +16,6 @@ import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.data.DocumentEncoder;
 import org.sonarllm.training.eval.LossEvaluator;
-import org.sonarllm.training.lm.ConceptLMExport;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,16 +36,15 @@ final class EvalLossCommand extends Nd4jCommand {
     @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path bundle;
     @Option(names = "--objective", defaultValue = "ce") String objective;
     @Option(names = "--lm", paramLabel = "DIR",
-            description = "SONAR-LLM checkpoint (default: BUNDLE/" + ConceptLMExport.CHECKPOINT_COMPONENT + ").") Path lm;
+            description = "SONAR-LLM checkpoint (config.json + model.safetensors; default: the bundle's concept LM).") Path lm;
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class) Language lang;
     @Option(names = "--batch-size", defaultValue = "8") int batchSize;
 
     @Override
     protected int body() throws Exception {
         Objective obj = Objective.parse(objective);
-        Path ck = lm != null ? lm : bundle.resolve(ConceptLMExport.CHECKPOINT_COMPONENT);
-        if (!Files.isDirectory(ck)) {
-            throw new UsageException("concept LM checkpoint not found: " + ck + " (pass --lm DIR)");
+        if (lm != null && !Files.isDirectory(lm)) {
+            throw new UsageException("concept LM checkpoint not found: " + lm);
         }
         List<List<String>> documents = new ArrayList<>();
         ObjectMapper om = new ObjectMapper();
@@ -71,7 +69,8 @@ final class EvalLossCommand extends Nd4jCommand {
         }
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             DocumentEncoder encoder = DocumentEncoder.forBundle(llm, lang);
-            LossEvaluator.Result r = LossEvaluator.load(bundle, ck, obj, batchSize)
+            LossEvaluator.Result r = (lm != null ? LossEvaluator.load(bundle, lm, obj, batchSize)
+                    : LossEvaluator.load(bundle, obj, batchSize))
                     .evaluate(encoder.encode(documents).documents());
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("loss", r.loss());

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.RandomSonarCheckpoint;
@@ -37,7 +38,7 @@ final class RandomBundle {
      * @param lmHidden concept LM hidden size @param lmLayers layers @param lmHeads heads @param lmKvHeads key/value
      *     heads @param lmHeadDim head size @param lmFfn SwiGLU size
      */
-    record Shape(RandomSonarCheckpoint.Spec sonar, int lmHidden, int lmLayers, int lmHeads, int lmKvHeads, int lmHeadDim,
+    record Shape(SonarConfig sonar, int lmHidden, int lmLayers, int lmHeads, int lmKvHeads, int lmHeadDim,
             int lmFfn) {
         /**
          * @param s {@code medium} (d 512, 8 heads, FFN 2048, 6+6 layers, vocab 32000; concept LM 768 x 8 layers),
@@ -48,10 +49,10 @@ final class RandomBundle {
         static Shape parse(String s) {
             switch (s.toLowerCase(Locale.ROOT)) {
                 case "medium":
-                    return new Shape(new RandomSonarCheckpoint.Spec(512, 8, 2048, 6, 6, 32000, 1024), 768, 8, 12, 12, 64,
+                    return new Shape(new SonarConfig(512, 32000, 6, 6, 8, 8, 2048, 2048, 1024), 768, 8, 12, 12, 64,
                             2048);
                 case "real":
-                    return new Shape(new RandomSonarCheckpoint.Spec(1024, 16, 8192, 24, 24, 256206, 1024), 1280, 16, 26,
+                    return new Shape(RandomSonarCheckpoint.REAL, 1280, 16, 26,
                             26, 64, 5120);
                 default:
                     String[] p = s.split(",");
@@ -73,7 +74,7 @@ final class RandomBundle {
                     if (v[0] % v[1] != 0 || v[5] % v[7] != 0) {
                         throw new InvalidInputException("expected d divisible by heads and lmHidden by lmHeads, found " + s);
                     }
-                    return new Shape(new RandomSonarCheckpoint.Spec(v[0], v[1], v[2], v[3], v[3], v[4], 1024), v[5], v[6],
+                    return new Shape(new SonarConfig(v[0], v[4], v[3], v[3], v[1], v[1], v[2], v[2], 1024), v[5], v[6],
                             v[7], v[7], v[5] / v[7], v[8]);
             }
         }
@@ -113,18 +114,18 @@ final class RandomBundle {
      * blank text and ends the generation loop at once; this head gives varied pieces, so that decoded sentences
      * have text and the loop runs its sentences.
      */
-    private static void untieHead(Path file, RandomSonarCheckpoint.Spec s, int pieces, long seed) {
+    private static void untieHead(Path file, SonarConfig s, int pieces, long seed) {
         Path tmp = file.resolveSibling("model.untied.safetensors");
         try (SafeTensors in = SafeTensors.open(file)) {
             SafeTensorsWriter w = new SafeTensorsWriter();
             for (String name : in.names()) {
                 if (name.equals("lm_head.weight")) {
                     w.add(name, in.shape(name), () -> {
-                        float[] h = gauss(new SplittableRandom(seed), s.vocab() * s.d(), 0.1);
+                        float[] h = gauss(new SplittableRandom(seed), s.vocab() * s.model(), 0.1);
                         for (int row = 0; row < s.vocab(); row++) {
                             if (row < 4 || row > pieces) {
-                                for (int j = 0; j < s.d(); j++) {
-                                    h[row * s.d() + j] *= 0.1f;
+                                for (int j = 0; j < s.model(); j++) {
+                                    h[row * s.model() + j] *= 0.1f;
                                 }
                             }
                         }
@@ -145,7 +146,7 @@ final class RandomBundle {
 
     private static Path writeConceptLm(Path dir, Shape s, long seed) throws IOException {
         Files.createDirectories(dir);
-        int d = s.sonar().d();
+        int d = s.sonar().model();
         int h = s.lmHidden();
         int q = s.lmHeads() * s.lmHeadDim();
         int kv = s.lmKvHeads() * s.lmHeadDim();

@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>{@code
  * ./sonarllm train --model bundle --init sonar_llm --corpus books/ --out my-bundle --steps 200
+ * ./sonarllm train --model sonar-bundle --init-from sonar-bundle --corpus books/ --out tuned --steps 200
  * }</pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -49,6 +50,10 @@ final class TrainCommand extends Nd4jCommand {
 
     @Option(names = "--init", paramLabel = "DIR", description = "SONAR-LLM checkpoint (config.json + model.safetensors) to start from.")
     Path init;
+
+    @Option(names = "--init-from", paramLabel = "BUNDLE",
+            description = "Start from the concept LM of a bundle (any converted bundle with one, or a train output).")
+    Path initFrom;
 
     @Option(names = "--shape", paramLabel = "H,L,HEADS,KV,HEAD_DIM,FFN",
             description = "Shape of a new concept LM when --init and --preset are absent (default: " + DEFAULT_SHAPE + ").")
@@ -89,6 +94,9 @@ final class TrainCommand extends Nd4jCommand {
         if (preset != null && (init != null || shape != null)) {
             throw new UsageException("--preset cannot be combined with --init or --shape");
         }
+        if (initFrom != null && (init != null || shape != null || preset != null)) {
+            throw new UsageException("--init-from cannot be combined with --init, --shape or --preset");
+        }
         ConceptLMConfig presetCfg = preset != null ? ConceptLMConfig.preset(preset) : null;
         Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
         try (SonarLlm llm = SonarLlm.load(bundle)) {
@@ -98,6 +106,10 @@ final class TrainCommand extends Nd4jCommand {
             if (init != null) {
                 cfg = ConceptLMConfig.read(init.resolve("config.json"));
                 initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
+            } else if (initFrom != null) {
+                ConceptLMWeights.Loaded lm = ConceptLMWeights.fromBundle(initFrom, DataType.FLOAT);
+                cfg = lm.config();
+                initial = lm.parameters();
             } else {
                 cfg = presetCfg != null ? presetCfg : shape(shape != null ? shape : DEFAULT_SHAPE, d);
             }

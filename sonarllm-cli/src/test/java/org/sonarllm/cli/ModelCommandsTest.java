@@ -28,7 +28,13 @@ class ModelCommandsTest {
         assertEquals(0, r.code(), r.err());
         JsonNode line = r.lines().get(0);
         assertEquals(64, line.get("dimensions").get("model").asInt());
+        assertEquals(2, line.get("formatVersion").asInt());
         assertTrue(Files.exists(out.resolve("manifest.json")));
+        // progress on stderr: each weights file from 0% to 100%, then the end-of-sequence embedding
+        for (String f : List.of("encoder.safetensors", "decoder.safetensors")) {
+            assertTrue(r.err().contains("convert: " + f + " 100% ("), r.err());
+        }
+        assertTrue(r.err().contains("convert: end-of-sequence embedding done"), r.err());
         // converting into a non-empty directory is a usage error
         MainTest.Result again = MainTest.run("", "convert", "--encoder", src.resolve("encoder").toString(),
                 "--decoder", src.resolve("decoder").toString(), "--tokenizer", src.resolve("tokenizer").toString(),

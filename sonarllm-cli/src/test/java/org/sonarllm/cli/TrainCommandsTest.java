@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
@@ -162,6 +164,55 @@ class TrainCommandsTest {
                 "--out", tmp.resolve("o2").toString(), "--objective", "mse", "--steps", "1");
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("expected a corpus file or directory"), missing.err());
+    }
+
+    /**
+     * A bundle converted with a concept LM (the authors' checkpoint.pt here) is complete: eval-loss reads its
+     * concept LM without --lm and reproduces case h; train --init-from starts from it; the trained bundle
+     * stores the concept LM once (concept-lm.safetensors, no second copy) and eval-loss reads that too.
+     */
+    @Test
+    void aConvertedBundleWithAConceptLmServesTrainingAndEvaluation() throws Exception {
+        Path converted = tmp.resolve("converted");
+        Path a = TinyA.dir();
+        Path authors = Files.createDirectories(tmp.resolve("authors")); // sonarllm-onnx's fixture, as downloaded
+        for (String f : List.of("checkpoint.pt", "SonarLLM_tiny.json")) {
+            try (var in = getClass().getResourceAsStream("/torch/authors/" + f)) {
+                Files.copy(in, authors.resolve(f));
+            }
+        }
+        SonarConverter.convert(a.resolve("encoder"), a.resolve("decoder"), a.resolve("tokenizer"), converted,
+                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(authors, 0)), OnnxConceptEncoder::open);
+        JsonNode h = TinyA.expected().get("h_loss");
+        Result ce = run(caseHDocuments(), "eval-loss", "--model", converted.toString());
+        assertEquals(0, ce.code(), ce.err());
+        double want = h.get("ce_loss").asDouble();
+        assertEquals(want, JSON.readTree(ce.out()).get("loss").asDouble(), 1e-4 * want);
+        Result mse = run(caseHDocuments(), "eval-loss", "--model", converted.toString(), "--objective", "mse");
+        assertEquals(h.get("mse_loss").asDouble(), JSON.readTree(mse.out()).get("loss").asDouble(), 1e-5);
+
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, caseHDocuments());
+        Path out = tmp.resolve("tuned");
+        Result r = run("", "train", "--model", converted.toString(), "--init-from", converted.toString(), "--corpus",
+                corpus.toString(), "--out", out.toString(), "--steps", "2", "--batch-size", "2", "--lr", "1e-4",
+                "--warmup", "0", "--validation", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("concept LM: sonar dim 64, hidden 96, layers 2, heads 4 (kv 4) x 24, ffn 192"), r.err());
+        assertTrue(Files.exists(out.resolve("concept-lm.safetensors")));
+        assertTrue(!Files.exists(out.resolve("concept_lm_checkpoint")), "the concept LM is stored once");
+        Result after = run(caseHDocuments(), "eval-loss", "--model", out.toString());
+        assertEquals(0, after.code(), after.err());
+        assertTrue(JSON.readTree(after.out()).get("loss").asDouble() < want, after.out());
+
+        Result none = run("", "train", "--model", bundle.toString(), "--init-from", bundle.toString(), "--corpus",
+                corpus.toString(), "--out", tmp.resolve("o4").toString(), "--steps", "1");
+        assertEquals(1, none.code(), "a model-format error");
+        assertTrue(none.err().contains(bundle + ": expected a concept LM with its weights"), none.err());
+        Result both = run("", "train", "--model", bundle.toString(), "--init-from", converted.toString(), "--init",
+                a.resolve("sonar_llm").toString(), "--corpus", corpus.toString(), "--out", tmp.resolve("o5").toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--init-from cannot be combined with --init, --shape or --preset"), both.err());
     }
 
     @Test

@@ -13,11 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.BundleManifest.Component;
@@ -112,9 +112,10 @@ public final class Bundle {
             throw new ModelFormatException(where + ": expected format '" + BundleManifest.FORMAT + "', found '"
                     + m.format() + "'");
         }
-        if (m.formatVersion() != BundleManifest.FORMAT_VERSION) {
-            throw new ModelFormatException(where + ": expected format version " + BundleManifest.FORMAT_VERSION
-                    + ", found " + m.formatVersion());
+        if (!BundleManifest.READABLE_VERSIONS.contains(m.formatVersion())) {
+            throw new ModelFormatException(where + ": expected format version " + BundleManifest.READABLE_VERSIONS
+                    .stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" or ")) + ", found "
+                    + m.formatVersion());
         }
         SonarConfig d = m.dimensions();
         if (d == null) {
@@ -154,10 +155,18 @@ public final class Bundle {
             }
         }
         Path real = realDir(dir);
-        Set<String> listed = new HashSet<>();
-        listed.add(BundleManifest.MANIFEST_FILE);
+        Map<String, FileEntry> listed = new HashMap<>();
+        listed.put(BundleManifest.MANIFEST_FILE, null);
         for (Map.Entry<String, Component> e : m.components().entrySet()) {
             for (FileEntry f : e.getValue().files()) {
+                if (listed.containsKey(f.path())) {
+                    // a file shared by components (format 2: one weights file, several graphs) is checked once
+                    if (!f.equals(listed.get(f.path()))) {
+                        throw new ModelFormatException(where + ": expected one size and sha256 for " + f.path()
+                                + ", found " + listed.get(f.path()) + " and " + f);
+                    }
+                    continue;
+                }
                 Path p = inside(dir, real, f.path(), where);
                 if (!Files.isRegularFile(p)) {
                     throw new ModelFormatException(where + ": component '" + e.getKey() + "' expected file "
@@ -173,7 +182,7 @@ public final class Bundle {
                         throw new ModelFormatException(p + ": expected sha256 " + f.sha256() + ", found " + h);
                     }
                 }
-                listed.add(f.path());
+                listed.put(f.path(), f);
             }
         }
         try (Stream<Path> s = Files.walk(dir)) {
@@ -182,7 +191,7 @@ public final class Bundle {
                 if (Files.isSymbolicLink(p)) {
                     inside(dir, real, rel, where);
                 }
-                if (Files.isRegularFile(p) && !listed.contains(rel)) {
+                if (Files.isRegularFile(p) && !listed.containsKey(rel)) {
                     throw new ModelFormatException(where + ": expected only listed files in the bundle, found "
                             + "unlisted file " + rel);
                 }

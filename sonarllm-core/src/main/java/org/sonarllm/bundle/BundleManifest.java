@@ -42,8 +42,13 @@ public record BundleManifest(
         Map<String, Component> components) {
     /** The value of {@code format}. */
     public static final String FORMAT = "sonarllm-bundle";
-    /** The format version this code reads and writes. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The format version this code writes: 2, every model's weights stored once as a safetensors file
+     * that the ONNX graphs reference (docs/model-format.md).
+     */
+    public static final int FORMAT_VERSION = 2;
+    /** The format versions this code reads: 1 (weights inside each graph) and 2. */
+    public static final List<Integer> READABLE_VERSIONS = List.of(1, 2);
     /** Manifest file name inside the bundle directory. */
     public static final String MANIFEST_FILE = "manifest.json";
     /** Encoder graph: input_ids, attention_mask -> sentence_embedding. */
@@ -63,6 +68,18 @@ public record BundleManifest(
      * (at least 2; absent means the runtime's default).
      */
     public static final String CONTEXT_LIMIT = "contextLimit";
+    /**
+     * Boolean property of the {@value #CONCEPT_LM} component: whether the model was trained with the
+     * authors' "Begin of text." sentence before every document ({@code add_begin} of SONAR-LLM's config;
+     * {@code generate.py --add_begin_text}), which generation must then put first too. Absent means false.
+     */
+    public static final String ADD_BEGIN = "addBegin";
+    /**
+     * Object property of the {@value #CONCEPT_LM} component (format 2): the model's config as {@code
+     * ConceptLMConfig.toJson()} writes it (flat Llama config plus {@code sonar_dim}); its weights are the
+     * component's {@code .safetensors} file, under the SONAR-LLM key names.
+     */
+    public static final String CONCEPT_LM_CONFIG = "config";
     /** Copies mutable arguments. */
     public BundleManifest {
         eosEmbedding = eosEmbedding == null ? null : eosEmbedding.clone();
@@ -85,9 +102,28 @@ public record BundleManifest(
         return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, eosText, eosEmbedding, m);
     }
 
+    /**
+     * @param name a component name
+     * @return a copy without that component (unchanged if it has none)
+     */
+    public BundleManifest withoutComponent(String name) {
+        Map<String, Component> m = new LinkedHashMap<>(components);
+        m.remove(name);
+        return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, eosText, eosEmbedding, m);
+    }
+
     /** @param text eos sentence @param embedding its vector @return a copy with them set */
     public BundleManifest withEos(String text, float[] embedding) {
         return new BundleManifest(format, formatVersion, dimensions, specialIds, languages, text, embedding, components);
+    }
+
+    /**
+     * @return the {@value #ADD_BEGIN} property of the concept LM: whether generation starts every document
+     *     with the authors' "Begin of text." sentence (false when absent or when there is no concept LM)
+     */
+    public boolean conceptLmAddBegin() {
+        Component c = components.get(CONCEPT_LM);
+        return c != null && Boolean.TRUE.equals(c.properties().get(ADD_BEGIN));
     }
 
     @Override

@@ -71,9 +71,10 @@ class OnnxLayeringTest {
                 ROOT, Set.of("SonarLlm", "OnnxModelProvider"),
                 RUNTIME, Set.of("RuntimeOptions", "OnnxConceptEncoder", "OnnxConceptDecoder", "OnnxConceptLm"),
                 CONVERT, Set.of("SonarConverter", "ConceptLmConverter", "RandomSonarCheckpoint"),
-                WEIGHTS, Set.of("SafeTensors", "SafeTensorsWriter", "M2M100Weights", "TorchCheckpoint", "BlockQuantizer"),
+                WEIGHTS, Set.of("SafeTensors", "SafeTensorsWriter", "M2M100Weights", "TorchCheckpoint", "TensorSource",
+                        "TensorSources", "BlockQuantizer"),
                 GRAPH, Set.of("OnnxGraphBuilder", "SonarEncoderGraph", "SonarDecoderGraph", "TeacherForcingDecoderGraph",
-                        "ConceptLmGraph"));
+                        "ConceptLmGraph", "GraphWeights"));
         Pattern type = Pattern.compile("^public\\s+(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+(\\w+)",
                 Pattern.MULTILINE);
         Map<String, Set<String>> found = new TreeMap<>();

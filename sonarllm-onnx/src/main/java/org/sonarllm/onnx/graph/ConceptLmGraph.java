@@ -23,8 +23,10 @@ import org.sonarllm.model.ConceptLMConfig;
  *
  * <pre>{@code
  * OnnxGraphBuilder g = new OnnxGraphBuilder("concept_lm");
- * ConceptLmGraph.build(g, config, weights);
- * g.write(Path.of("concept-lm.onnx"));
+ * try (SafeTensors st = SafeTensors.open(bundle.resolve("concept-lm.safetensors"))) {
+ *     ConceptLmGraph.build(g, config, GraphWeights.external(st));
+ * }
+ * g.write(bundle.resolve("concept-lm.onnx"));
  * }</pre>
  */
 public final class ConceptLmGraph {
@@ -33,26 +35,15 @@ public final class ConceptLmGraph {
     /** Name of the output holding the predictions. */
     public static final String PREDICTED = "predicted";
 
-    /** Supplies checkpoint tensors by their SONAR-LLM key, checking the shape. */
-    @FunctionalInterface
-    public interface Weights {
-        /**
-         * @param key e.g. {@code llama_model.model.layers.0.self_attn.q_proj.weight}
-         * @param shape the expected shape (PyTorch layout: Linear weights are [out, in])
-         * @return the values, row-major
-         * @throws org.sonarllm.ModelFormatException if missing or of another shape
-         */
-        float[] get(String key, long... shape);
-    }
-
     private final OnnxGraphBuilder g;
     private final ConceptLMConfig c;
-    private final Weights w;
+    private final GraphWeights w;
 
-    private ConceptLmGraph(OnnxGraphBuilder g, ConceptLMConfig c, Weights w) {
+    private ConceptLmGraph(OnnxGraphBuilder g, ConceptLMConfig c, GraphWeights w) {
         this.g = g;
         this.c = c;
         this.w = w;
+        g.domain(NnBlocks.MS_DOMAIN, 1);
     }
 
     /** @param layer index @return the past-key input name */
@@ -80,9 +71,10 @@ public final class ConceptLmGraph {
      *
      * @param g an empty builder
      * @param config the model's shape
-     * @param weights its tensors
+     * @param weights its tensors by their SONAR-LLM keys ({@link ConceptLMConfig#parameterShapes()}), linear
+     *     weights {@code [out, in]} as stored
      */
-    public static void build(OnnxGraphBuilder g, ConceptLMConfig config, Weights weights) {
+    public static void build(OnnxGraphBuilder g, ConceptLMConfig config, GraphWeights weights) {
         new ConceptLmGraph(g, config, weights).build();
     }
 
@@ -208,27 +200,16 @@ public final class ConceptLmGraph {
                 Attr.i("keepdims", 1));
         String norm = g.node("Div", List.of(x, g.node("Sqrt", List.of(g.node("Add", List.of(ms,
                 g.scalar((float) c.rmsEps())))))));
-        float[] weight = w.get(key, c.hidden());
-        return g.node("Mul", List.of(norm, g.initializer(key, weight, c.hidden())));
+        return g.node("Mul", List.of(norm, w.tensor(g, key, c.hidden())));
     }
 
-    /** y = x W^T (+ b) with W stored [out, in]; the weight is transposed once here. */
+    /** y = x W^T (+ b) on W as stored, [out, in] (FusedMatMul with transB: no transposed copy). */
     private String linear(String x, String prefix, int in, int out, boolean bias) {
-        float[] wt = transpose(w.get(prefix + ".weight", out, in), out, in);
-        String y = g.node("MatMul", List.of(x, g.initializer(prefix + ".weight", wt, in, out)));
+        String y = g.nodeIn(NnBlocks.MS_DOMAIN, "FusedMatMul", List.of(x, w.tensor(g, prefix + ".weight", out, in)),
+                Attr.i("transB", 1));
         if (bias) {
-            y = g.node("Add", List.of(y, g.initializer(prefix + ".bias", w.get(prefix + ".bias", out), out)));
+            y = g.node("Add", List.of(y, w.tensor(g, prefix + ".bias", out)));
         }
         return y;
-    }
-
-    private static float[] transpose(float[] m, int rows, int cols) {
-        float[] t = new float[m.length];
-        for (int r = 0; r < rows; r++) {
-            for (int col = 0; col < cols; col++) {
-                t[col * rows + r] = m[r * cols + col];
-            }
-        }
-        return t;
     }
 }

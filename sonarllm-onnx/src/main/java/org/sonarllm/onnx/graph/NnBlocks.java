@@ -1,33 +1,35 @@
 package org.sonarllm.onnx.graph;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.List;
 import org.sonarllm.model.SonarConfig;
-import org.sonarllm.onnx.weights.M2M100Weights;
 
 /**
  * Reusable transformer building blocks on top of an {@link OnnxGraphBuilder}, in two styles:
  *
  * <ul>
  *   <li>{@link Style#ORT}: for ONNX Runtime inference. Hidden states are rank 3 {@code [b, s, d]};
- *       linear layers are MatMul with a transposed weight copy plus Add; LayerNorm is the fused
- *       LayerNormalization op.
+ *       linear layers are {@code com.microsoft} FusedMatMul with {@code transB=1} on the weight as
+ *       stored, plus Add; LayerNorm is the fused LayerNormalization op.
  *   <li>{@link Style#PORTABLE}: only ops that ND4J's ONNX importer handles. Hidden states are rank 2
  *       {@code [b*s, d]}; linear layers are Gemm(transB=1) on the weight as stored; LayerNorm is
  *       ReduceMean/Sub/Mul/Add/Sqrt/Div.
  * </ul>
  *
- * <p>Weights are given as Hugging Face stores them: {@code [out, in]} row-major float32.
+ * <p>Weights are named by their checkpoint keys and come from {@link GraphWeights} as Hugging Face
+ * stores them: {@code [out, in]} row-major float32, never transposed or rescaled, so one weights file
+ * serves every graph (a Transpose of an initializer would be constant-folded by ONNX Runtime into a
+ * second copy).
  *
  * <pre>{@code
- * NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT);
- * String h = nn.layerNorm(x, gamma, beta, 1e-5f, "ln1");
- * String y = nn.linear(h, weight, bias, out, in, "fc1");
+ * NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT, weights);
+ * String h = nn.layerNorm(x, "layers.0.final_layer_norm.", d, 1e-5f);
+ * String y = nn.linear(h, "layers.0.fc1.", ffn, d);
  * }</pre>
  */
 final class NnBlocks {
+    /** Operator domain of FusedMatMul. */
+    static final String MS_DOMAIN = "com.microsoft";
+
     /** Graph style; see the class comment. */
     public enum Style {
         /** ONNX Runtime inference graphs. */
@@ -38,11 +40,16 @@ final class NnBlocks {
 
     private final OnnxGraphBuilder g;
     private final Style style;
+    private final GraphWeights w;
 
-    /** @param g the builder @param style graph style */
-    public NnBlocks(OnnxGraphBuilder g, Style style) {
+    /** @param g the builder @param style graph style @param w where the weights come from */
+    public NnBlocks(OnnxGraphBuilder g, Style style, GraphWeights w) {
         this.g = g;
         this.style = style;
+        this.w = w;
+        if (style == Style.ORT) {
+            g.domain(MS_DOMAIN, 1);
+        }
     }
 
     /** @return the builder */
@@ -55,86 +62,50 @@ final class NnBlocks {
         return style;
     }
 
-    /**
-     * @param src little-endian float32 bytes of a row-major {@code [rows, cols]} matrix
-     * @param rows rows @param cols cols
-     * @return the transposed matrix {@code [cols, rows]} as little-endian bytes
-     */
-    public static ByteBuffer transpose(ByteBuffer src, int rows, int cols) {
-        FloatBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows, cols), 4))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        FloatBuffer o = out.asFloatBuffer();
-        final int tile = 64;
-        for (int r0 = 0; r0 < rows; r0 += tile) {
-            for (int c0 = 0; c0 < cols; c0 += tile) {
-                int r1 = Math.min(rows, r0 + tile);
-                int c1 = Math.min(cols, c0 + tile);
-                for (int r = r0; r < r1; r++) {
-                    for (int c = c0; c < c1; c++) {
-                        o.put(c * rows + r, in.get(r * cols + c));
-                    }
-                }
-            }
-        }
-        return out;
+    /** @param key a tensor key @param shape its shape @return the value holding that weight */
+    String weight(String key, long... shape) {
+        return w.tensor(g, key, shape);
     }
 
     /**
-     * Adds a weight initializer in the layout the style's linear layer reads.
-     *
-     * @param weight float32 little-endian {@code [out, in]} @param out rows @param in cols
-     * @param name initializer name
-     * @return the initializer name ({@code [in, out]} for ORT, {@code [out, in]} for PORTABLE)
-     */
-    public String linearWeight(ByteBuffer weight, int out, int in, String name) {
-        if (style == Style.ORT) {
-            return g.rawInitializer(name, ElemType.FLOAT, transpose(weight, out, in), in, out);
-        }
-        return g.rawInitializer(name, ElemType.FLOAT, weight, out, in);
-    }
-
-    /**
-     * A linear layer {@code y = x W^T + b}.
+     * A linear layer {@code y = x W^T + b} on the weights {@code prefix + "weight"} {@code [out, in]} and
+     * {@code prefix + "bias"} {@code [out]}.
      *
      * @param x rank-3 (ORT) or rank-2 (PORTABLE) input
-     * @param weight float32 little-endian {@code [out, in]} @param bias {@code [out]} or null
-     * @param out output size @param in input size @param name prefix for initializer names
+     * @param prefix key prefix such as {@code layers.0.fc1.}
+     * @param out output size @param in input size
      * @return the output value name
      */
-    public String linear(String x, ByteBuffer weight, ByteBuffer bias, int out, int in, String name) {
-        String w = linearWeight(weight, out, in, name + ".weight");
-        String b = bias == null ? null : g.rawInitializer(name + ".bias", ElemType.FLOAT, bias, out);
-        return linearWith(x, w, b);
+    public String linear(String x, String prefix, int out, int in) {
+        return linear(x, prefix + "weight", prefix + "bias", out, in);
     }
 
     /**
-     * A linear layer on initializers made by {@link #linearWeight}.
+     * A linear layer with explicit keys.
      *
-     * @param x input @param w weight initializer @param b bias initializer or null @return output
+     * @param x input @param weightKey {@code [out, in]} weight @param biasKey {@code [out]} bias or null
+     * @param out output size @param in input size @return output
      */
-    public String linearWith(String x, String w, String b) {
-        if (style == Style.ORT) {
-            String y = g.node("MatMul", List.of(x, w));
-            return b == null ? y : g.node("Add", List.of(y, b));
-        }
-        // bias as a separate Add: ND4J imports Gemm's C input into Mmul, which ignores it
-        String y = g.node("Gemm", List.of(x, w), Attr.i("transB", 1));
-        return b == null ? y : g.node("Add", List.of(y, b));
+    public String linear(String x, String weightKey, String biasKey, int out, int in) {
+        String wt = weight(weightKey, out, in);
+        String y = style == Style.ORT
+                ? g.nodeIn(MS_DOMAIN, "FusedMatMul", List.of(x, wt), Attr.i("transB", 1))
+                // bias as a separate Add: ND4J imports Gemm's C input into Mmul, which ignores it
+                : g.node("Gemm", List.of(x, wt), Attr.i("transB", 1));
+        return biasKey == null ? y : g.node("Add", List.of(y, weight(biasKey, out)));
     }
 
     /**
-     * LayerNorm over the last axis.
+     * LayerNorm over the last axis with {@code prefix + "weight"} and {@code prefix + "bias"}.
      *
-     * @param x input @param gamma weight {@code [d]} @param beta bias {@code [d]} @param eps epsilon
-     * @param name prefix for initializer names @return output
+     * @param x input @param prefix key prefix such as {@code layer_norm.} @param d width @param eps epsilon
+     * @return output
      */
-    public String layerNorm(String x, ByteBuffer gamma, ByteBuffer beta, float eps, String name) {
-        int d = gamma.remaining() / 4;
-        String w = g.rawInitializer(name + ".weight", ElemType.FLOAT, gamma, d);
-        String b = g.rawInitializer(name + ".bias", ElemType.FLOAT, beta, d);
+    public String layerNorm(String x, String prefix, int d, float eps) {
+        String wt = weight(prefix + "weight", d);
+        String b = weight(prefix + "bias", d);
         if (style == Style.ORT) {
-            return g.node("LayerNormalization", List.of(x, w, b), Attr.i("axis", -1), Attr.f("epsilon", eps));
+            return g.node("LayerNormalization", List.of(x, wt, b), Attr.i("axis", -1), Attr.f("epsilon", eps));
         }
         String mean = g.node("ReduceMean", List.of(x), Attr.ints("axes", -1), Attr.i("keepdims", 1));
         String c = g.node("Sub", List.of(x, mean));
@@ -142,7 +113,7 @@ final class NnBlocks {
         String var = g.node("ReduceMean", List.of(sq), Attr.ints("axes", -1), Attr.i("keepdims", 1));
         String std = g.node("Sqrt", List.of(g.node("Add", List.of(var, g.scalar(eps)))));
         String n = g.node("Div", List.of(c, std));
-        return g.node("Add", List.of(g.node("Mul", List.of(n, w)), b));
+        return g.node("Add", List.of(g.node("Mul", List.of(n, wt)), b));
     }
 
     /**
@@ -184,39 +155,43 @@ final class NnBlocks {
     }
 
     /**
-     * The self-attention inputs of one M2M100 layer: the pre-LayerNorm, then the q (pre-scaled by
-     * {@code headDim^-0.5}), k and v projections, each {@code [.., d]} in this builder's style.
+     * The self-attention inputs of one M2M100 layer: the pre-LayerNorm, then the q (scaled by
+     * {@code headDim^-0.5} after its projection), k and v projections, each {@code [.., d]} in this
+     * builder's style.
      *
-     * @param w the weights @param x the layer input @param p the layer's key prefix ({@code layers.N.})
+     * @param x the layer input @param p the layer's key prefix ({@code layers.N.} or {@code model.decoder.layers.N.})
      * @param d the width @param headDim the head size
      * @return the names of q, k and v
      */
-    String[] m2m100Qkv(M2M100Weights w, String x, String p, int d, int headDim) {
-        float scale = (float) Math.pow(headDim, -0.5);
-        String hN = layerNorm(x, w.tensor(p + "self_attn_layer_norm.weight", d),
-                w.tensor(p + "self_attn_layer_norm.bias", d), SonarEncoderGraph.LN_EPS, p + "self_attn_layer_norm");
-        String q = linear(hN, scaled(w.tensor(p + "self_attn.q_proj.weight", d, d), scale),
-                scaled(w.tensor(p + "self_attn.q_proj.bias", d), scale), d, d, p + "q_proj");
-        String k = linear(hN, w.tensor(p + "self_attn.k_proj.weight", d, d), w.tensor(p + "self_attn.k_proj.bias", d), d,
-                d, p + "k_proj");
-        String v = linear(hN, w.tensor(p + "self_attn.v_proj.weight", d, d), w.tensor(p + "self_attn.v_proj.bias", d), d,
-                d, p + "v_proj");
+    String[] m2m100Qkv(String x, String p, int d, int headDim) {
+        String hN = layerNorm(x, p + "self_attn_layer_norm.", d, SonarEncoderGraph.LN_EPS);
+        String q = g.node("Mul", List.of(linear(hN, p + "self_attn.q_proj.", d, d), g.scalar((float) Math.pow(headDim, -0.5))));
+        String k = linear(hN, p + "self_attn.k_proj.", d, d);
+        String v = linear(hN, p + "self_attn.v_proj.", d, d);
         return new String[] {q, k, v};
     }
 
     /**
-     * Scales a float32 buffer into a new buffer (used to fold the attention scale into q_proj).
+     * The feed-forward sub-layer of one M2M100 layer with its residual: {@code x + fc2(relu(fc1(LN(x))))}.
      *
-     * @param src little-endian float32 bytes @param s factor @return scaled copy
+     * @param x the input @param p the layer's key prefix @param d the width @param ffn the inner size
+     * @return the output
      */
-    public static ByteBuffer scaled(ByteBuffer src, float s) {
-        FloatBuffer in = src.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        ByteBuffer out = ByteBuffer.allocate(in.remaining() * 4).order(ByteOrder.LITTLE_ENDIAN);
-        FloatBuffer o = out.asFloatBuffer();
-        for (int i = 0; i < in.remaining(); i++) {
-            o.put(i, in.get(i) * s);
-        }
-        return out;
+    String m2m100Ffn(String x, String p, int d, int ffn) {
+        String hN = layerNorm(x, p + "final_layer_norm.", d, SonarEncoderGraph.LN_EPS);
+        String a = g.node("Relu", List.of(linear(hN, p + "fc1.", ffn, d)));
+        return g.node("Add", List.of(x, linear(a, p + "fc2.", d, ffn)));
+    }
+
+    /**
+     * The cross-attention sub-layer of an M2M100 decoder layer over a single sentence vector: its softmax
+     * over one key is identically 1, so it is {@code out_proj(v_proj(e))}, the same at every position.
+     *
+     * @param e the sentence vectors {@code [b, d]} @param p the layer's key prefix @param d the width
+     * @return {@code [b, d]}
+     */
+    String m2m100Cross(String e, String p, int d) {
+        return linear(linear(e, p + "encoder_attn.v_proj.", d, d), p + "encoder_attn.out_proj.", d, d);
     }
 
     /**

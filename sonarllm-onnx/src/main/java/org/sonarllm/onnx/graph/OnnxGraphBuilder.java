@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -18,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sonarllm.bundle.BundleWriter;
 import org.sonarllm.onnx.proto.OnnxProto.GraphProto;
 import org.sonarllm.onnx.proto.OnnxProto.ModelProto;
 import org.sonarllm.onnx.proto.OnnxProto.NodeProto;
@@ -70,7 +70,13 @@ public final class OnnxGraphBuilder {
     private String docString = "";
     private String autoPrefix = "";
 
-    private record Init(String name, ElemType type, long[] dims, ByteBuffer data) {}
+    /** An initializer: inline bytes ({@code data}), or a reference into an external file ({@code location}). */
+    private record Init(String name, ElemType type, long[] dims, ByteBuffer data, String location, long offset,
+            long length) {
+        Init(String name, ElemType type, long[] dims, ByteBuffer data) {
+            this(name, type, dims, data, null, 0, 0);
+        }
+    }
 
     /** @param graphName the graph's name (also used as the model's domain-less name) */
     public OnnxGraphBuilder(String graphName) {
@@ -238,6 +244,30 @@ public final class OnnxGraphBuilder {
         return n;
     }
 
+    /**
+     * Adds an initializer whose bytes stay in another file (ONNX external data): ONNX Runtime reads
+     * {@code length} bytes at {@code offset} of {@code location}, a file name relative to the graph's
+     * folder. Nothing is copied into the graph.
+     *
+     * @param name initializer name (must be unused) @param type element type @param shape dims
+     * @param location the file, relative to the graph @param offset byte offset in it
+     * @return the initializer's name
+     */
+    String externalInitializer(String name, ElemType type, long[] shape, String location, long offset) {
+        long numel = 1;
+        for (long d : shape) {
+            numel = Math.multiplyExact(numel, d);
+        }
+        String n = claim(name);
+        initializers.put(n, new Init(n, type, shape.clone(), null, location, offset, Math.multiplyExact(numel, type.bytes())));
+        return n;
+    }
+
+    /** @param name a value name @return whether the graph defines it (input, initializer or node output) */
+    boolean defines(String name) {
+        return declared.contains(name);
+    }
+
     /** @param v value @return name of a new float scalar initializer */
     String scalar(float v) {
         return initializer(uniqueName("const_f"), new float[] {v});
@@ -294,6 +324,21 @@ public final class OnnxGraphBuilder {
     }
 
     /**
+     * Adds a single-output node of another operator domain (declared with {@link #domain}).
+     *
+     * @param opType op type @param domain its domain, e.g. {@code com.microsoft} @param inputs input names
+     * @param attrs attributes @return the output name
+     */
+    String nodeIn(String domain, String opType, List<String> inputs, Attr... attrs) {
+        if (!extraOpsets.containsKey(domain)) {
+            throw new IllegalStateException("domain " + domain + " not declared");
+        }
+        String out = declare(uniqueName(autoPrefix + opType.toLowerCase(java.util.Locale.ROOT)));
+        nodes.add(nodeProto(opType, domain, inputs, List.of(out), attrs));
+        return out;
+    }
+
+    /**
      * Adds a node with several outputs, each with a fresh name.
      *
      * @param opType op type @param domain operator domain ("" for ai.onnx) @param inputs input names
@@ -321,11 +366,11 @@ public final class OnnxGraphBuilder {
         return b.build();
     }
 
-    /** @return total bytes of all initializers */
+    /** @return total bytes of the inline initializers */
     long initializerBytes() {
         long s = 0;
         for (Init i : initializers.values()) {
-            s += i.data.remaining();
+            s += i.data == null ? 0 : i.data.remaining();
         }
         return s;
     }
@@ -358,7 +403,12 @@ public final class OnnxGraphBuilder {
                 t.addDims(d);
             }
             long[] off = offsets == null ? null : offsets.get(i.name);
-            if (off != null) {
+            if (i.location != null) {
+                t.setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                        .addExternalData(entry("location", i.location))
+                        .addExternalData(entry("offset", Long.toString(i.offset)))
+                        .addExternalData(entry("length", Long.toString(i.length)));
+            } else if (off != null) {
                 t.setDataLocation(TensorProto.DataLocation.EXTERNAL)
                         .addExternalData(entry("location", externalName))
                         .addExternalData(entry("offset", Long.toString(off[0])))
@@ -386,6 +436,7 @@ public final class OnnxGraphBuilder {
      *
      * @param file the {@code .onnx} path
      * @return the files written (the model, then the external-data file if any)
+     * @throws org.sonarllm.SonarLlmException if a file cannot be written ({@link BundleWriter#writeFailure})
      */
     public List<Path> write(Path file) {
         try {
@@ -404,7 +455,7 @@ public final class OnnxGraphBuilder {
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 long pos = 0;
                 for (Init i : initializers.values()) {
-                    int len = i.data.remaining();
+                    int len = i.data == null ? 0 : i.data.remaining();
                     if (len < MIN_EXTERNAL_BYTES) {
                         continue;
                     }
@@ -423,7 +474,7 @@ public final class OnnxGraphBuilder {
             }
             return List.of(file, dataFile);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw BundleWriter.writeFailure(file, e);
         }
     }
 }

@@ -2,6 +2,7 @@ package org.sonarllm.onnx.graph;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.weights.M2M100Weights;
 
 /**
@@ -26,10 +27,15 @@ import org.sonarllm.onnx.weights.M2M100Weights;
  * Positions are {@code past + i + pad_id + 1}; new tokens attend causally to the past and to each
  * other.
  *
+ * <p>Weights by their M2M100ForConditionalGeneration keys ({@code model.decoder.embed_tokens.weight},
+ * {@code model.decoder.layers.N.*}, {@code model.decoder.layer_norm.*}, and {@code lm_head.weight} only
+ * when it differs from the embedding), linear weights {@code [out, in]} as stored; both graphs can share
+ * one weights file.
+ *
  * <pre>{@code
- * try (M2M100Weights w = M2M100Weights.open(dir, M2M100Weights.Side.DECODER)) {
- *     SonarDecoderGraph.buildCross(w).write(out.resolve("decoder_cross.onnx"));
- *     SonarDecoderGraph.buildIncremental(w).write(out.resolve("decoder.onnx"));
+ * try (SafeTensors w = SafeTensors.open(out.resolve("decoder.safetensors"))) {
+ *     SonarDecoderGraph.buildCross(dims, GraphWeights.external(w)).write(out.resolve("decoder_cross.onnx"));
+ *     SonarDecoderGraph.buildIncremental(dims, true, GraphWeights.external(w)).write(out.resolve("decoder.onnx"));
  * }
  * }</pre>
  */
@@ -70,41 +76,42 @@ public final class SonarDecoderGraph {
     }
 
     /**
-     * @param w decoder weights
+     * @param dims the shape (its decoder side is used)
+     * @param w the decoder weights
      * @return the cross-term graph
      */
-    public static OnnxGraphBuilder buildCross(M2M100Weights w) {
-        int d = w.dModel();
+    public static OnnxGraphBuilder buildCross(SonarConfig dims, GraphWeights w) {
+        int d = dims.model();
         OnnxGraphBuilder g = new OnnxGraphBuilder("sonar_decoder_cross");
         g.doc("SONAR decoder cross-attention terms out_proj(v_proj(e)) per layer, written by sonarllm-java");
-        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT);
+        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT, w);
         String e = g.input(EMBEDDING, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(d));
         List<String> terms = new ArrayList<>();
-        for (int l = 0; l < w.layers(); l++) {
-            String p = "layers." + l + ".encoder_attn.";
-            String v = nn.linear(e, w.tensor(p + "v_proj.weight", d, d), w.tensor(p + "v_proj.bias", d), d, d, p + "v_proj");
-            String o = nn.linear(v, w.tensor(p + "out_proj.weight", d, d), w.tensor(p + "out_proj.bias", d), d, d,
-                    p + "out_proj");
+        for (int l = 0; l < dims.decoderLayers(); l++) {
+            String o = nn.m2m100Cross(e, M2M100Weights.DECODER_PREFIX + "layers." + l + ".", d);
             terms.add(g.node("Unsqueeze", List.of(o, g.constLongs(1))));
         }
         String cross = terms.size() == 1 ? terms.get(0) : g.node("Concat", terms, Attr.i("axis", 1));
-        g.output(cross, CROSS, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(w.layers()), Dim.of(d));
+        g.output(cross, CROSS, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(dims.decoderLayers()), Dim.of(d));
         // the q/k projections of the cross-attention are provably unused: nothing else to emit
         return g;
     }
 
     /**
-     * @param w decoder weights
+     * @param dims the shape (its decoder side is used)
+     * @param scaleEmbedding whether token embeddings are multiplied by sqrt(d)
+     * @param w the decoder weights
      * @return the incremental decoder graph
      */
-    public static OnnxGraphBuilder buildIncremental(M2M100Weights w) {
-        int d = w.dModel();
-        int h = w.heads();
+    public static OnnxGraphBuilder buildIncremental(SonarConfig dims, boolean scaleEmbedding, GraphWeights w) {
+        int d = dims.model();
+        int h = dims.decoderHeads();
         int dh = d / h;
-        int layers = w.layers();
+        int layers = dims.decoderLayers();
+        String pre = M2M100Weights.DECODER_PREFIX;
         OnnxGraphBuilder g = new OnnxGraphBuilder("sonar_decoder");
         g.doc("SONAR text decoder step with self-attention KV cache, written by sonarllm-java");
-        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT);
+        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT, w);
         String ids = g.input(INPUT_IDS, ElemType.INT64, Dim.dyn("batch"), Dim.dyn("new"));
         String cross = g.input(CROSS, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(layers), Dim.of(d));
         String cacheIndex = g.input(CACHE_INDEX, ElemType.INT64, Dim.dyn("batch"));
@@ -126,14 +133,15 @@ public final class SonarDecoderGraph {
                 g.node("Unsqueeze", List.of(qPos, g.constLongs(1)))));
         String mask = g.node("Where", List.of(future, g.scalar(-1e9f), g.scalar(0f)));
 
-        String posEmb = nn.sinusoid(g.node("Add", List.of(qPos, g.scalarLong(w.padId() + 1L))), d);
-        String table = g.rawInitializer("embed_tokens", ElemType.FLOAT, w.embedTokens(), w.vocab(), d);
+        String posEmb = nn.sinusoid(g.node("Add", List.of(qPos, g.scalarLong(SonarConfig.PAD + 1L))), d);
+        String table = nn.weight(pre + "embed_tokens.weight", dims.vocab(), d);
         String emb = g.node("Gather", List.of(table, ids), Attr.i("axis", 0));
-        String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(w.embedScale()))), posEmb));
+        String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(SonarEncoderGraph.embedScale(d,
+                scaleEmbedding)))), posEmb));
 
         for (int l = 0; l < layers; l++) {
-            String p = "layers." + l + ".";
-            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+            String p = pre + "layers." + l + ".";
+            String[] qkv = nn.m2m100Qkv(x, p, d, dh);
             String q = qkv[0];
             String k = qkv[1];
             String v = qkv[2];
@@ -142,20 +150,18 @@ public final class SonarDecoderGraph {
             String kAll = g.node("Concat", presentKey(l), List.of(pk, nn.splitHeads(k, h, dh)), Attr.i("axis", 2));
             String vAll = g.node("Concat", presentValue(l), List.of(pv, nn.splitHeads(v, h, dh)), Attr.i("axis", 2));
             String ctx = nn.attention(nn.splitHeads(q, h, dh), kAll, vAll, mask);
-            String o = nn.linear(nn.mergeHeads(ctx, d), w.tensor(p + "self_attn.out_proj.weight", d, d),
-                    w.tensor(p + "self_attn.out_proj.bias", d), d, d, p + "out_proj");
+            String o = nn.linear(nn.mergeHeads(ctx, d), p + "self_attn.out_proj.", d, d);
             x = g.node("Add", List.of(x, o));
             // cross-attention over one vector == a per-sentence constant added to every position
             String c = g.node("Gather", List.of(cross, g.scalarLong(l)), Attr.i("axis", 1));
             x = g.node("Add", List.of(x, g.node("Unsqueeze", List.of(c, g.constLongs(1)))));
-            x = SonarEncoderGraph.ffn(nn, w, x, p, d);
+            x = nn.m2m100Ffn(x, p, d, dims.decoderFfn());
         }
-        x = nn.layerNorm(x, w.tensor("layer_norm.weight", d), w.tensor("layer_norm.bias", d), SonarEncoderGraph.LN_EPS,
-                "layer_norm");
-        String logits = logits(g, x, w, table, d, ids);
-        g.output(logits, LOGITS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(w.vocab()));
+        x = nn.layerNorm(x, pre + "layer_norm.", d, SonarEncoderGraph.LN_EPS);
+        String logits = logits(g, nn, x, w, table, dims, ids);
+        g.output(logits, LOGITS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(dims.vocab()));
         g.node("LogSoftmax", LOG_PROBS, List.of(LOGITS), Attr.i("axis", -1));
-        g.output(LOG_PROBS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(w.vocab()));
+        g.output(LOG_PROBS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(dims.vocab()));
         for (int l = 0; l < layers; l++) {
             g.output(presentKey(l), ElemType.FLOAT, Dim.dyn("batch"), Dim.of(h), Dim.dyn("total"), Dim.of(dh));
             g.output(presentValue(l), ElemType.FLOAT, Dim.dyn("batch"), Dim.of(h), Dim.dyn("total"), Dim.of(dh));
@@ -163,13 +169,23 @@ public final class SonarDecoderGraph {
         return g;
     }
 
-    /** logits = x @ lm_head^T via Gemm(transB) on the stored [vocab, d] matrix (shared with the embedding if tied). */
-    private static String logits(OnnxGraphBuilder g, String x, M2M100Weights w, String table, int d, String ids) {
-        String head = w.lmHeadTied() ? table
-                : g.rawInitializer("lm_head", ElemType.FLOAT, w.lmHead(), w.vocab(), d);
-        String flat = g.node("Reshape", List.of(x, g.constLongs(-1, d)));
+    /**
+     * The output table: {@code lm_head.weight} when the weights hold it (an untied head), else the embedding.
+     *
+     * @param nn the blocks @param w the weights @param table the embedding's value @param dims the shape
+     * @return the value holding the {@code [vocab, d]} output projection
+     */
+    static String outputTable(NnBlocks nn, GraphWeights w, String table, SonarConfig dims) {
+        return w.contains(M2M100Weights.LM_HEAD) ? nn.weight(M2M100Weights.LM_HEAD, dims.vocab(), dims.model()) : table;
+    }
+
+    /** logits = x @ head^T via Gemm(transB) on the stored [vocab, d] matrix (the embedding if tied). */
+    private static String logits(OnnxGraphBuilder g, NnBlocks nn, String x, GraphWeights w, String table, SonarConfig dims,
+            String ids) {
+        String head = outputTable(nn, w, table, dims);
+        String flat = g.node("Reshape", List.of(x, g.constLongs(-1, dims.model())));
         String y = g.node("Gemm", List.of(flat, head), Attr.i("transB", 1));
-        String shape = g.node("Concat", List.of(g.node("Shape", List.of(ids)), g.constLongs(w.vocab())),
+        String shape = g.node("Concat", List.of(g.node("Shape", List.of(ids)), g.constLongs(dims.vocab())),
                 Attr.i("axis", 0));
         return g.node("Reshape", List.of(y, shape));
     }

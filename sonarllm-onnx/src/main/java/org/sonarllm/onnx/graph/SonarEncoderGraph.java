@@ -1,16 +1,19 @@
 package org.sonarllm.onnx.graph;
 
 import java.util.List;
-import org.sonarllm.onnx.weights.M2M100Weights;
+import org.sonarllm.model.SonarConfig;
 
 /**
  * Builds {@code encoder.onnx}: {@code input_ids, attention_mask [batch, seq] int64 ->
  * sentence_embedding [batch, d] float}. M2M100 encoder (pre-LN, ReLU FFN, sinusoidal positions
  * counted over non-pad tokens) followed by SONAR's masked mean pooling, all inside the graph.
  *
+ * <p>Weights by their M2M100Encoder keys ({@code embed_tokens.weight}, {@code layers.N.*}, {@code
+ * layer_norm.*}), linear weights {@code [out, in]} as stored.
+ *
  * <pre>{@code
- * try (M2M100Weights w = M2M100Weights.open(dir, M2M100Weights.Side.ENCODER)) {
- *     SonarEncoderGraph.build(w).write(bundle.resolve("encoder.onnx"));
+ * try (SafeTensors w = SafeTensors.open(bundle.resolve("encoder.safetensors"))) {
+ *     SonarEncoderGraph.build(dims, true, GraphWeights.external(w)).write(bundle.resolve("encoder.onnx"));
  * }
  * }</pre>
  */
@@ -27,16 +30,18 @@ public final class SonarEncoderGraph {
     private SonarEncoderGraph() {}
 
     /**
-     * @param w encoder weights
+     * @param dims the shape (its encoder side is used)
+     * @param scaleEmbedding whether token embeddings are multiplied by sqrt(d) (M2M100's {@code scale_embedding})
+     * @param w the encoder weights
      * @return the graph, ready to write
      */
-    public static OnnxGraphBuilder build(M2M100Weights w) {
-        int d = w.dModel();
-        int h = w.heads();
+    public static OnnxGraphBuilder build(SonarConfig dims, boolean scaleEmbedding, GraphWeights w) {
+        int d = dims.model();
+        int h = dims.encoderHeads();
         int dh = d / h;
         OnnxGraphBuilder g = new OnnxGraphBuilder("sonar_encoder");
         g.doc("SONAR text encoder (M2M100 encoder + masked mean pooling), written by sonarllm-java");
-        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT);
+        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.ORT, w);
         String ids = g.input(INPUT_IDS, ElemType.INT64, Dim.dyn("batch"), Dim.dyn("seq"));
         String mask = g.input(ATTENTION_MASK, ElemType.INT64, Dim.dyn("batch"), Dim.dyn("seq"));
 
@@ -44,28 +49,27 @@ public final class SonarEncoderGraph {
         String maskF3 = g.node("Unsqueeze", List.of(maskF, g.constLongs(-1)));
         // positions = cumsum(mask) * mask + pad_id; pad rows of the sinusoid table are zero
         String cum = g.node("CumSum", List.of(mask, g.scalarLong(1)));
-        String pos = g.node("Add", List.of(g.node("Mul", List.of(cum, mask)), g.scalarLong(w.padId())));
+        String pos = g.node("Add", List.of(g.node("Mul", List.of(cum, mask)), g.scalarLong(SonarConfig.PAD)));
         String posEmb = g.node("Mul", List.of(nn.sinusoid(pos, d), maskF3));
 
-        String table = g.rawInitializer("embed_tokens", ElemType.FLOAT, w.embedTokens(), w.vocab(), d);
+        String table = nn.weight("embed_tokens.weight", dims.vocab(), d);
         String emb = g.node("Gather", List.of(table, ids), Attr.i("axis", 0));
-        String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(w.embedScale()))), posEmb));
+        String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(embedScale(d, scaleEmbedding)))), posEmb));
 
         // additive key mask [b, 1, 1, s]: 0 for tokens, -1e9 for padding
         String keyMask = g.node("Mul", List.of(g.node("Sub", List.of(g.scalar(1f), maskF)), g.scalar(-1e9f)));
         keyMask = g.node("Unsqueeze", List.of(keyMask, g.constLongs(1, 2)));
 
-        for (int l = 0; l < w.layers(); l++) {
+        for (int l = 0; l < dims.encoderLayers(); l++) {
             String p = "layers." + l + ".";
-            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+            String[] qkv = nn.m2m100Qkv(x, p, d, dh);
             String ctx = nn.attention(nn.splitHeads(qkv[0], h, dh), nn.splitHeads(qkv[1], h, dh),
                     nn.splitHeads(qkv[2], h, dh), keyMask);
-            String o = nn.linear(nn.mergeHeads(ctx, d), w.tensor(p + "self_attn.out_proj.weight", d, d),
-                    w.tensor(p + "self_attn.out_proj.bias", d), d, d, p + "out_proj");
+            String o = nn.linear(nn.mergeHeads(ctx, d), p + "self_attn.out_proj.", d, d);
             x = g.node("Add", List.of(x, o));
-            x = ffn(nn, w, x, p, d);
+            x = nn.m2m100Ffn(x, p, d, dims.encoderFfn());
         }
-        x = nn.layerNorm(x, w.tensor("layer_norm.weight", d), w.tensor("layer_norm.bias", d), LN_EPS, "layer_norm");
+        x = nn.layerNorm(x, "layer_norm.", d, LN_EPS);
         // SONAR static mean pooling over non-pad positions
         String sum = g.node("ReduceSum", List.of(g.node("Mul", List.of(x, maskF3)), g.constLongs(1)),
                 Attr.i("keepdims", 0));
@@ -75,14 +79,8 @@ public final class SonarEncoderGraph {
         return g;
     }
 
-    static String ffn(NnBlocks nn, M2M100Weights w, String x, String p, int d) {
-        OnnxGraphBuilder g = nn.graph();
-        int f = w.ffn();
-        String hN = nn.layerNorm(x, w.tensor(p + "final_layer_norm.weight", d), w.tensor(p + "final_layer_norm.bias", d),
-                LN_EPS, p + "final_layer_norm");
-        String a = g.node("Relu", List.of(nn.linear(hN, w.tensor(p + "fc1.weight", f, d), w.tensor(p + "fc1.bias", f),
-                f, d, p + "fc1")));
-        String o = nn.linear(a, w.tensor(p + "fc2.weight", d, f), w.tensor(p + "fc2.bias", d), d, f, p + "fc2");
-        return g.node("Add", List.of(x, o));
+    /** @param d the width @param scale M2M100's scale_embedding @return sqrt(d), or 1 */
+    static float embedScale(int d, boolean scale) {
+        return scale ? (float) Math.sqrt(d) : 1f;
     }
 }

@@ -1,7 +1,7 @@
 package org.sonarllm.onnx.graph;
 
-import java.nio.ByteBuffer;
 import java.util.List;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.weights.M2M100Weights;
 
 /**
@@ -11,20 +11,27 @@ import org.sonarllm.onnx.weights.M2M100Weights;
  * Sqrt/Div instead), no Pow, Trilu, Split, Where, ConstantOfShape; linear layers are Gemm(transB=1)
  * on rank-2 {@code [b*t, d]} hidden states; every node is named after its output.
  *
- * <p>Two sequence-length modes:
+ * <p>Weights by the same keys as {@link SonarDecoderGraph}'s. In a bundle they are graph inputs
+ * ({@link GraphWeights#inputs}) named by their keys with full static shapes: ND4J's importer reads only
+ * inline initializers (never external data) and a protobuf message cannot exceed 2 GB, so the training
+ * side imports the graph and then sets each of those placeholders from {@code decoder.safetensors}.
+ *
+ * <p>Sequence-length modes:
  * <ul>
- *   <li>dynamic ({@link #build(M2M100Weights)}): positions from CumSum of ones, causal mask from
+ *   <li>position input ({@link #buildWithPositionInput}): what bundles hold;
+ *   <li>dynamic ({@link #build(SonarConfig, boolean, GraphWeights)}): positions from CumSum of ones, causal mask from
  *       Greater on positions, reshape shapes from Shape(decoder_input_ids) + Concat;
- *   <li>fixed ({@link #build(M2M100Weights, int)}): the position rows and the causal mask are constant
+ *   <li>fixed ({@link #build(SonarConfig, boolean, GraphWeights, int)}): the position rows and the causal mask are constant
  *       initializers and every reshape shape is constant ({@code t} must equal the given length;
  *       pad shorter rows with {@code <pad>} at the end, which the causal mask keeps from affecting
  *       real positions). Use it if an importer rejects the dynamic ops.
  * </ul>
  *
  * <pre>{@code
- * try (M2M100Weights w = M2M100Weights.open(dir, M2M100Weights.Side.DECODER)) {
- *     TeacherForcingDecoderGraph.build(w).write(Path.of("decoder_training.onnx"));
- *     TeacherForcingDecoderGraph.build(w, 64).write(Path.of("decoder_training_t64.onnx"));
+ * try (SafeTensors w = SafeTensors.open(bundle.resolve("decoder.safetensors"))) {
+ *     TeacherForcingDecoderGraph.buildWithPositionInput(dims, true, GraphWeights.inputs(w))
+ *             .write(bundle.resolve("decoder_training.onnx"));
+ *     TeacherForcingDecoderGraph.build(dims, true, GraphWeights.inline(w), 64).write(Path.of("t64.onnx"));
  * }
  * }</pre>
  */
@@ -43,9 +50,12 @@ public final class TeacherForcingDecoderGraph {
 
     private TeacherForcingDecoderGraph() {}
 
-    /** @param w decoder weights @return the graph with a dynamic sequence length */
-    public static OnnxGraphBuilder build(M2M100Weights w) {
-        return build(w, 0);
+    /**
+     * @param dims the shape @param scaleEmbedding M2M100's scale_embedding @param w the decoder weights
+     * @return the graph with a dynamic sequence length
+     */
+    public static OnnxGraphBuilder build(SonarConfig dims, boolean scaleEmbedding, GraphWeights w) {
+        return build(dims, scaleEmbedding, w, 0);
     }
 
     /**
@@ -53,49 +63,53 @@ public final class TeacherForcingDecoderGraph {
      * {@link #POSITION_IDS} {@code [b, t]} (values {@code padding_idx + 1 + p}), which also drives the
      * causal mask. This is the form ND4J's importer runs (it fails executing CumSum on int64).
      *
-     * @param w decoder weights
+     * @param dims the shape @param scaleEmbedding M2M100's scale_embedding @param w the decoder weights
      * @return the graph
      */
-    public static OnnxGraphBuilder buildWithPositionInput(M2M100Weights w) {
-        return build(w, -1);
+    public static OnnxGraphBuilder buildWithPositionInput(SonarConfig dims, boolean scaleEmbedding, GraphWeights w) {
+        return build(dims, scaleEmbedding, w, -1);
     }
 
     /**
-     * @param w decoder weights
-     * @param fixedLength the sequence length baked into the graph, or 0 for dynamic
+     * @param dims the shape (its decoder side is used)
+     * @param scaleEmbedding M2M100's scale_embedding
+     * @param w the decoder weights
+     * @param fixedLength the sequence length baked into the graph, 0 for dynamic, -1 for the position input
      * @return the graph
      */
-    public static OnnxGraphBuilder build(M2M100Weights w, int fixedLength) {
-        int d = w.dModel();
-        int h = w.heads();
+    public static OnnxGraphBuilder build(SonarConfig dims, boolean scaleEmbedding, GraphWeights w, int fixedLength) {
+        int d = dims.model();
+        int h = dims.decoderHeads();
         int dh = d / h;
-        int v = w.vocab();
+        int v = dims.vocab();
+        int pad = SonarConfig.PAD;
+        String pre = M2M100Weights.DECODER_PREFIX;
         boolean fixed = fixedLength > 0;
         boolean posInput = fixedLength < 0;
-        if (fixed && fixedLength > w.maxPositions()) {
+        if (fixed && fixedLength > dims.maxPositions()) {
             throw new IllegalArgumentException("fixed length " + fixedLength + " exceeds max_position_embeddings "
-                    + w.maxPositions());
+                    + dims.maxPositions());
         }
         OnnxGraphBuilder g = new OnnxGraphBuilder("sonar_decoder_training");
         g.doc("SONAR decoder, teacher forcing, ND4J-importable op set; written by sonarllm-java");
         if (posInput) {
             g.autoNamePrefix("n_"); // node names must differ from the op names SameDiff generates
         }
-        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.PORTABLE);
+        NnBlocks nn = new NnBlocks(g, NnBlocks.Style.PORTABLE, w);
         String ids = g.input(INPUT_IDS, ElemType.INT64, Dim.dyn("batch"), fixed ? Dim.of(fixedLength) : Dim.dyn("seq"));
         String e = g.input(EMBEDDING, ElemType.FLOAT, Dim.dyn("batch"), Dim.of(d));
         String posIds = posInput ? g.input(POSITION_IDS, ElemType.INT64, Dim.dyn("batch"), Dim.dyn("seq")) : null;
 
-        String table = g.rawInitializer("embed_tokens", ElemType.FLOAT, w.embedTokens(), v, d);
+        String table = nn.weight(pre + "embed_tokens.weight", v, d);
         String emb = g.node("Mul", List.of(g.node("Gather", List.of(table, ids), Attr.i("axis", 0)),
-                g.scalar(w.embedScale())));
+                g.scalar(SonarEncoderGraph.embedScale(d, scaleEmbedding))));
         String pos;
         String mask;
         String shapeBtd;
         String shapeBthd;
         String shapeBtv;
         if (fixed) {
-            pos = g.initializer("positions", positionRows(w.padId() + 1, fixedLength, d), fixedLength, d);
+            pos = g.initializer("positions", positionRows(pad + 1, fixedLength, d), fixedLength, d);
             float[] m = new float[fixedLength * fixedLength];
             for (int i = 0; i < fixedLength; i++) {
                 for (int j = i + 1; j < fixedLength; j++) {
@@ -110,7 +124,7 @@ public final class TeacherForcingDecoderGraph {
             String step;
             if (posInput) {
                 // table row k holds sinusoid position k; callers pass padding_idx + 1 + p
-                int rows = w.maxPositions() + w.padId() + 1;
+                int rows = dims.maxPositions() + pad + 1;
                 String posTable = g.initializer("position_table", positionRows(0, rows, d), rows, d);
                 pos = g.node("Gather", List.of(posTable, posIds), Attr.i("axis", 0));
                 step = posIds;
@@ -118,8 +132,8 @@ public final class TeacherForcingDecoderGraph {
                 // positions 1..t per row from a cumulative sum of ones (no Shape -> ConstantOfShape)
                 String ones = g.node("Add", List.of(g.node("Mul", List.of(ids, g.scalarLong(0))), g.scalarLong(1)));
                 step = g.node("CumSum", List.of(ones, g.scalarLong(1)));
-                int rows = w.maxPositions();
-                String posTable = g.initializer("position_table", positionRows(w.padId() + 1, rows, d), rows, d);
+                int rows = dims.maxPositions();
+                String posTable = g.initializer("position_table", positionRows(pad + 1, rows, d), rows, d);
                 pos = g.node("Gather", List.of(posTable, g.node("Sub", List.of(step, g.scalarLong(1)))),
                         Attr.i("axis", 0));
             }
@@ -135,28 +149,26 @@ public final class TeacherForcingDecoderGraph {
         }
         String flatD = g.constLongs(-1, d);
         String x = g.node("Reshape", List.of(g.node("Add", List.of(emb, pos)), flatD));
-        for (int l = 0; l < w.layers(); l++) {
-            String p = "layers." + l + ".";
-            String[] qkv = nn.m2m100Qkv(w, x, p, d, dh);
+        for (int l = 0; l < dims.decoderLayers(); l++) {
+            String p = pre + "layers." + l + ".";
+            String[] qkv = nn.m2m100Qkv(x, p, d, dh);
             String q = heads(g, qkv[0], shapeBthd);
             String k = heads(g, qkv[1], shapeBthd);
             String val = heads(g, qkv[2], shapeBthd);
             String ctx = nn.attention(q, k, val, mask);
             String merged = g.node("Reshape", List.of(g.node("Transpose", List.of(ctx), Attr.ints("perm", 0, 2, 1, 3)),
                     flatD));
-            String o = nn.linear(merged, w.tensor(p + "self_attn.out_proj.weight", d, d),
-                    w.tensor(p + "self_attn.out_proj.bias", d), d, d, p + "out_proj");
+            String o = nn.linear(merged, p + "self_attn.out_proj.", d, d);
             x = g.node("Add", List.of(x, o));
             // cross-attention over one vector: out_proj(v_proj(e)), the same for every position
-            String c = crossTerm(nn, w, e, p + "encoder_attn.", d);
+            String c = nn.m2m100Cross(e, p, d);
             String x3 = g.node("Reshape", List.of(x, shapeBtd));
             String c3 = g.node("Reshape", List.of(c, g.constLongs(-1, 1, d)));
             x = g.node("Reshape", List.of(g.node("Add", List.of(x3, c3)), flatD));
-            x = ffn(nn, w, x, p, d);
+            x = nn.m2m100Ffn(x, p, d, dims.decoderFfn());
         }
-        x = nn.layerNorm(x, w.tensor("layer_norm.weight", d), w.tensor("layer_norm.bias", d), SonarEncoderGraph.LN_EPS,
-                "layer_norm");
-        String head = w.lmHeadTied() ? table : g.rawInitializer("lm_head", ElemType.FLOAT, w.lmHead(), v, d);
+        x = nn.layerNorm(x, pre + "layer_norm.", d, SonarEncoderGraph.LN_EPS);
+        String head = SonarDecoderGraph.outputTable(nn, w, table, dims);
         String logits2 = g.node("Gemm", List.of(x, head), Attr.i("transB", 1));
         g.node("Reshape", LOGITS, List.of(logits2, shapeBtv));
         g.output(LOGITS, ElemType.FLOAT, Dim.dyn("batch"), fixed ? Dim.of(fixedLength) : Dim.dyn("seq"), Dim.of(v));
@@ -165,24 +177,6 @@ public final class TeacherForcingDecoderGraph {
 
     private static String heads(OnnxGraphBuilder g, String x2, String shapeBthd) {
         return g.node("Transpose", List.of(g.node("Reshape", List.of(x2, shapeBthd))), Attr.ints("perm", 0, 2, 1, 3));
-    }
-
-    private static String crossTerm(NnBlocks nn, M2M100Weights w, String e, String p, int d) {
-        ByteBuffer vw = w.tensor(p + "v_proj.weight", d, d);
-        String vv = nn.linear(e, vw, w.tensor(p + "v_proj.bias", d), d, d, p + "v_proj");
-        return nn.linear(vv, w.tensor(p + "out_proj.weight", d, d), w.tensor(p + "out_proj.bias", d), d, d,
-                p + "out_proj");
-    }
-
-    private static String ffn(NnBlocks nn, M2M100Weights w, String x, String p, int d) {
-        OnnxGraphBuilder g = nn.graph();
-        int f = w.ffn();
-        String hN = nn.layerNorm(x, w.tensor(p + "final_layer_norm.weight", d), w.tensor(p + "final_layer_norm.bias", d),
-                SonarEncoderGraph.LN_EPS, p + "final_layer_norm");
-        String a = g.node("Relu", List.of(nn.linear(hN, w.tensor(p + "fc1.weight", f, d), w.tensor(p + "fc1.bias", f),
-                f, d, p + "fc1")));
-        return g.node("Add", List.of(x, nn.linear(a, w.tensor(p + "fc2.weight", d, f), w.tensor(p + "fc2.bias", d), d, f,
-                p + "fc2")));
     }
 
     /** Rows {@code first .. first+n-1} of the M2M100 sinusoid table, float32 as HF computes them. */

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,12 +32,12 @@ import org.sonarllm.ModelFormatException;
  * }
  * }</pre>
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements TensorSource {
     /** Largest JSON header accepted (the format's own limit is 100 MB). */
     static final long MAX_HEADER_BYTES = 100L << 20;
 
-    /** Element types this reader converts to float. */
-    enum DType {
+    /** Element types the readers of this package convert to float. */
+    public enum DType {
         /** IEEE float32. */
         F32(4),
         /** IEEE float16. */
@@ -109,7 +107,9 @@ public final class SafeTensors implements AutoCloseable {
             readFully(ch, hb, 8);
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(hb.array());
+                ObjectMapper om = new ObjectMapper();
+                om.getFactory().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+                root = om.readTree(hb.array());
             } catch (IOException e) {
                 throw new ModelFormatException(file + ": header is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
@@ -230,16 +230,19 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** @return the file */
+    @Override
     public Path path() {
         return path;
     }
 
     /** @return tensor names, sorted */
+    @Override
     public List<String> names() {
         return List.copyOf(entries.keySet());
     }
 
     /** @param name a tensor name @return whether the file holds it */
+    @Override
     public boolean contains(String name) {
         return entries.containsKey(name);
     }
@@ -261,36 +264,25 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** @param name tensor name @return its shape (a copy) */
+    @Override
     public long[] shape(String name) {
         return entry(name).shape.clone();
     }
 
     /** @param name tensor name @return its stored element type */
-    DType dtype(String name) {
+    @Override
+    public DType dtype(String name) {
         return entry(name).dtype;
     }
 
-    /** @param name tensor name @return its number of elements */
-    long numel(String name) {
-        long n = 1;
-        for (long d : entry(name).shape) {
-            n *= d;
-        }
-        return n;
-    }
-
     /**
-     * Checks a tensor's shape.
+     * Where a tensor's bytes lie in the file, for ONNX external-data references into it.
      *
-     * @param name tensor name @param expected the expected shape
-     * @throws ModelFormatException "expected [..], found [..]" if it differs
+     * @param name tensor name
+     * @return the absolute byte offset of its first element (its length is {@code numel * dtype bytes})
      */
-    public void requireShape(String name, long... expected) {
-        long[] s = entry(name).shape;
-        if (!Arrays.equals(s, expected)) {
-            throw new ModelFormatException(path + ": tensor '" + name + "': expected shape "
-                    + Arrays.toString(expected) + ", found " + Arrays.toString(s));
-        }
+    public long fileOffset(String name) {
+        return dataStart + entry(name).begin;
     }
 
     /**
@@ -319,6 +311,7 @@ public final class SafeTensors implements AutoCloseable {
      * @return the tensor as little-endian float32 bytes: the mapping itself for F32, a converted heap
      *     copy for F16/BF16
      */
+    @Override
     public ByteBuffer float32Bytes(String name) {
         Entry e = entry(name);
         ByteBuffer raw = raw(name);
@@ -327,13 +320,15 @@ public final class SafeTensors implements AutoCloseable {
         }
         int n = raw.remaining() / 2;
         ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(n, 4)).order(ByteOrder.LITTLE_ENDIAN);
-        ShortBuffer src = raw.asShortBuffer();
-        FloatBuffer dst = out.asFloatBuffer();
-        for (int i = 0; i < n; i++) {
-            short h = src.get(i);
-            dst.put(i, e.dtype == DType.F16 ? halfToFloat(h) : Float.intBitsToFloat((h & 0xffff) << 16));
-        }
+        Float32Stream.widen(raw, e.dtype, out, n);
         return out;
+    }
+
+    @Override
+    public void readFloat32(String name, Float32Sink sink) throws IOException {
+        Entry e = entry(name);
+        Float32Stream.stream(channel, dataStart + e.begin, (e.end - e.begin) / e.dtype.bytes(), e.dtype, sink,
+                path + ": tensor '" + name + "'");
     }
 
     /**
@@ -355,19 +350,6 @@ public final class SafeTensors implements AutoCloseable {
             return sign == 0 ? v : -v;
         }
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
-    }
-
-    /** @param name tensor name @return its values as floats (view for F32, converted for F16/BF16) */
-    private FloatBuffer floatBuffer(String name) {
-        return float32Bytes(name).asFloatBuffer();
-    }
-
-    /** @param name tensor name @return its values as a new float array */
-    public float[] floats(String name) {
-        FloatBuffer fb = floatBuffer(name);
-        float[] out = new float[fb.remaining()];
-        fb.get(out);
-        return out;
     }
 
     @Override

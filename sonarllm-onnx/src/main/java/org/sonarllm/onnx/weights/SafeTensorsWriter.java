@@ -18,23 +18,51 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.bundle.BundleWriter;
 
 /**
- * The one writer of F32 {@code .safetensors} files in the SDK (checkpoint exports, random test and
- * benchmark checkpoints): sorted names, {@code __metadata__ {"format": "pt"}}, header padded with
- * spaces to a multiple of 8, little-endian data. {@link #write} writes a temporary file beside the
- * target, syncs it and renames it over the target, so a kill never leaves a half-written file. Tensors
- * can be given lazily ({@link #add(String, long[], Supplier)}), so only one is in memory at a time while
- * writing. Not thread-safe.
+ * The one writer of F32 {@code .safetensors} files in the SDK (bundle weights, checkpoint exports,
+ * random test and benchmark checkpoints): sorted names, {@code __metadata__ {"format": "pt"}}, header
+ * padded with spaces so that the data starts at a multiple of {@value #DATA_ALIGNMENT} bytes,
+ * little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
+ * over the target, so a kill never leaves a half-written file. Tensors are given lazily: as arrays
+ * ({@link #add(String, long[], Supplier)}), or streamed piece by piece from a {@link TensorSource}
+ * ({@link #copy}) or any {@link Producer}, so memory stays at one piece whatever the model's size. A full
+ * disk fails with {@code "<file>: no space left on device"}. Not thread-safe.
  *
  * <pre>{@code
  * SafeTensorsWriter w = new SafeTensorsWriter();
  * w.add("layer.weight", new float[] {1, 2, 3, 4}, 2, 2);
+ * w.copy("embed_tokens.weight", checkpoint, "model.encoder.embed_tokens.weight");   // streamed
  * w.write(Path.of("model.safetensors"));
  * }</pre>
  */
 public final class SafeTensorsWriter {
-    private record T(long[] shape, long numel, Supplier<float[]> data) {}
+    /** The data section starts at a multiple of this many bytes (the header is padded with spaces). */
+    public static final int DATA_ALIGNMENT = 64;
+
+    /** Produces a tensor's row-major values as little-endian float32 pieces. */
+    @FunctionalInterface
+    public interface Producer {
+        /**
+         * @param sink receives the pieces in order; exactly numel * 4 bytes in all
+         * @throws IOException if the sink throws
+         */
+        void writeTo(TensorSource.Float32Sink sink) throws IOException;
+    }
+
+    /** Reports how much tensor data {@link #write} has written. */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param tensor the tensor being written
+         * @param done data bytes written so far
+         * @param total data bytes in all
+         */
+        void update(String tensor, long done, long total);
+    }
+
+    private record T(long[] shape, long numel, Producer data) {}
 
     private final Map<String, T> tensors = new TreeMap<>();
 
@@ -49,8 +77,7 @@ public final class SafeTensorsWriter {
             throw new InvalidInputException(name + ": expected " + n + " values for shape " + Arrays.toString(shape)
                     + ", found " + data.length);
         }
-        tensors.put(name, new T(shape.clone(), n, () -> data));
-        return this;
+        return add(name, shape, () -> data);
     }
 
     /**
@@ -60,8 +87,49 @@ public final class SafeTensorsWriter {
      * @return this
      */
     public SafeTensorsWriter add(String name, long[] shape, Supplier<float[]> data) {
+        long n = numel(name, shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new InvalidInputException(name + ": expected at most " + (Integer.MAX_VALUE - 8) + " values, found " + n);
+        }
+        return add(name, shape, sink -> {
+            float[] v = data.get();
+            if (v.length != n) {
+                throw new InvalidInputException(name + ": expected " + n + " values, found " + v.length);
+            }
+            ByteBuffer chunk = ByteBuffer.allocate(Math.min(TensorSource.CHUNK_BYTES, Math.max(4, v.length * 4)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < v.length; ) {
+                int k = Math.min(v.length - i, chunk.capacity() / 4);
+                chunk.clear();
+                chunk.asFloatBuffer().put(v, i, k);
+                chunk.limit(k * 4);
+                sink.accept(chunk);
+                i += k;
+            }
+        });
+    }
+
+    /**
+     * Adds a tensor streamed by a producer when {@link #write} reaches it.
+     *
+     * @param name tensor name @param shape dims @param data produces exactly numel float32 values
+     * @return this
+     */
+    public SafeTensorsWriter add(String name, long[] shape, Producer data) {
         tensors.put(name, new T(shape.clone(), numel(name, shape), data));
         return this;
+    }
+
+    /**
+     * Adds a tensor of a source, streamed from it when {@link #write} reaches it (F16/BF16 widened).
+     *
+     * @param name the name in the file written
+     * @param source the source, open until {@link #write} returns
+     * @param sourceName its name there
+     * @return this
+     */
+    public SafeTensorsWriter copy(String name, TensorSource source, String sourceName) {
+        return add(name, source.shape(sourceName), sink -> source.readFloat32(sourceName, sink));
     }
 
     private static long numel(String name, long[] shape) {
@@ -72,19 +140,24 @@ public final class SafeTensorsWriter {
             }
             n = Math.multiplyExact(n, d);
         }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new InvalidInputException(name + ": expected at most " + (Integer.MAX_VALUE - 8) + " values, found " + n);
-        }
+        Math.multiplyExact(n, 4L); // the byte count must fit a long too
         return n;
     }
 
-    /**
-     * Writes the file atomically (temporary file, sync, rename).
-     *
-     * @param file the file to write
-     * @throws SonarLlmException if it cannot be written (the message names the file)
-     */
-    public void write(Path file) {
+    /** @return the size of the file {@link #write} produces */
+    public long fileBytes() {
+        return 8 + header().length + dataBytes();
+    }
+
+    private long dataBytes() {
+        long s = 0;
+        for (T t : tensors.values()) {
+            s += t.numel() * 4;
+        }
+        return s;
+    }
+
+    private byte[] header() {
         ObjectMapper m = new ObjectMapper();
         ObjectNode h = m.createObjectNode();
         h.putObject("__metadata__").put("format", "pt");
@@ -101,31 +174,55 @@ public final class SafeTensorsWriter {
             off += len;
         }
         byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
+        int padded = (int) (((8L + json.length + DATA_ALIGNMENT - 1) / DATA_ALIGNMENT) * DATA_ALIGNMENT - 8);
+        byte[] out = Arrays.copyOf(json, padded);
+        Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
+    }
+
+    /**
+     * Writes the file atomically (temporary file, sync, rename).
+     *
+     * @param file the file to write
+     * @throws SonarLlmException if it cannot be written (the message names the file)
+     */
+    public void write(Path file) {
+        write(file, (t, d, n) -> { });
+    }
+
+    /**
+     * Writes the file atomically (temporary file, sync, rename), reporting progress after every piece.
+     *
+     * @param file the file to write
+     * @param progress receives the bytes of tensor data written
+     * @throws SonarLlmException if it cannot be written: {@code "<file>: no space left on device"} when the disk is full
+     */
+    public void write(Path file, Progress progress) {
+        byte[] header = header();
+        long total = dataBytes();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(json);
-                while (head.hasRemaining()) {
-                    head.put((byte) ' ');
-                }
+                ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(header.length).put(header);
                 writeFully(ch, head.flip());
-                ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+                long[] done = {0};
                 for (Map.Entry<String, T> e : tensors.entrySet()) {
-                    float[] v = e.getValue().data().get();
-                    if (v.length != e.getValue().numel()) {
-                        throw new InvalidInputException(e.getKey() + ": expected " + e.getValue().numel()
-                                + " values, found " + v.length);
-                    }
-                    for (int i = 0; i < v.length; ) {
-                        int n = Math.min(v.length - i, chunk.capacity() / 4);
-                        chunk.clear();
-                        chunk.asFloatBuffer().put(v, i, n);
-                        chunk.limit(n * 4);
-                        writeFully(ch, chunk);
-                        i += n;
+                    long expect = e.getValue().numel() * 4;
+                    long[] got = {0};
+                    e.getValue().data().writeTo(piece -> {
+                        got[0] += piece.remaining();
+                        if (got[0] > expect) {
+                            throw new InvalidInputException(e.getKey() + ": expected " + expect / 4 + " values, found more");
+                        }
+                        done[0] += piece.remaining();
+                        writeFully(ch, piece);
+                        progress.update(e.getKey(), done[0], total);
+                    });
+                    if (got[0] != expect) {
+                        throw new InvalidInputException(e.getKey() + ": expected " + expect / 4 + " values, found "
+                                + got[0] / 4);
                     }
                 }
                 ch.force(true);
@@ -136,12 +233,19 @@ public final class SafeTensorsWriter {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the original error is the one to report
-            }
-            throw new SonarLlmException("cannot write " + file + ": " + e.getMessage(), e);
+            deleteQuietly(tmp);
+            throw BundleWriter.writeFailure(file, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the original error is the one to report
         }
     }
 

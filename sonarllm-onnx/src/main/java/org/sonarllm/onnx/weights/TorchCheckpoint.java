@@ -2,7 +2,6 @@ package org.sonarllm.onnx.weights;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -46,7 +45,7 @@ import org.sonarllm.ModelFormatException;
  * }
  * }</pre>
  */
-public final class TorchCheckpoint implements AutoCloseable {
+public final class TorchCheckpoint implements TensorSource {
     /** Keys searched, in order, for the state dict when none is named. */
     public static final List<String> STATE_DICT_KEYS = List.of("model_state_dict", "state_dict", "model", "module");
     /** Largest {@code data.pkl} accepted. */
@@ -249,6 +248,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /** @return the file */
+    @Override
     public Path path() {
         return path;
     }
@@ -269,11 +269,13 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /** @return names of the readable (F32, F16, BF16) tensors of the state dict, sorted */
+    @Override
     public List<String> names() {
         return List.copyOf(tensors.keySet());
     }
 
     /** @param name a tensor name @return whether the state dict holds it as a readable tensor */
+    @Override
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -292,16 +294,19 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /** @param name tensor name @return its shape (a copy) */
+    @Override
     public long[] shape(String name) {
         return tensor(name).shape.clone();
     }
 
     /** @param name tensor name @return its stored element type */
+    @Override
     public SafeTensors.DType dtype(String name) {
         return tensor(name).storage.dtype().readable();
     }
 
     /** @param name tensor name @return its number of elements */
+    @Override
     public long numel(String name) {
         return tensor(name).numel;
     }
@@ -312,6 +317,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      * @param name tensor name @param expected the expected shape
      * @throws ModelFormatException "expected [..], found [..]" if it differs
      */
+    @Override
     public void requireShape(String name, long... expected) {
         long[] s = tensor(name).shape;
         if (!Arrays.equals(s, expected)) {
@@ -327,6 +333,7 @@ public final class TorchCheckpoint implements AutoCloseable {
      *     non-contiguous views and compressed storages
      * @throws ModelFormatException if the tensor exceeds 2 GiB as float32
      */
+    @Override
     public ByteBuffer float32Bytes(String name) {
         TorchTensor t = tensor(name);
         int es = t.storage.dtype().bytes();
@@ -342,17 +349,22 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
     }
 
-    /** @param name tensor name @return its values as floats (a view for mapped F32, converted otherwise) */
-    public FloatBuffer floatBuffer(String name) {
-        return float32Bytes(name).asFloatBuffer();
-    }
-
-    /** @param name tensor name @return its values as a new float array */
-    public float[] floats(String name) {
-        FloatBuffer fb = floatBuffer(name);
-        float[] out = new float[fb.remaining()];
-        fb.get(out);
-        return out;
+    /**
+     * Streams a tensor: contiguous views of stored (uncompressed) storages are read piece by piece from
+     * the file; strided views and deflated storages are copied once ({@link #float32Bytes}) and then
+     * handed out in pieces.
+     */
+    @Override
+    public void readFloat32(String name, Float32Sink sink) throws IOException {
+        TorchTensor t = tensor(name);
+        ZipArchive.Entry e = zip.entries().get(prefix + "/data/" + t.storage.key());
+        SafeTensors.DType dt = t.storage.dtype().readable();
+        if (e.stored() && t.contiguous()) {
+            Float32Stream.stream(channel, e.dataOffset() + t.offset * dt.bytes(), t.numel, dt, sink,
+                    path + ": tensor '" + name + "'");
+        } else {
+            Float32Stream.chunks(float32Bytes(name), sink);
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.sonarllm.decode.DecodedSentence;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
+import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
@@ -23,7 +24,7 @@ import org.sonarllm.testing.TinyA;
  * encoder / 1 decoder layers, vocab 1300), checked against a float64 Java reference.
  */
 class OtherSizesTest {
-    static final RandomSonarCheckpoint.Spec SPEC = new RandomSonarCheckpoint.Spec(48, 3, 80, 3, 1, 1300, 64);
+    static final SonarConfig SPEC = new SonarConfig(48, 1300, 3, 1, 3, 3, 80, 80, 64);
     static Path dir;
     static SonarLlm llm;
 
@@ -43,8 +44,8 @@ class OtherSizesTest {
 
     @Test
     void encoderMatchesReferenceWithPaddingInTheBatch() {
-        M2M100Reference ref = new M2M100Reference(dir.resolve("encoder/model.safetensors"), "", SPEC.d(), SPEC.heads(),
-                SPEC.ffn(), SPEC.encoderLayers());
+        M2M100Reference ref = new M2M100Reference(dir.resolve("encoder/model.safetensors"), "", SPEC.model(), SPEC.encoderHeads(),
+                SPEC.encoderFfn(), SPEC.encoderLayers());
         Random r = new Random(3);
         List<int[]> ids = new ArrayList<>();
         for (int len : new int[] {3, 9, 5, 1}) {
@@ -57,7 +58,7 @@ class OtherSizesTest {
         List<float[]> got = llm.onnxEncoder().encodeIds(ids);
         for (int i = 0; i < ids.size(); i++) {
             double[] exp = ref.encode(ids.get(i));
-            for (int j = 0; j < SPEC.d(); j++) {
+            for (int j = 0; j < SPEC.model(); j++) {
                 assertEquals(exp[j], got.get(i)[j], 1e-4, "row " + i);
             }
         }
@@ -65,9 +66,9 @@ class OtherSizesTest {
 
     @Test
     void decoderGraphsMatchReference() throws Exception {
-        M2M100Reference ref = new M2M100Reference(dir.resolve("decoder/model.safetensors"), "model.decoder.", SPEC.d(),
-                SPEC.heads(), SPEC.ffn(), SPEC.decoderLayers());
-        float[] e = new float[SPEC.d()];
+        M2M100Reference ref = new M2M100Reference(dir.resolve("decoder/model.safetensors"), "model.decoder.", SPEC.model(),
+                SPEC.encoderHeads(), SPEC.encoderFfn(), SPEC.decoderLayers());
+        float[] e = new float[SPEC.model()];
         Random r = new Random(4);
         for (int i = 0; i < e.length; i++) {
             e[i] = (float) r.nextGaussian() * 0.3f;
@@ -80,23 +81,33 @@ class OtherSizesTest {
                 assertEquals(exp[t][v], got[t][v], 1e-3);
             }
         }
-        // the teacher-forcing (training) graph too
+        // the bundle's teacher-forcing (training) graph too, its weight inputs fed from decoder.safetensors
         Path tf = dir.resolve("bundle/decoder_training.onnx");
         var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
-        try (var s = env.createSession(tf.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
-                var ti = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.Arrays.stream(ids)
-                        .asLongStream().toArray()});
-                var te = ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {e});
-                // positions padding_idx + 1 + t, as M2M100 numbers decoder positions
-                var tp = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.stream.LongStream
-                        .range(0, ids.length).map(t -> llm.manifest().specialIds().pad() + 1 + t).toArray()});
-                var res = s.run(Map.of("decoder_input_ids", ti, "position_ids", tp, "embedding", te))) {
-            float[][] tfl = ((float[][][]) res.get(0).getValue())[0];
-            for (int t = 0; t < ids.length; t++) {
-                for (int v = 0; v < SPEC.vocab(); v++) {
-                    assertEquals(exp[t][v], tfl[t][v], 1e-3);
+        Map<String, ai.onnxruntime.OnnxTensor> feeds = new java.util.HashMap<>();
+        try (var w = org.sonarllm.onnx.weights.SafeTensors.open(dir.resolve("bundle/" + SonarConverter.DECODER_WEIGHTS));
+                var s = env.createSession(tf.toString(), new ai.onnxruntime.OrtSession.SessionOptions())) {
+            for (String in : s.getInputNames()) {
+                if (w.contains(in)) {
+                    feeds.put(in, ai.onnxruntime.OnnxTensor.createTensor(env, w.floatBuffer(in), w.shape(in)));
                 }
             }
+            feeds.put("decoder_input_ids", ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.Arrays
+                    .stream(ids).asLongStream().toArray()}));
+            feeds.put("embedding", ai.onnxruntime.OnnxTensor.createTensor(env, new float[][] {e}));
+            // positions padding_idx + 1 + t, as M2M100 numbers decoder positions
+            feeds.put("position_ids", ai.onnxruntime.OnnxTensor.createTensor(env, new long[][] {java.util.stream.LongStream
+                    .range(0, ids.length).map(t -> llm.manifest().specialIds().pad() + 1 + t).toArray()}));
+            try (var res = s.run(feeds)) {
+                float[][] tfl = ((float[][][]) res.get(0).getValue())[0];
+                for (int t = 0; t < ids.length; t++) {
+                    for (int v = 0; v < SPEC.vocab(); v++) {
+                        assertEquals(exp[t][v], tfl[t][v], 1e-3);
+                    }
+                }
+            }
+        } finally {
+            feeds.values().forEach(ai.onnxruntime.OnnxTensor::close);
         }
     }
 
@@ -105,7 +116,7 @@ class OtherSizesTest {
         Random r = new Random(6);
         List<float[]> embs = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
-            float[] e = new float[SPEC.d()];
+            float[] e = new float[SPEC.model()];
             for (int i = 0; i < e.length; i++) {
                 e[i] = (float) r.nextGaussian();
             }

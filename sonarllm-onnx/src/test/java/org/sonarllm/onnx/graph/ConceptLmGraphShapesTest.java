@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
+import org.sonarllm.onnx.testing.MemoryTensors;
 import org.sonarllm.onnx.weights.SafeTensors;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMSession;
@@ -43,9 +44,16 @@ class ConceptLmGraphShapesTest {
                 base.intermediate(), base.ropeTheta(), base.ropeScaling(), base.rmsEps(), base.maxPositions());
     }
 
-    private static List<float[]> run(ConceptLMConfig c, ConceptLmGraph.Weights w, boolean stepwise) throws Exception {
+    /** Supplies a tensor by key and expected shape (weights transformed in memory). */
+    private interface Weights {
+        float[] get(String key, long... shape);
+    }
+
+    private static List<float[]> run(ConceptLMConfig c, Weights w, boolean stepwise) throws Exception {
+        MemoryTensors m = new MemoryTensors();
+        c.parameterShapes().forEach((key, shape) -> m.put(key, w.get(key, shape), shape));
         OnnxGraphBuilder g = new OnnxGraphBuilder("t");
-        ConceptLmGraph.build(g, c, w);
+        ConceptLmGraph.build(g, c, GraphWeights.inline(m));
         Path f = Files.createTempDirectory("shape").resolve("m.onnx");
         g.write(f);
         try (ConceptLM lm = OnnxConceptLm.open(f)) {
@@ -77,13 +85,13 @@ class ConceptLmGraphShapesTest {
         int hd = base.headDim();
         int hidden = base.hidden();
         ConceptLMConfig gqa = with(base.heads(), base.heads() / 2);
-        ConceptLmGraph.Weights gqaW = (key, shape) -> {
+        Weights gqaW = (key, shape) -> {
             if (key.endsWith("k_proj.weight") || key.endsWith("v_proj.weight")) {
                 return rows(st.floats(key), hidden, 0, (int) shape[0]); // kv heads 0..K-1 of tiny-a
             }
             return st.floats(key);
         };
-        ConceptLmGraph.Weights mhaW = (key, shape) -> {
+        Weights mhaW = (key, shape) -> {
             if (key.endsWith("k_proj.weight") || key.endsWith("v_proj.weight")) {
                 float[] src = st.floats(key);
                 float[] out = new float[(int) (shape[0] * shape[1])];
@@ -104,7 +112,7 @@ class ConceptLmGraphShapesTest {
         int hidden = base.hidden();
         int keep = base.heads() / 2;
         ConceptLMConfig narrow = with(keep, keep);
-        ConceptLmGraph.Weights narrowW = (key, shape) -> {
+        Weights narrowW = (key, shape) -> {
             if (key.matches(".*\\.[qkv]_proj\\.weight")) {
                 return rows(st.floats(key), hidden, 0, keep * hd);
             }
@@ -118,7 +126,7 @@ class ConceptLmGraphShapesTest {
             }
             return st.floats(key);
         };
-        ConceptLmGraph.Weights zeroedW = (key, shape) -> {
+        Weights zeroedW = (key, shape) -> {
             float[] w = st.floats(key);
             if (key.endsWith("o_proj.weight")) {
                 for (int r = 0; r < hidden; r++) {

@@ -15,7 +15,9 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sonarllm.onnx.weights.M2M100Weights;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.weights.SafeTensors;
 import org.sonarllm.testing.TinyA;
 
 class GraphsTinyATest {
@@ -33,11 +35,18 @@ class GraphsTinyATest {
         return out;
     }
 
+    static SonarConfig dims(String side) throws Exception {
+        Path cfg = TinyA.dir().resolve(side + "/config.json");
+        return SonarConfig.fromHf(new ObjectMapper().readTree(cfg.toFile()), cfg.toString());
+    }
+
     @Test
     void encoderGraphReproducesCaseB() throws Exception {
         Path f = tmp.resolve("encoder.onnx");
-        try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("encoder"), M2M100Weights.Side.ENCODER)) {
-            SonarEncoderGraph.build(w).write(f);
+        // external data: the graph beside a copy of the checkpoint's own safetensors file, keys as Hugging Face stores them
+        Files.copy(TinyA.dir().resolve("encoder/model.safetensors"), tmp.resolve("model.safetensors"));
+        try (SafeTensors w = SafeTensors.open(tmp.resolve("model.safetensors"))) {
+            SonarEncoderGraph.build(dims("encoder"), true, GraphWeights.external(w)).write(f);
         }
         JsonNode b = TinyA.expected().get("b_encoder");
         long[][] ids = longs2(b.get("input_ids"));
@@ -64,15 +73,14 @@ class GraphsTinyATest {
     void decoderGraphsReproduceCaseC() throws Exception {
         Path dec = tmp.resolve("decoder.onnx");
         Path cross = tmp.resolve("decoder_cross.onnx");
-        int layers;
-        int heads;
-        int dh;
-        try (M2M100Weights w = M2M100Weights.open(TinyA.dir().resolve("decoder"), M2M100Weights.Side.DECODER)) {
-            SonarDecoderGraph.buildIncremental(w).write(dec);
-            SonarDecoderGraph.buildCross(w).write(cross);
-            layers = w.layers();
-            heads = w.heads();
-            dh = w.dModel() / w.heads();
+        SonarConfig dims = dims("decoder");
+        int layers = dims.decoderLayers();
+        int heads = dims.decoderHeads();
+        int dh = dims.decoderHeadDim();
+        // inline: the weights copied into the graphs (lm_head stored separately, as tiny-a does)
+        try (SafeTensors w = SafeTensors.open(TinyA.dir().resolve("decoder/model.safetensors"))) {
+            SonarDecoderGraph.buildIncremental(dims, true, GraphWeights.inline(w)).write(dec);
+            SonarDecoderGraph.buildCross(dims, GraphWeights.inline(w)).write(cross);
         }
         JsonNode c = TinyA.expected().get("c_teacher_forcing");
         float[][] emb = TinyA.floats2(c.get("embeddings"));

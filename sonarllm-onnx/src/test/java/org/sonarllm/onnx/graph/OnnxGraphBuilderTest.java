@@ -19,6 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.onnx.proto.OnnxProto.ModelProto;
 import org.sonarllm.onnx.proto.OnnxProto.TensorProto;
+import org.sonarllm.onnx.testing.MemoryTensors;
+import org.sonarllm.onnx.weights.SafeTensors;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 
 class OnnxGraphBuilderTest {
     @TempDir
@@ -33,7 +36,7 @@ class OnnxGraphBuilderTest {
         return a;
     }
 
-    /** y = LayerNorm(x W^T + b) built with the ORT and PORTABLE blocks, inline and with external data. */
+    /** y = LayerNorm(x W^T + b) built with the ORT and PORTABLE blocks, inline, with external data, and from a safetensors file. */
     @Test
     void linearAndLayerNormMatchJavaReferenceInBothStylesAndStorageModes() throws Exception {
         int in = 48;
@@ -67,31 +70,45 @@ class OnnxGraphBuilderTest {
                 ref[i][o] = (h[o] - mean) / Math.sqrt(var + 1e-5) * gamma[o] + beta[o];
             }
         }
+        MemoryTensors m = new MemoryTensors().put("fc.weight", w, out, in).put("fc.bias", b, out)
+                .put("ln.weight", gamma, out).put("ln.bias", beta, out);
+        Path st = tmp.resolve("w.safetensors");
+        new SafeTensorsWriter().add("fc.weight", w, out, in).add("fc.bias", b, out).add("ln.weight", gamma, out)
+                .add("ln.bias", beta, out).write(st);
         for (NnBlocks.Style style : NnBlocks.Style.values()) {
-            for (long threshold : new long[] {Long.MAX_VALUE, 1000}) {
-                OnnxGraphBuilder g = new OnnxGraphBuilder("t").externalDataThreshold(threshold);
-                NnBlocks nn = new NnBlocks(g, style);
-                String xi = g.input("x", ElemType.FLOAT, Dim.dyn("rows"), Dim.of(in));
-                String xs = style == NnBlocks.Style.ORT ? g.node("Unsqueeze", List.of(xi, g.constLongs(0))) : xi;
-                String y = nn.layerNorm(nn.linear(xs, le(w), le(b), out, in, "fc"), le(gamma), le(beta), 1e-5f, "ln");
-                g.output(y, "y", ElemType.FLOAT, style == NnBlocks.Style.ORT
-                        ? new Dim[] {Dim.of(1), Dim.dyn("rows"), Dim.of(out)} : new Dim[] {Dim.dyn("rows"), Dim.of(out)});
-                Path f = tmp.resolve(style + "-" + threshold + ".onnx");
-                List<Path> files = g.write(f);
-                assertEquals(threshold == 1000 ? 2 : 1, files.size());
-                ModelProto m = ModelProto.parseFrom(Files.readAllBytes(f));
-                long external = m.getGraph().getInitializerList().stream()
-                        .filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).count();
-                assertEquals(threshold == 1000, external > 0);
-                OrtEnvironment env = OrtEnvironment.getEnvironment();
-                try (OrtSession s = env.createSession(f.toString(), new OrtSession.SessionOptions());
-                        OnnxTensor t = OnnxTensor.createTensor(env, x);
-                        OrtSession.Result r = s.run(Map.of("x", t))) {
-                    Object v = r.get(0).getValue();
-                    float[][] got = style == NnBlocks.Style.ORT ? ((float[][][]) v)[0] : (float[][]) v;
-                    for (int i = 0; i < rows; i++) {
-                        for (int o = 0; o < out; o++) {
-                            assertEquals(ref[i][o], got[i][o], 1e-4, style + " " + threshold);
+            // inline; inline moved to <file>.data above a 1000-byte threshold; external data in a safetensors file
+            for (String mode : new String[] {"inline", "data", "safetensors"}) {
+                try (SafeTensors file = SafeTensors.open(st)) {
+                    OnnxGraphBuilder g = new OnnxGraphBuilder("t").externalDataThreshold(mode.equals("data") ? 1000
+                            : Long.MAX_VALUE);
+                    NnBlocks nn = new NnBlocks(g, style, mode.equals("safetensors") ? GraphWeights.external(file)
+                            : GraphWeights.inline(m));
+                    String xi = g.input("x", ElemType.FLOAT, Dim.dyn("rows"), Dim.of(in));
+                    String xs = style == NnBlocks.Style.ORT ? g.node("Unsqueeze", List.of(xi, g.constLongs(0))) : xi;
+                    String y = nn.layerNorm(nn.linear(xs, "fc.", out, in), "ln.", out, 1e-5f);
+                    g.output(y, "y", ElemType.FLOAT, style == NnBlocks.Style.ORT
+                            ? new Dim[] {Dim.of(1), Dim.dyn("rows"), Dim.of(out)} : new Dim[] {Dim.dyn("rows"), Dim.of(out)});
+                    Path f = tmp.resolve(style + "-" + mode + ".onnx");
+                    List<Path> files = g.write(f);
+                    assertEquals(mode.equals("data") ? 2 : 1, files.size());
+                    ModelProto mp = ModelProto.parseFrom(Files.readAllBytes(f));
+                    List<TensorProto> external = mp.getGraph().getInitializerList().stream()
+                            .filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).toList();
+                    assertEquals(!mode.equals("inline"), !external.isEmpty(), mode);
+                    if (mode.equals("safetensors")) {
+                        assertEquals(4, external.size());
+                        external.forEach(t -> assertEquals("w.safetensors", t.getExternalData(0).getValue()));
+                    }
+                    OrtEnvironment env = OrtEnvironment.getEnvironment();
+                    try (OrtSession s = env.createSession(f.toString(), new OrtSession.SessionOptions());
+                            OnnxTensor t = OnnxTensor.createTensor(env, x);
+                            OrtSession.Result r = s.run(Map.of("x", t))) {
+                        Object v = r.get(0).getValue();
+                        float[][] got = style == NnBlocks.Style.ORT ? ((float[][][]) v)[0] : (float[][]) v;
+                        for (int i = 0; i < rows; i++) {
+                            for (int o = 0; o < out; o++) {
+                                assertEquals(ref[i][o], got[i][o], 1e-4, style + " " + mode);
+                            }
                         }
                     }
                 }
@@ -126,12 +143,4 @@ class OnnxGraphBuilderTest {
         assertTrue(m.getOpsetImport(0).getVersion() >= 17);
     }
 
-    @Test
-    void transposeIsCorrect() {
-        float[] a = {1, 2, 3, 4, 5, 6};
-        ByteBuffer t = NnBlocks.transpose(le(a), 2, 3);
-        float[] got = new float[6];
-        t.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
-        assertEquals(List.of(1f, 4f, 2f, 5f, 3f, 6f), List.of(got[0], got[1], got[2], got[3], got[4], got[5]));
-    }
 }

@@ -58,6 +58,10 @@ class BundleValidationTest {
         fails(b, "expected file decoder.onnx, found no such file");
 
         b = copy();
+        Files.delete(b.resolve("decoder.safetensors")); // the weights three graphs share
+        fails(b, "expected file decoder.safetensors, found no such file");
+
+        b = copy();
         Files.writeString(b.resolve("notes.txt"), "hello");
         fails(b, "unlisted file notes.txt");
 
@@ -81,7 +85,7 @@ class BundleValidationTest {
     void inconsistentManifest() throws Exception {
         Path b = copy();
         editManifest(b, m -> m.put("formatVersion", 99));
-        fails(b, "expected format version 1, found 99");
+        fails(b, "expected format version 1 or 2, found 99");
 
         b = copy();
         editManifest(b, m -> ((ObjectNode) m.get("dimensions")).put("model", 32));
@@ -104,7 +108,7 @@ class BundleValidationTest {
         Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         BundleManifest m = Bundle.readManifest(b);
         BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
-                BundleWriter.component(b, List.of(b.resolve("encoder.onnx")), Map.of())));
+                BundleWriter.component(b, List.of(b.resolve("encoder.onnx"), b.resolve("encoder.safetensors")), Map.of())));
         fails(b, "expected input 'input_ids'");
     }
 
@@ -159,7 +163,9 @@ class BundleValidationTest {
         Files.delete(enc.resolve("model.safetensors"));
         e = assertThrows(ModelFormatException.class, () -> SonarConverter.convert(enc, src.resolve("decoder"),
                 src.resolve("tokenizer"), tmp.resolve("o3"), Map.of(), OnnxConceptEncoder::open));
-        assertTrue(e.getMessage().contains("missing [model.safetensors]"), e.getMessage());
+        assertTrue(e.getMessage().contains(enc + ": expected weights as model.safetensors, model.safetensors.index.json"
+                + " (+ shards), pytorch_model.bin or pytorch_model.bin.index.json (+ shards), found [config.json]"),
+                e.getMessage());
         // missing tokenizer file
         Path tok = tmp.resolve("tok");
         Files.createDirectories(tok);

@@ -20,7 +20,7 @@ import org.sonarllm.training.model.Objective;
  * size.
  *
  * <pre>{@code
- * LossEvaluator e = LossEvaluator.load(Path.of("my-bundle"), Path.of("my-bundle/concept_lm_checkpoint"), Objective.CE, 8);
+ * LossEvaluator e = LossEvaluator.load(Path.of("my-bundle"), Objective.CE, 8);   // the bundle's concept LM
  * LossEvaluator.Result r = e.evaluate(documents);   // r.loss(), r.weight() = target tokens
  * }</pre>
  *
@@ -40,6 +40,23 @@ public final class LossEvaluator {
         }
         this.loss = loss;
         this.batchSize = batchSize;
+    }
+
+    /**
+     * The concept LM of a bundle (the weights its runtime graph references; {@link
+     * ConceptLMWeights#fromBundle}), with the bundle's frozen decoder for CE.
+     *
+     * @param bundleDir a bundle with a concept LM
+     * @param objective CE or MSE
+     * @param batchSize documents per forward pass
+     * @return the evaluator
+     * @throws org.sonarllm.ModelFormatException if the bundle has no concept LM with its weights
+     */
+    public static LossEvaluator load(Path bundleDir, Objective objective, int batchSize) {
+        ConceptLMWeights.Loaded lm = ConceptLMWeights.fromBundle(bundleDir, DataType.FLOAT);
+        ImportedSonarDecoder decoder = objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundleDir) : null;
+        return new LossEvaluator(ConceptLMLoss.create(objective, lm.config(), lm.parameters(), decoder, DataType.FLOAT),
+                batchSize);
     }
 
     /**

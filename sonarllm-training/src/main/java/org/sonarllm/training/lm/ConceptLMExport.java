@@ -5,32 +5,34 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.model.ConceptLMConfig;
+import org.sonarllm.training.model.ConceptLMWeights;
 
 /**
  * Writes a trained concept LM: as a SONAR-LLM checkpoint directory (flat Llama {@code config.json}
- * with {@code sonar_dim}, {@code model.safetensors} with the SONAR-LLM key names), and as
- * {@code concept-lm.onnx} in a bundle, built by the same {@link ConceptLmConverter} that converts
- * released checkpoints, so {@code Generator} runs it directly.
+ * with {@code sonar_dim}, {@code model.safetensors} with the SONAR-LLM key names), and as the {@code
+ * concept_lm} component of a bundle ({@code concept-lm.safetensors} once, {@code concept-lm.onnx}
+ * referencing it, the config as a manifest property), built by the same {@link ConceptLmConverter} that
+ * converts released checkpoints, so {@code Generator} runs it and {@code train --init-from} / {@code
+ * eval-loss} read it back ({@code ConceptLMWeights.fromBundle}).
  *
  * <pre>{@code
  * ConceptLMExport.toBundle(trainer.config(), trainer.parameters(), Path.of("bundle"), Path.of("my-bundle"));
  * }</pre>
  */
 public final class ConceptLMExport {
-    /** Bundle component (and folder) holding the trained weights as a SONAR-LLM checkpoint. */
-    public static final String CHECKPOINT_COMPONENT = "concept_lm_checkpoint";
-
     private ConceptLMExport() {}
 
     /**
@@ -64,9 +66,10 @@ public final class ConceptLMExport {
     }
 
     /**
-     * Writes {@code concept-lm.onnx} next to a copy of {@code inputBundle} (or into it when both
-     * paths are equal) and registers it as the bundle's concept LM; the weights also go to
-     * {@value #CHECKPOINT_COMPONENT}/ (registered under that name) for fine-tuning and eval-loss.
+     * Writes the concept LM ({@code concept-lm.onnx} and {@code concept-lm.safetensors}) into a copy of
+     * {@code inputBundle} (or into it when both paths are equal) and registers it as the bundle's
+     * concept LM, replacing any concept LM it had (a format-1 export's {@code
+     * concept_lm_checkpoint/} included, so the weights are stored once).
      *
      * @param cfg model config
      * @param params parameters
@@ -79,17 +82,12 @@ public final class ConceptLMExport {
             if (!inputBundle.toAbsolutePath().normalize().equals(outputBundle.toAbsolutePath().normalize())) {
                 copyTree(inputBundle, outputBundle);
             }
+            dropOldCheckpoint(outputBundle);
             Path ckpt = Files.createTempDirectory("sonarllm-export");
             try {
                 writeCheckpoint(cfg, params, ckpt);
-                Path onnx = outputBundle.resolve(ConceptLmConverter.FILE_NAME);
-                List<Path> files = ConceptLmConverter.convert(ckpt, onnx);
-                BundleWriter.addComponent(outputBundle, BundleManifest.CONCEPT_LM, files, Map.of());
-                Path ck = outputBundle.resolve(CHECKPOINT_COMPONENT);
-                writeCheckpoint(cfg, params, ck);
-                BundleWriter.addComponent(outputBundle, CHECKPOINT_COMPONENT,
-                        List.of(ck.resolve("model.safetensors"), ck.resolve("config.json")), Map.of());
-                return onnx;
+                ConceptLmConverter.addToBundle(ckpt, outputBundle, 0);
+                return outputBundle.resolve(ConceptLmConverter.FILE_NAME);
             } finally {
                 try (Stream<Path> s = Files.walk(ckpt)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -97,6 +95,33 @@ public final class ConceptLMExport {
             }
         } catch (IOException e) {
             throw new SonarLlmException("cannot export to " + outputBundle + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the concept LM a copied bundle had: its {@code concept_lm} files and the trained-weights folder
+     * a format-1 export kept beside the graph, with their manifest entries.
+     */
+    private static void dropOldCheckpoint(Path bundle) throws IOException {
+        BundleManifest m = Bundle.readManifest(bundle);
+        List<String> files = new ArrayList<>();
+        for (String c : List.of(BundleManifest.CONCEPT_LM, ConceptLMWeights.TRAIN_EXPORT_CHECKPOINT)) {
+            if (m.components().containsKey(c)) {
+                m.components().get(c).files().forEach(f -> files.add(f.path()));
+                m = m.withoutComponent(c);
+            }
+        }
+        BundleWriter.writeManifest(bundle, m);
+        for (String f : files) {
+            Files.deleteIfExists(bundle.resolve(f));
+        }
+        Path dir = bundle.resolve(ConceptLMWeights.TRAIN_EXPORT_CHECKPOINT);
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                if (s.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
         }
     }
 

@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.samediff.frameworkimport.onnx.importer.OnnxFrameworkImporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.InvalidInputException;
@@ -25,9 +24,10 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 /**
  * The frozen SONAR decoder of training: a bundle's teacher-forcing graph ({@code decoder_training.onnx},
  * written by the converter with {@link TeacherForcingDecoderGraph#buildWithPositionInput}) imported by
- * ND4J's ONNX importer. After import every {@code Mmul} gets {@code alpha = 1, beta = 0} (the importer
- * leaves Gemm's defaults unresolved) and every variable becomes a constant, so nothing in the decoder is
- * trainable.
+ * ND4J's ONNX importer ({@link DecoderGraphs}: in bundle format 2 its weights are graph inputs, set from
+ * {@code decoder.safetensors} after the import and made constants; in format 1 they are inside the graph).
+ * After import every {@code Mmul} gets {@code alpha = 1, beta = 0} (the importer leaves Gemm's defaults
+ * unresolved) and every variable becomes a constant, so nothing in the decoder is trainable.
  *
  * <p>Training uses the graph up to the final decoder states {@code h [b*t, d]} (the input of its output
  * projection); the vocabulary-sized rest (projection onto the output table, log-softmax, cross-entropy
@@ -53,6 +53,7 @@ public final class ImportedSonarDecoder {
 
     private final SameDiff sd;
     private final Path onnx;
+    private final DecoderGraphs.Weights weights;
     private final int dimension;
     private final int padId;
     private final int maxPositions;
@@ -60,10 +61,11 @@ public final class ImportedSonarDecoder {
     private final VocabularyHead head;
     private boolean differentiable;
 
-    private ImportedSonarDecoder(SameDiff sd, Path onnx, int dimension, int padId, int maxPositions, String hidden,
-            INDArray table) {
+    private ImportedSonarDecoder(SameDiff sd, Path onnx, DecoderGraphs.Weights weights, int dimension, int padId,
+            int maxPositions, String hidden, INDArray table) {
         this.sd = sd;
         this.onnx = onnx;
+        this.weights = weights;
         this.dimension = dimension;
         this.padId = padId;
         this.maxPositions = maxPositions;
@@ -81,18 +83,30 @@ public final class ImportedSonarDecoder {
     public static ImportedSonarDecoder fromBundle(Path bundleDir) {
         Bundle bundle = Bundle.open(bundleDir);
         BundleManifest m = bundle.manifest();
-        return importFile(bundle.file(BundleManifest.DECODER_TRAINING), m.dimensions().model(),
+        BundleManifest.Component c = m.components().get(BundleManifest.DECODER_TRAINING);
+        if (c == null) {
+            throw new ModelFormatException(bundleDir + ": expected a " + BundleManifest.DECODER_TRAINING
+                    + " component (the frozen decoder for training), found none");
+        }
+        // format 2: the weights file is listed with the graph; format 1: the graph holds its weights
+        DecoderGraphs.Weights w = c.files().stream().map(BundleManifest.FileEntry::path)
+                .filter(p -> p.endsWith(".safetensors")).findFirst()
+                .map(p -> DecoderGraphs.Weights.of(bundleDir.resolve(p))).orElse(null);
+        return importFile(bundle.file(BundleManifest.DECODER_TRAINING), w, m.dimensions().model(),
                 m.specialIds().pad(), m.dimensions().maxPositions(), m.dimensions().vocab());
     }
 
-    /** Imports a teacher-forcing graph file (the bundle's, or one a test builds from weights). */
-    static ImportedSonarDecoder importFile(Path onnx, int d, int pad, int maxPos, int vocab) {
-        SameDiff sd;
-        try {
-            sd = new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false);
-        } catch (RuntimeException e) {
-            throw new ModelFormatException("cannot import the decoder graph " + onnx + ": " + e, e);
-        }
+    /**
+     * Imports a teacher-forcing graph file (the bundle's, or one a test builds from weights).
+     *
+     * @param onnx the graph @param weights its weights file when they are graph inputs, else null
+     * @param d sentence size @param pad padding id @param maxPos longest input @param vocab vocabulary
+     * @return the imported, frozen decoder
+     */
+    static ImportedSonarDecoder importFile(Path onnx, DecoderGraphs.Weights weights, int d, int pad, int maxPos,
+            int vocab) {
+        SameDiff sd = DecoderGraphs.importGraph(onnx, weights, List.of(TeacherForcingDecoderGraph.INPUT_IDS,
+                TeacherForcingDecoderGraph.POSITION_IDS, TeacherForcingDecoderGraph.EMBEDDING));
         int patched = 0;
         for (DifferentialFunction op : sd.ops()) {
             if (op instanceof Mmul m) {
@@ -122,7 +136,7 @@ public final class ImportedSonarDecoder {
             throw new ModelFormatException(onnx + ": expected logits = hidden x output table [" + vocab + ", " + d
                     + "]^T, found " + projection.getClass().getSimpleName() + " of " + in.length + " inputs");
         }
-        return new ImportedSonarDecoder(sd, onnx, d, pad, maxPos, in[0].name(), in[1].getArr());
+        return new ImportedSonarDecoder(sd, onnx, weights, d, pad, maxPos, in[0].name(), in[1].getArr());
     }
 
     private static DifferentialFunction producer(SameDiff sd, SDVariable v, Path onnx) {
@@ -133,9 +147,12 @@ public final class ImportedSonarDecoder {
         return op;
     }
 
-    /** @return an independent copy (the same graph file imported again), for another thread */
+    /**
+     * @return an independent copy (the same graph file imported again; weights read from a weights file are
+     *     shared, not loaded again), for another thread
+     */
     public ImportedSonarDecoder copy() {
-        return importFile(onnx, dimension, padId, maxPositions, vocabSize());
+        return importFile(onnx, weights, dimension, padId, maxPositions, vocabSize());
     }
 
     /** @return the imported, frozen graph */

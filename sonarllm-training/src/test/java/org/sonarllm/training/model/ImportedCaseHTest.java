@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.onnx.testing.TinyABundle;
+import org.sonarllm.onnx.testing.TinyAFormat1;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -18,14 +19,27 @@ import org.sonarllm.testing.TinyA;
  */
 class ImportedCaseHTest {
     static ConceptLMLoss production() {
+        return production(TinyABundle.get());
+    }
+
+    static ConceptLMLoss production(java.nio.file.Path bundle) {
         return ConceptLMLoss.create(Objective.CE, ConceptLMGraphTest.cfg(), CaseHTest.tinyAWeights(DataType.FLOAT),
-                ImportedSonarDecoder.fromBundle(TinyABundle.get()), DataType.FLOAT);
+                ImportedSonarDecoder.fromBundle(bundle), DataType.FLOAT);
     }
 
     @Test
     void crossEntropyLossAndGradientsMatchCaseH() {
+        assertCaseH(production());
+    }
+
+    /** The same through the decoder of a format-1 bundle (weights inside its training graph). */
+    @Test
+    void format1BundleMatchesCaseH() {
+        assertCaseH(production(TinyAFormat1.dir()));
+    }
+
+    static void assertCaseH(ConceptLMLoss g) {
         JsonNode h = TinyA.expected().get("h_loss");
-        ConceptLMLoss g = production();
         Batch batch = CaseHTest.caseHBatch();
         double want = h.get("ce_loss").asDouble();
         ConceptLMLoss.Value v = g.value(batch);
