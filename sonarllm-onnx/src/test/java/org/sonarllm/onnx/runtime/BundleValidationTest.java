@@ -118,7 +118,7 @@ class BundleValidationTest {
         Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         BundleManifest m = Bundle.readManifest(b);
         BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
-                BundleWriter.component(b, List.of(b.resolve("encoder.onnx")), Map.of())));
+                BundleWriter.component(b, List.of(b.resolve("encoder.onnx"), b.resolve("encoder.safetensors")), Map.of())));
         float[] v = org.sonarllm.testing.TinyA.floats(org.sonarllm.testing.TinyA.expected().get("d_greedy").get("cases")
                 .get(2).get("embedding"));
         try (SonarLlm llm = SonarLlm.load(b, RuntimeOptions.builder().lazySessions(true).build())) {
