@@ -208,13 +208,12 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         }
         return guard.run(() -> {
             DecoderRunner runner = this.runner.get();
-            DecoderRunner.Step s = runner.step(ids, embeddings.size(), len, runner.crossTerms(embeddings), null, null,
-                    false, false);
+            float[] all = runner.teacherForcing(ids, embeddings.size(), len, runner.crossTerms(embeddings));
             float[][][] out = new float[embeddings.size()][len][];
             for (int i = 0; i < out.length; i++) {
                 for (int t = 0; t < len; t++) {
-                    int off = s.offset(i, t);
-                    out[i][t] = java.util.Arrays.copyOfRange(s.logits(), off, off + vocab);
+                    int off = (i * len + t) * vocab;
+                    out[i][t] = java.util.Arrays.copyOfRange(all, off, off + vocab);
                 }
             }
             return out;
