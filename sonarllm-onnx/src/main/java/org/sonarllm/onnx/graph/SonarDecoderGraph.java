@@ -13,19 +13,27 @@ import org.sonarllm.onnx.weights.M2M100Weights;
  * whole sub-layer is the linear map {@code out_proj(v_proj(e))}, independent of the position:
  * computed once per sentence here.
  *
- * <p>{@code decoder.onnx}, one incremental step with a self-attention KV cache:
+ * <p>{@code decoder.onnx}, one incremental step with a self-attention cache that the runtime keeps in
+ * place ({@code com.microsoft.GroupQueryAttention} reads each layer's cache buffer as past and writes the
+ * new positions into the same buffer, bound as its present output):
  *
  * <ul>
- *   <li>inputs {@code input_ids [batch, new]} int64 (new tokens), {@code cross [batch, layers, d]},
- *       {@code cache_index [batch]} int64 (row of the past cache each row continues: identity for
- *       greedy, the parent beam for beam search), and per layer {@code past_key_L, past_value_L
- *       [past_batch, heads, past, head_dim]} (past = 0 on the first call);
- *   <li>outputs {@code logits [batch, new, vocab]}, {@code log_probs} (their log-softmax) and {@code present_key_L, present_value_L
- *       [batch, heads, past + new, head_dim]}.
+ *   <li>inputs {@code input_ids [batch, new]} int64 (new tokens), {@code cross [sentences, layers, d]}
+ *       (every sentence's rows of {@code decoder_cross}), {@code row_sentence [batch]} int64 (the sentence of
+ *       each row), {@code seqlens_k [batch]} int32 (positions written after this step minus one), {@code
+ *       total_length} int32 scalar (positions written after this step), {@code top_k [1]} int64, {@code
+ *       score_ids [batch, new]} int64, and per layer {@code past_key_L, past_value_L [batch, heads, length,
+ *       cache_head_dim]} (the cache buffer: {@code length} reserved positions, the head size rounded up to a
+ *       multiple of 8 ({@link #cacheHeadDim}), padded with zeros inside the graph);
+ *   <li>outputs {@code logits [batch, new, vocab]}, {@code log_probs} (their log-softmax), {@code
+ *       top_log_probs, top_ids [batch, new, top_k]} (TopK of the log-probabilities, best first, lower id
+ *       first on ties), {@code score_log_probs [batch, new]} (the log-probability of {@code score_ids}) and
+ *       {@code present_key_L, present_value_L}, the cache buffers with the new positions written.
  * </ul>
  *
- * Positions are {@code past + i + pad_id + 1}; new tokens attend causally to the past and to each
- * other.
+ * Positions are {@code total_length - new + i + pad_id + 1}; new tokens attend causally to the cached
+ * positions and to each other. Bundles converted before this graph have {@code cache_index} instead and
+ * return the concatenated cache; the runtime runs both.
  *
  * <p>Weights by their M2M100ForConditionalGeneration keys ({@code model.decoder.embed_tokens.weight},
  * {@code model.decoder.layers.N.*}, {@code model.decoder.layer_norm.*}, and {@code lm_head.weight} only
