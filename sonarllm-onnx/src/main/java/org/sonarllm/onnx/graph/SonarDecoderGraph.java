@@ -155,8 +155,7 @@ public final class SonarDecoderGraph {
         String past = g.node("Sub", List.of(total, nNew));
         String qPos = g.node("Range", List.of(past, total, g.scalarLong(1)));
         String posEmb = nn.sinusoid(g.node("Add", List.of(qPos, g.scalarLong(SonarConfig.PAD + 1L))), d);
-        String table = nn.weight(pre + "embed_tokens.weight", dims.vocab(), d);
-        String emb = g.node("Gather", List.of(table, ids), Attr.i("axis", 0));
+        String emb = nn.embedding(pre + "embed_tokens.weight", ids, dims.vocab(), d);
         String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(SonarEncoderGraph.embedScale(d,
                 scaleEmbedding)))), posEmb));
         String crossRows = g.node("Gather", List.of(cross, rowSentence), Attr.i("axis", 0));
@@ -178,7 +177,7 @@ public final class SonarDecoderGraph {
             x = nn.m2m100Ffn(x, p, d, dims.decoderFfn());
         }
         x = nn.layerNorm(x, pre + "layer_norm.", d, SonarEncoderGraph.LN_EPS);
-        String logits = logits(g, nn, x, w, table, dims, ids);
+        String logits = logits(g, nn, x, w, dims, ids);
         g.output(logits, LOGITS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(dims.vocab()));
         g.node("LogSoftmax", LOG_PROBS, List.of(LOGITS), Attr.i("axis", -1));
         g.output(LOG_PROBS, ElemType.FLOAT, Dim.dyn("batch"), Dim.dyn("new"), Dim.of(dims.vocab()));
@@ -231,12 +230,14 @@ public final class SonarDecoderGraph {
         return w.contains(M2M100Weights.LM_HEAD) ? nn.weight(M2M100Weights.LM_HEAD, dims.vocab(), dims.model()) : table;
     }
 
-    /** logits = x @ head^T via Gemm(transB) on the stored [vocab, d] matrix (the embedding if tied). */
-    private static String logits(OnnxGraphBuilder g, NnBlocks nn, String x, GraphWeights w, String table, SonarConfig dims,
+    /** logits = x @ head^T: Gemm(transB) on the stored [vocab, d] matrix (the embedding if tied), MatMulNBits if quantized. */
+    private static String logits(OnnxGraphBuilder g, NnBlocks nn, String x, GraphWeights w, SonarConfig dims,
             String ids) {
-        String head = outputTable(nn, w, table, dims);
+        String headKey = w.contains(M2M100Weights.LM_HEAD) || w.quantizedBits(M2M100Weights.LM_HEAD) != 0
+                ? M2M100Weights.LM_HEAD : M2M100Weights.DECODER_PREFIX + "embed_tokens.weight";
         String flat = g.node("Reshape", List.of(x, g.constLongs(-1, dims.model())));
-        String y = g.node("Gemm", List.of(flat, head), Attr.i("transB", 1));
+        String y = w.quantizedBits(headKey) != 0 ? nn.quantizedMatMul(flat, headKey, dims.vocab(), dims.model())
+                : g.node("Gemm", List.of(flat, nn.weight(headKey, dims.vocab(), dims.model())), Attr.i("transB", 1));
         String shape = g.node("Concat", List.of(g.node("Shape", List.of(ids)), g.constLongs(dims.vocab())),
                 Attr.i("axis", 0));
         return g.node("Reshape", List.of(y, shape));
