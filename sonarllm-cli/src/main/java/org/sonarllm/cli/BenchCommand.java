@@ -25,7 +25,7 @@ final class BenchCommand extends CliCommand {
     Path model;
 
     @Option(names = "--random", paramLabel = "SHAPE",
-            description = "Create (once) a random-weight model under --work: medium, real, or "
+            description = "Create (once) a random-weight model under --work: medium, real, real-sonar (no concept LM), or "
                     + "d,heads,ffn,layers,vocab,lmHidden,lmLayers,lmHeads,lmFfn.")
     String random;
 

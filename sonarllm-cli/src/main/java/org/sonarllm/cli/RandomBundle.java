@@ -43,7 +43,7 @@ final class RandomBundle {
         /**
          * @param s {@code medium} (d 512, 8 heads, FFN 2048, 6+6 layers, vocab 32000; concept LM 768 x 8 layers),
          *     {@code real} (SONAR's d 1024, 16 heads, FFN 8192, 24+24 layers, vocab 256206; the 600M concept LM:
-         *     hidden 1280, 16 layers, 26 x 64 heads, SwiGLU 5120) or {@code d,heads,ffn,layers,vocab,lmHidden,lmLayers,lmHeads,lmFfn}
+         *     hidden 1280, 16 layers, 26 x 64 heads, SwiGLU 5120), {@code real-sonar} (the same without a concept LM) or {@code d,heads,ffn,layers,vocab,lmHidden,lmLayers,lmHeads,lmFfn}
          * @return the shape
          */
         static Shape parse(String s) {
@@ -51,6 +51,8 @@ final class RandomBundle {
                 case "medium":
                     return new Shape(new SonarConfig(512, 32000, 6, 6, 8, 8, 2048, 2048, 1024), 768, 8, 12, 12, 64,
                             2048);
+                case "real-sonar":
+                    return new Shape(RandomSonarCheckpoint.REAL, 0, 0, 0, 0, 0, 0);
                 case "real":
                     return new Shape(RandomSonarCheckpoint.REAL, 1280, 16, 26,
                             26, 64, 5120);
@@ -101,9 +103,13 @@ final class RandomBundle {
             pieces = tok.pieceCount();
         }
         untieHead(ckpt.resolve("decoder/model.safetensors"), shape.sonar(), pieces, 3L);
-        Path lm = writeConceptLm(ckpt.resolve("concept-lm"), shape, 2L);
-        SonarConverter.convert(ckpt.resolve("encoder"), ckpt.resolve("decoder"), tokenizer, bundle,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(lm, 0)), OnnxConceptEncoder::open);
+        Map<String, SonarConverter.ComponentWriter> extras = new java.util.HashMap<>();
+        if (shape.lmLayers() > 0) {
+            Path lm = writeConceptLm(ckpt.resolve("concept-lm"), shape, 2L);
+            extras.put(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(lm, 0));
+        }
+        SonarConverter.convert(ckpt.resolve("encoder"), ckpt.resolve("decoder"), tokenizer, bundle, extras,
+                OnnxConceptEncoder::open);
         return bundle;
     }
 
