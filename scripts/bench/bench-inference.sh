@@ -32,10 +32,12 @@ for n in (2048, 4096):
     print(json.dumps({"task": "gemm", "m": n, "k": n, "n": n, "gflops": round(2 * n ** 3 / best / 1e9, 1)}))
 PY
 ./sonarllm bench --random "$shape" --work "$work" --tokenizer "$tok" --threads "$threads" --tasks load,encode,decode,generate \
-    --dump "$work/dump" | tag java
-py encode --inputs "$work/dump/inputs.json" --encoder "$work/checkpoint/encoder" --batch 1,32 | tag torch
-py decode --inputs "$work/dump/inputs.json" --decoder "$work/checkpoint/decoder" --batch 1,16 --search greedy,beam5 | tag torch
+    --repeats 2 --dump "$work/dump" | tag java
+py encode --inputs "$work/dump/inputs.json" --encoder "$work/checkpoint/encoder" --batch 1,32 --repeats 2 | tag torch
+py decode --inputs "$work/dump/inputs.json" --decoder "$work/checkpoint/decoder" --batch 1,16 --search greedy,beam5 \
+    --repeats 2 | tag torch
 if [ -d "$work/checkpoint/concept-lm" ]; then
   py generate --inputs "$work/dump/inputs.json" --encoder "$work/checkpoint/encoder" --decoder "$work/checkpoint/decoder" \
-      --concept-lm "$work/checkpoint/concept-lm" --tokenizer "$tok" --search beam5 --lm-cache true,false | tag torch
+      --concept-lm "$work/checkpoint/concept-lm" --tokenizer "$tok" --search beam5 --lm-cache true,false \
+      --warmup 0 --repeats 1 | tag torch
 fi
