@@ -101,24 +101,24 @@ class BundleValidationTest {
         fails(b, "expected component 'decoder', found none");
     }
 
-    @Test
-    void graphWithWrongInputsIsRejected() throws Exception {
+    /** A copy whose encoder graph is the cross graph, re-hashed: its input names no longer match. */
+    private Path withCrossGraphAsEncoder() throws Exception {
         Path b = copy();
-        // put the cross graph where the encoder should be and re-hash it: names no longer match
         Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         BundleManifest m = Bundle.readManifest(b);
         BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
                 BundleWriter.component(b, List.of(b.resolve("encoder.onnx"), b.resolve("encoder.safetensors")), Map.of())));
-        fails(b, "expected input 'input_ids'");
+        return b;
+    }
+
+    @Test
+    void graphWithWrongInputsIsRejected() throws Exception {
+        fails(withCrossGraphAsEncoder(), "expected input 'input_ids'");
     }
 
     @Test
     void lazySessionsCheckAGraphOnItsFirstUse() throws Exception {
-        Path b = copy();
-        Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        BundleManifest m = Bundle.readManifest(b);
-        BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
-                BundleWriter.component(b, List.of(b.resolve("encoder.onnx"), b.resolve("encoder.safetensors")), Map.of())));
+        Path b = withCrossGraphAsEncoder();
         float[] v = org.sonarllm.testing.TinyA.floats(org.sonarllm.testing.TinyA.expected().get("d_greedy").get("cases")
                 .get(2).get("embedding"));
         try (SonarLlm llm = SonarLlm.load(b, RuntimeOptions.builder().lazySessions(true).build())) {
