@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Checks the PyTorch reference (torch_train_step.py) against the independent tiny-a case h: the CE and MSE
-# losses of its two documents through the tiny-a concept LM and decoder must equal expected.json's within
-# float32 rounding. Run before trusting a benchmark:  scripts/bench/check_torch_reference.sh
+# Checks the PyTorch references against the independent tiny-a outputs. Training (torch_train_step.py): the CE
+# and MSE losses of case h's two documents through the tiny-a concept LM and decoder must equal expected.json's
+# within float32 rounding. Inference (torch_infer.py): encoder embeddings (case b), greedy ids (d), beam best
+# ids, scores and every hypothesis (e) and the generation loop's ids with and without the concept-LM cache (g),
+# for each linear-layer backend. Run before trusting a benchmark:  scripts/bench/check_torch_reference.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TINY=sonarllm-core/src/test/resources/org/sonarllm/testing/tiny-a
@@ -30,4 +32,8 @@ got = json.load(open('$work/$obj.json'))['loss_step0']; want = json.load(open('$
 ok = abs(got - want) <= 1e-5 * abs(want)
 print('$obj loss: reference %.9g, tiny-a %.9g, relative error %.2e %s' % (got, want, abs(got - want) / abs(want), 'ok' if ok else 'MISMATCH'))
 sys.exit(0 if ok else 1)"
+done
+for linear in blas blas-t mkldnn; do
+  echo "inference reference, --linear $linear:"
+  /usr/bin/python3 scripts/bench/torch_infer.py tiny-a --linear "$linear" --threads 1 --expected "$TINY/expected.json"
 done

@@ -47,11 +47,17 @@ final class ConvertCommand extends CliCommand {
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Bundle directory to create.")
     Path out;
 
+    @Option(names = "--quantize", defaultValue = "float32", paramLabel = "float32|int8|int4",
+            description = "Weight-only quantization of the encoder and decoder (blocks of 32; no decoder_training "
+                    + "component then; default: ${DEFAULT-VALUE}).")
+    String quantize;
+
     /** One output line. */
     record Line(String bundle, int formatVersion, SonarConfig dimensions, java.util.Set<String> components) {}
 
     @Override
     protected int run() {
+        SonarConverter.Quantization q = SonarConverter.Quantization.parse(quantize);
         Map<String, SonarConverter.ComponentWriter> extras = new LinkedHashMap<>();
         if (conceptLm != null) {
             if (!Files.isDirectory(conceptLm)) {
@@ -60,7 +66,7 @@ final class ConvertCommand extends CliCommand {
             extras.put(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(conceptLm, 0));
         }
         Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras, OnnxConceptEncoder::open,
-                progress(stderr()));
+                progress(stderr()), q);
         json().write(new Line(out.toString(), b.manifest().formatVersion(), b.manifest().dimensions(),
                 b.manifest().components().keySet()));
         return 0;

@@ -37,7 +37,7 @@ public final class Main implements Callable<Integer> {
             EncodeCommand.class,
             DecodeCommand.class,
             GenerateCommand.class,
-            BenchSonarCommand.class,
+            BenchCommand.class,
             BenchGenerateCommand.class,
             TrainCommand.class,
             EvalLossCommand.class,

@@ -38,6 +38,8 @@ public final class RuntimeMixin {
             throw new UsageException("model bundle directory not found: " + model);
         }
         return SonarLlm.load(model, RuntimeOptions.builder().provider(provider).intraOpThreads(threads)
-                .encoderBatchSize(Math.max(1, batchSize)).decoderBatchSize(Math.max(1, batchSize)).build());
+                .encoderBatchSize(Math.max(1, batchSize)).decoderBatchSize(Math.max(1, batchSize))
+                // a command creates only the sessions it uses (encode: the encoder's)
+                .lazySessions(true).build());
     }
 }

@@ -28,7 +28,9 @@ import org.sonarllm.tokenize.SonarTokenizer;
 /**
  * A validated model bundle directory. {@link #open} checks the manifest (format and version,
  * dimensions, the eos embedding, the language table), that every listed file exists with the listed
- * size and sha256, and that the directory holds no unlisted files. Failures are {@link
+ * size and sha256, and that the directory holds no unlisted files. A file whose hash was verified
+ * before and that has not changed since (same path, size, modification and status-change time, inode)
+ * is not hashed again (see {@code VerifiedFiles}). Failures are {@link
  * ModelFormatException}s reading "expected X, found Y". Immutable and thread-safe.
  *
  * <pre>{@code
@@ -175,7 +177,7 @@ public final class Bundle {
                     throw new ModelFormatException(p + ": expected " + f.bytes() + " bytes, found " + size);
                 }
                 if (verifyHashes) {
-                    String h = sha256(p);
+                    String h = VerifiedFiles.sha256(p, f.sha256());
                     if (!h.equalsIgnoreCase(f.sha256())) {
                         throw new ModelFormatException(p + ": expected sha256 " + f.sha256() + ", found " + h);
                     }

@@ -3,9 +3,14 @@ package org.sonarllm.onnx;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.ModelFormatException;
+import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.DefaultBundle;
@@ -50,7 +55,8 @@ public final class SonarLlm implements SonarModel {
     private final SonarTokenizer tokenizer;
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
-    private final ConceptLM conceptLm;
+    private ConceptLM conceptLm;
+    private final RuntimeOptions options;
     private volatile Generator generator;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
@@ -58,16 +64,89 @@ public final class SonarLlm implements SonarModel {
     private SonarLlm(Bundle bundle, RuntimeOptions o) {
         this.bundle = bundle;
         SonarConfig d = bundle.manifest().dimensions();
+        long t0 = System.nanoTime();
+        // the components' sessions are independent: create them side by side (session creation is mostly
+        // single-threaded parsing and weight packing), then keep them in a fixed order for closing
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(3,
+                Runtime.getRuntime().availableProcessors())), r -> {
+                    Thread t = new Thread(r, "sonarllm-load");
+                    t.setDaemon(true);
+                    return t;
+                });
+        Future<SonarTokenizer> tok = pool.submit(bundle::openTokenizer);
+        this.options = o;
+        Future<ConceptLM> lm = bundle.has(BundleManifest.CONCEPT_LM) && !o.lazySessions()
+                ? pool.submit(() -> OnnxConceptLm.open(bundle, o)) : null;
+        Future<OnnxConceptEncoder> enc = pool.submit(() -> OnnxConceptEncoder.open(bundle, tok.get(), o));
+        Future<OnnxConceptDecoder> dec = pool.submit(() -> OnnxConceptDecoder.open(bundle, tok.get(), o));
+        pool.shutdown();
+        RuntimeException failure = null;
+        SonarTokenizer t = null;
+        OnnxConceptEncoder e = null;
+        OnnxConceptDecoder dc = null;
+        ConceptLM c = null;
         try {
-            tokenizer = own(bundle.openTokenizer());
-            encoder = own(OnnxConceptEncoder.open(bundle, tokenizer, o));
-            decoder = own(OnnxConceptDecoder.open(bundle, tokenizer, o));
-            conceptLm = bundle.has(BundleManifest.CONCEPT_LM) ? own(OnnxConceptLm.open(bundle, o)) : null;
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+            t = own(await(tok));
+        } catch (RuntimeException x) {
+            failure = x;
         }
-        LOG.debug("loaded bundle {} (d={}, vocab={})", bundle.dir(), d.model(), d.vocab());
+        try {
+            e = own(await(enc));
+        } catch (RuntimeException x) {
+            failure = first(failure, x);
+        }
+        try {
+            dc = own(await(dec));
+        } catch (RuntimeException x) {
+            failure = first(failure, x);
+        }
+        try {
+            c = lm == null ? null : own(await(lm));
+        } catch (RuntimeException x) {
+            failure = first(failure, x);
+        }
+        tokenizer = t;
+        encoder = e;
+        decoder = dc;
+        conceptLm = c;
+        if (failure != null) {
+            close();
+            throw failure;
+        }
+        LOG.debug("loaded bundle {} (d={}, vocab={}) in {} ms", bundle.dir(), d.model(), d.vocab(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static RuntimeException first(RuntimeException a, RuntimeException b) {
+        if (a == null) {
+            return b;
+        }
+        if (a != b && a.getCause() != b) {
+            a.addSuppressed(b);
+        }
+        return a;
+    }
+
+    /** @return the task's result; its exception unwrapped (a failed tokenizer fails the components waiting for it) */
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SonarLlmException("interrupted while loading the bundle", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof ExecutionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new SonarLlmException("loading the bundle failed: " + c, c);
+        }
     }
 
     private <T extends AutoCloseable> T own(T resource) {
@@ -129,17 +208,24 @@ public final class SonarLlm implements SonarModel {
     }
 
     @Override
-    public ConceptLM conceptLm() {
-        if (conceptLm == null) {
+    public synchronized ConceptLM conceptLm() {
+        if (!bundle.has(BundleManifest.CONCEPT_LM)) {
             throw new ModelFormatException(bundle.dir() + ": expected a " + BundleManifest.CONCEPT_LM
                     + " component for generation, found none (convert one with --concept-lm)");
+        }
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+        if (conceptLm == null) {
+            // RuntimeOptions.lazySessions: created on first use
+            conceptLm = own(OnnxConceptLm.open(bundle, options));
         }
         return conceptLm;
     }
 
     @Override
     public boolean hasConceptLm() {
-        return conceptLm != null;
+        return bundle.has(BundleManifest.CONCEPT_LM);
     }
 
     @Override

@@ -72,7 +72,7 @@ class OnnxLayeringTest {
                 RUNTIME, Set.of("RuntimeOptions", "OnnxConceptEncoder", "OnnxConceptDecoder", "OnnxConceptLm"),
                 CONVERT, Set.of("SonarConverter", "ConceptLmConverter", "RandomSonarCheckpoint"),
                 WEIGHTS, Set.of("SafeTensors", "SafeTensorsWriter", "M2M100Weights", "TorchCheckpoint", "TensorSource",
-                        "TensorSources"),
+                        "TensorSources", "BlockQuantizer"),
                 GRAPH, Set.of("OnnxGraphBuilder", "SonarEncoderGraph", "SonarDecoderGraph", "TeacherForcingDecoderGraph",
                         "ConceptLmGraph", "GraphWeights"));
         Pattern type = Pattern.compile("^public\\s+(?:final\\s+|abstract\\s+)*(?:class|interface|record|enum)\\s+(\\w+)",

@@ -111,6 +111,52 @@ public final class SonarConverter {
         default void close() {}
     }
 
+    /**
+     * Weight-only quantization of the encoder and decoder at conversion: every linear layer's and embedding's
+     * {@code [out, in]} matrix stored block-quantized ({@code BlockQuantizer}; the graphs then use ONNX
+     * Runtime's {@code MatMulNBits} and {@code GatherBlockQuantized}), biases and layer norms float32. A
+     * quantized bundle has no {@code decoder_training} component (training needs float32 weights).
+     *
+     * @param bits 8 or 4; 0 for float32 @param block inputs per quantization block (a power of two >= 16)
+     */
+    public record Quantization(int bits, int block) {
+        /** No quantization. */
+        public static final Quantization FLOAT32 = new Quantization(0, 0);
+
+        /** Checks the values. */
+        public Quantization {
+            if (bits != 0 && ((bits != 4 && bits != 8) || block < 16 || Integer.bitCount(block) != 1)) {
+                throw new org.sonarllm.InvalidInputException("expected 8 or 4 bits and a power-of-two block >= 16, found "
+                        + bits + " bits, block " + block);
+            }
+        }
+
+        /**
+         * @param name {@code float32}, {@code int8} or {@code int4} (block 32)
+         * @return the quantization
+         * @throws org.sonarllm.InvalidInputException for another name
+         */
+        public static Quantization parse(String name) {
+            return switch (name) {
+                case "float32", "none" -> FLOAT32;
+                case "int8" -> new Quantization(8, 32);
+                case "int4" -> new Quantization(4, 32);
+                default -> throw new org.sonarllm.InvalidInputException("expected quantization float32, int8 or int4, found "
+                        + name);
+            };
+        }
+
+        /** @return whether weights are quantized */
+        public boolean enabled() {
+            return bits != 0;
+        }
+
+        @Override
+        public String toString() {
+            return enabled() ? "int" + bits + " block " + block : "float32";
+        }
+    }
+
     /** Opens an encoder over a bundle; the converter encodes the end-of-sequence sentence with it and closes it. */
     @FunctionalInterface
     public interface EncoderOpener {
@@ -150,6 +196,21 @@ public final class SonarConverter {
      */
     public static Bundle convert(Path encoderDir, Path decoderDir, Path tokenizerDir, Path out,
             Map<String, ComponentWriter> extras, EncoderOpener encoders, Progress progress) {
+        return convert(encoderDir, decoderDir, tokenizerDir, out, extras, encoders, progress, Quantization.FLOAT32);
+    }
+
+    /**
+     * As {@link #convert(Path, Path, Path, Path, Map, EncoderOpener, Progress)}, with the encoder's and decoder's
+     * weights quantized as {@code quantization} says.
+     *
+     * @param encoderDir encoder checkpoint folder @param decoderDir decoder checkpoint folder
+     * @param tokenizerDir tokenizer folder @param out bundle folder to create @param extras extra components
+     * @param encoders opens the new bundle's encoder @param progress receives progress reports
+     * @param quantization float32, int8 or int4 weights
+     * @return the validated bundle
+     */
+    public static Bundle convert(Path encoderDir, Path decoderDir, Path tokenizerDir, Path out,
+            Map<String, ComponentWriter> extras, EncoderOpener encoders, Progress progress, Quantization quantization) {
         try {
             StagingDir.checkTarget(out);
             for (Path p : List.of(encoderDir, decoderDir, tokenizerDir)) {
@@ -171,7 +232,7 @@ public final class SonarConverter {
                         enc.layers(), dec.layers(), dims.model(), dims.vocab(), bytes >> 20);
                 Path staging = StagingDir.create(out);
                 try {
-                    write(staging, enc, dec, dims, tok, extras, encoders, progress);
+                    write(staging, enc, dec, dims, tok, extras, encoders, progress, quantization);
                     StagingDir.commit(staging, out);
                 } catch (RuntimeException | Error e) {
                     StagingDir.discard(staging);
@@ -220,16 +281,18 @@ public final class SonarConverter {
     }
 
     private static void write(Path dir, M2M100Weights enc, M2M100Weights dec, SonarConfig dims, TokenizerPlan tok,
-            Map<String, ComponentWriter> extras, EncoderOpener encoders, Progress progress) {
+            Map<String, ComponentWriter> extras, EncoderOpener encoders, Progress progress, Quantization q) {
         Map<Path, String> hashes = new HashMap<>();
         java.util.function.Function<Path, String> sha = p -> hashes.computeIfAbsent(p, Bundle::sha256);
         Map<String, BundleManifest.Component> comps = new LinkedHashMap<>();
-        SonarGraphs.Files e = SonarGraphs.writeEncoder(dir, enc, dims, progress);
+        SonarGraphs.Files e = SonarGraphs.writeEncoder(dir, enc, dims, progress, q);
         comps.put(BundleManifest.ENCODER, BundleWriter.component(dir, e.files(BundleManifest.ENCODER), e.properties(
                 BundleManifest.ENCODER), sha));
-        SonarGraphs.Files d = SonarGraphs.writeDecoder(dir, dec, dims, progress);
+        SonarGraphs.Files d = SonarGraphs.writeDecoder(dir, dec, dims, progress, q);
         for (String c : List.of(BundleManifest.DECODER, BundleManifest.DECODER_CROSS, BundleManifest.DECODER_TRAINING)) {
-            comps.put(c, BundleWriter.component(dir, d.files(c), d.properties(c), sha));
+            if (d.files().containsKey(c)) {
+                comps.put(c, BundleWriter.component(dir, d.files(c), d.properties(c), sha));
+            }
         }
         comps.put(BundleManifest.TOKENIZER, BundleWriter.component(dir, tok.copyTo(dir.resolve("tokenizer")), Map.of(), sha));
         for (Map.Entry<String, ComponentWriter> x : extras.entrySet()) {

@@ -38,19 +38,23 @@ final class SonarGraphs {
         }
     }
 
-    static Files writeEncoder(Path dir, M2M100Weights enc, SonarConfig dims, SonarConverter.Progress progress) {
-        Path weights = writeWeights(dir.resolve(SonarConverter.ENCODER_WEIGHTS), enc, progress);
+    static Files writeEncoder(Path dir, M2M100Weights enc, SonarConfig dims, SonarConverter.Progress progress,
+            SonarConverter.Quantization q) {
+        Path weights = writeWeights(dir.resolve(SonarConverter.ENCODER_WEIGHTS), enc, progress, q);
         Path graph = dir.resolve("encoder.onnx");
         try (SafeTensors st = SafeTensors.open(weights)) {
             SonarEncoderGraph.build(dims, enc.scaleEmbedding(), GraphWeights.external(st)).write(graph);
         }
-        return new Files(Map.of(BundleManifest.ENCODER, List.of(graph, weights)),
-                Map.of(BundleManifest.ENCODER, Map.of("inputs", List.of(SonarEncoderGraph.INPUT_IDS,
-                        SonarEncoderGraph.ATTENTION_MASK), "outputs", List.of(SonarEncoderGraph.OUTPUT))));
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("inputs", List.of(SonarEncoderGraph.INPUT_IDS, SonarEncoderGraph.ATTENTION_MASK));
+        props.put("outputs", List.of(SonarEncoderGraph.OUTPUT));
+        props.put(QUANTIZATION, q.toString());
+        return new Files(Map.of(BundleManifest.ENCODER, List.of(graph, weights)), Map.of(BundleManifest.ENCODER, props));
     }
 
-    static Files writeDecoder(Path dir, M2M100Weights dec, SonarConfig dims, SonarConverter.Progress progress) {
-        Path weights = writeWeights(dir.resolve(SonarConverter.DECODER_WEIGHTS), dec, progress);
+    static Files writeDecoder(Path dir, M2M100Weights dec, SonarConfig dims, SonarConverter.Progress progress,
+            SonarConverter.Quantization q) {
+        Path weights = writeWeights(dir.resolve(SonarConverter.DECODER_WEIGHTS), dec, progress, q);
         Map<String, List<Path>> files = new LinkedHashMap<>();
         try (SafeTensors st = SafeTensors.open(weights)) {
             GraphWeights ext = GraphWeights.external(st);
@@ -58,15 +62,19 @@ final class SonarGraphs {
                     .write(dir.resolve("decoder.onnx")), weights));
             files.put(BundleManifest.DECODER_CROSS, withWeights(SonarDecoderGraph.buildCross(dims, ext)
                     .write(dir.resolve("decoder_cross.onnx")), weights));
-            files.put(BundleManifest.DECODER_TRAINING, withWeights(TeacherForcingDecoderGraph.buildWithPositionInput(dims,
-                    dec.scaleEmbedding(), GraphWeights.inputs(st)).write(dir.resolve("decoder_training.onnx")), weights));
+            if (!q.enabled()) {
+                files.put(BundleManifest.DECODER_TRAINING, withWeights(TeacherForcingDecoderGraph.buildWithPositionInput(
+                        dims, dec.scaleEmbedding(), GraphWeights.inputs(st)).write(dir.resolve("decoder_training.onnx")),
+                        weights));
+            }
         }
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("inputs", List.of(TeacherForcingDecoderGraph.INPUT_IDS, TeacherForcingDecoderGraph.POSITION_IDS,
                 TeacherForcingDecoderGraph.EMBEDDING));
         training.put("outputs", List.of(TeacherForcingDecoderGraph.LOGITS));
         training.put("weights", "inputs");
-        return new Files(files, Map.of(BundleManifest.DECODER_TRAINING, training));
+        return new Files(files, Map.of(BundleManifest.DECODER_TRAINING, training, BundleManifest.DECODER,
+                Map.of(QUANTIZATION, q.toString())));
     }
 
     private static List<Path> withWeights(List<Path> graphFiles, Path weights) {
@@ -75,9 +83,17 @@ final class SonarGraphs {
         return all;
     }
 
-    private static Path writeWeights(Path file, M2M100Weights w, SonarConverter.Progress progress) {
+    /** Component property: the weights' quantization ({@code float32}, {@code int8 block 32}, ...). */
+    static final String QUANTIZATION = "quantization";
+
+    private static Path writeWeights(Path file, M2M100Weights w, SonarConverter.Progress progress,
+            SonarConverter.Quantization q) {
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        w.addTo(writer);
+        if (q.enabled()) {
+            QuantizedWeights.addTo(writer, w, q);
+        } else {
+            w.addTo(writer);
+        }
         String label = file.getFileName().toString();
         LOG.info("writing {} ({} tensors, {} MB)", label, w.tensors().size(), w.float32Bytes() >> 20);
         long[] step = {0};

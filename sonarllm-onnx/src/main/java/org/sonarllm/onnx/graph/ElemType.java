@@ -10,6 +10,8 @@ package org.sonarllm.onnx.graph;
 enum ElemType {
     /** 32-bit float. */
     FLOAT(1, 4),
+    /** 8-bit unsigned integer (quantized weights). */
+    UINT8(2, 1),
     /** 32-bit signed integer. */
     INT32(6, 4),
     /** 64-bit signed integer. */

@@ -64,6 +64,65 @@ public final class GraphWeights {
         return source.contains(key);
     }
 
+    /** Suffix of an 8-bit quantized weight's codes ({@code [out, blocks, block]} U8). */
+    public static final String CODES8 = ".q8";
+    /** Suffix of a 4-bit quantized weight's codes ({@code [out, blocks, block / 2]} U8, two per byte). */
+    public static final String CODES4 = ".q4";
+    /** Suffix of a quantized weight's scales ({@code [out, blocks]} F32). */
+    public static final String SCALES = ".scales";
+    /** Suffix of a quantized weight's zero points ({@code [out, blocks]} U8, or two per byte for 4 bits). */
+    public static final String ZERO_POINTS = ".zero_points";
+
+    /**
+     * @param key a weight key
+     * @return 8 or 4 when the weights hold it block-quantized ({@code key + CODES8} or {@code CODES4}, {@code
+     *     SCALES}, {@code ZERO_POINTS}; see {@code BlockQuantizer}) instead of as float32, else 0
+     */
+    public int quantizedBits(String key) {
+        return source.contains(key + CODES8) ? 8 : source.contains(key + CODES4) ? 4 : 0;
+    }
+
+    /**
+     * Adds the bytes of a quantized part to a graph under a name, declared with the given shape (the same
+     * bytes may be declared twice with two shapes: the kernels that read them want different ones).
+     *
+     * @param g the graph @param key the part's key in the weights @param name the value name
+     * @param type UINT8 or FLOAT @param shape the declared shape (its element count must be the tensor's)
+     * @return {@code name}
+     */
+    String part(OnnxGraphBuilder g, String key, String name, ElemType type, long... shape) {
+        if (g.defines(name)) {
+            return name;
+        }
+        long numel = 1;
+        for (long d : shape) {
+            numel *= d;
+        }
+        long have = 1;
+        for (long d : source.shape(key)) {
+            have *= d;
+        }
+        if (numel != have) {
+            throw new ModelFormatException("tensor '" + key + "': expected " + numel + " elements, found " + have);
+        }
+        switch (mode) {
+            case EXTERNAL -> {
+                SafeTensors st = (SafeTensors) source;
+                SafeTensors.DType want = type == ElemType.UINT8 ? SafeTensors.DType.U8 : SafeTensors.DType.F32;
+                if (st.dtype(key) != want) {
+                    throw new ModelFormatException(st.path() + ": tensor '" + key + "': expected " + want + ", found "
+                            + st.dtype(key));
+                }
+                return g.externalInitializer(name, type, shape, location, st.fileOffset(key));
+            }
+            case INLINE -> {
+                ByteBuffer b = type == ElemType.UINT8 ? ((SafeTensors) source).bytes(key) : source.float32Bytes(key);
+                return g.rawInitializer(name, type, b, shape);
+            }
+            default -> throw new ModelFormatException("tensor '" + key + "': quantized weights cannot be graph inputs");
+        }
+    }
+
     /** @return the source of the weights */
     public TensorSource source() {
         return source;

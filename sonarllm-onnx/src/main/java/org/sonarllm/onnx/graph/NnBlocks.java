@@ -87,12 +87,73 @@ final class NnBlocks {
      * @param out output size @param in input size @return output
      */
     public String linear(String x, String weightKey, String biasKey, int out, int in) {
+        if (style == Style.ORT && w.quantizedBits(weightKey) != 0) {
+            String y = quantizedMatMul(x, weightKey, out, in);
+            return biasKey == null ? y : g.node("Add", List.of(y, weight(biasKey, out)));
+        }
         String wt = weight(weightKey, out, in);
         String y = style == Style.ORT
                 ? g.nodeIn(MS_DOMAIN, "FusedMatMul", List.of(x, wt), Attr.i("transB", 1))
                 // bias as a separate Add: ND4J imports Gemm's C input into Mmul, which ignores it
                 : g.node("Gemm", List.of(x, wt), Attr.i("transB", 1));
         return biasKey == null ? y : g.node("Add", List.of(y, weight(biasKey, out)));
+    }
+
+    /**
+     * Accumulation of {@code MatMulNBits}: 4 = activations quantized to int8 per block and integer
+     * dot products (AVX-512 VNNI / AVX2 here), the fast path the fidelity figures were measured with.
+     */
+    static final int ACCURACY_LEVEL = 4;
+
+    /**
+     * {@code x W^T} with {@code W [out, in]} block-quantized ({@code com.microsoft.MatMulNBits}).
+     *
+     * @param x input {@code [..., in]} @param key the weight's key @param out outputs @param in inputs
+     * @return {@code [..., out]}
+     */
+    String quantizedMatMul(String x, String key, int out, int in) {
+        int bits = w.quantizedBits(key);
+        String codesKey = key + (bits == 8 ? GraphWeights.CODES8 : GraphWeights.CODES4);
+        long[] cs = w.source().shape(codesKey);
+        int blocks = (int) cs[1];
+        int block = (int) cs[2] * 8 / bits;
+        String codes = w.part(g, codesKey, codesKey, ElemType.UINT8, out, blocks, cs[2]);
+        String scales = w.part(g, key + GraphWeights.SCALES, key + GraphWeights.SCALES + ".flat", ElemType.FLOAT,
+                (long) out * blocks);
+        long zCols = bits == 8 ? blocks : (blocks + 1) / 2;
+        String zps = w.part(g, key + GraphWeights.ZERO_POINTS, key + GraphWeights.ZERO_POINTS + ".flat", ElemType.UINT8,
+                out * zCols);
+        return g.nodeIn(MS_DOMAIN, "MatMulNBits", List.of(x, codes, scales, zps), Attr.i("K", in), Attr.i("N", out),
+                Attr.i("bits", bits), Attr.i("block_size", block), Attr.i("accuracy_level", ACCURACY_LEVEL));
+    }
+
+    /**
+     * Rows of an embedding table, dequantized when the table is quantized ({@code
+     * com.microsoft.GatherBlockQuantized}; blocks must tile a row exactly), else a Gather.
+     *
+     * @param key the table's key @param ids int64 ids @param rows table rows @param d row width
+     * @return {@code ids.shape ++ [d]}
+     */
+    String embedding(String key, String ids, int rows, int d) {
+        int bits = style == Style.ORT ? w.quantizedBits(key) : 0;
+        if (bits == 0) {
+            return g.node("Gather", List.of(weight(key, rows, d), ids), Attr.i("axis", 0));
+        }
+        String codesKey = key + (bits == 8 ? GraphWeights.CODES8 : GraphWeights.CODES4);
+        long[] cs = w.source().shape(codesKey);
+        int blocks = (int) cs[1];
+        int block = (int) cs[2] * 8 / bits;
+        if ((long) blocks * block != d) {
+            throw new org.sonarllm.ModelFormatException("tensor '" + key + "': expected quantization blocks that tile "
+                    + d + " columns, found " + blocks + " x " + block);
+        }
+        long zCols = bits == 8 ? blocks : (blocks + 1) / 2;
+        String codes = w.part(g, codesKey, codesKey + ".rows", ElemType.UINT8, rows, (long) d * bits / 8);
+        String scales = w.part(g, key + GraphWeights.SCALES, key + GraphWeights.SCALES, ElemType.FLOAT, rows, blocks);
+        String zps = w.part(g, key + GraphWeights.ZERO_POINTS, key + GraphWeights.ZERO_POINTS, ElemType.UINT8, rows,
+                zCols);
+        return g.nodeIn(MS_DOMAIN, "GatherBlockQuantized", List.of(codes, ids, scales, zps), Attr.i("gather_axis", 0),
+                Attr.i("quantize_axis", 1), Attr.i("block_size", block), Attr.i("bits", bits));
     }
 
     /**

@@ -344,6 +344,23 @@ public final class OnnxGraphBuilder {
      * @param opType op type @param domain operator domain ("" for ai.onnx) @param inputs input names
      * @param nOutputs number of outputs @param attrs attributes @return the output names
      */
+    /**
+     * Adds a node with several outputs of chosen names (each unused so far).
+     *
+     * @param domain operator domain ("" for ai.onnx) @param opType op type @param inputs input names
+     * @param outputs output names @param attrs attributes @return {@code outputs}
+     */
+    List<String> nodeNamed(String domain, String opType, List<String> inputs, List<String> outputs, Attr... attrs) {
+        if (!domain.isEmpty() && !extraOpsets.containsKey(domain)) {
+            throw new IllegalStateException("domain " + domain + " not declared");
+        }
+        for (String o : outputs) {
+            declare(o);
+        }
+        nodes.add(nodeProto(opType, domain, inputs, outputs, attrs));
+        return outputs;
+    }
+
     List<String> nodeMulti(String opType, String domain, List<String> inputs, int nOutputs, Attr... attrs) {
         List<String> outs = new ArrayList<>();
         for (int i = 0; i < nOutputs; i++) {

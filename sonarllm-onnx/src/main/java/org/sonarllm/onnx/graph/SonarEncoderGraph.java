@@ -52,8 +52,7 @@ public final class SonarEncoderGraph {
         String pos = g.node("Add", List.of(g.node("Mul", List.of(cum, mask)), g.scalarLong(SonarConfig.PAD)));
         String posEmb = g.node("Mul", List.of(nn.sinusoid(pos, d), maskF3));
 
-        String table = nn.weight("embed_tokens.weight", dims.vocab(), d);
-        String emb = g.node("Gather", List.of(table, ids), Attr.i("axis", 0));
+        String emb = nn.embedding("embed_tokens.weight", ids, dims.vocab(), d);
         String x = g.node("Add", List.of(g.node("Mul", List.of(emb, g.scalar(embedScale(d, scaleEmbedding)))), posEmb));
 
         // additive key mask [b, 1, 1, s]: 0 for tokens, -1e9 for padding

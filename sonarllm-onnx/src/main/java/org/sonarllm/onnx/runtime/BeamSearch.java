@@ -26,82 +26,87 @@ final class BeamSearch {
 
     private record Cand(int hyp, int token, double score) {}
 
+    /**
+     * Candidates asked of the decoder per row: a sentence's best {@code 2 * beam} continuations are among its
+     * rows' best {@code 2 * beam} tokens (a row's cumulative score is one constant), plus one in case
+     * {@code <unk>} is among them.
+     */
+    static int candidatesPerRow(int beam) {
+        return 2 * beam + 1;
+    }
+
     /** @return per sentence, its finished hypotheses, best first */
-    static List<List<Hypothesis>> run(DecoderRunner runner, float[] crossAll, int sentences, int lang, int maxTokens,
-            int beam, double lengthPenalty, boolean kv) {
-        int vocab = runner.vocab;
+    static List<List<Hypothesis>> run(Stepper stepper, int sentences, int lang, int maxTokens, int beam,
+            double lengthPenalty) {
         int[] prompt = {SonarTokenizer.EOS, lang};
+        int k = candidatesPerRow(beam);
         List<List<Hypothesis>> finished = new ArrayList<>();
         boolean[] done = new boolean[sentences];
-        try (StepDriver driver = new StepDriver(runner, crossAll, kv)) {
-            DecoderRunner.Step step = driver.prefill(sentences, prompt);
-            List<Live> rows = new ArrayList<>();
+        StepResult step = stepper.prefill(sentences, lang, k, false);
+        List<Live> rows = new ArrayList<>();
+        for (int i = 0; i < sentences; i++) {
+            finished.add(new ArrayList<>());
+            rows.add(new Live(i, new int[0], TokenSearch.finite(step.prompt[i], lang)));
+        }
+        for (int t = 1; ; t++) {
+            boolean lastStep = t >= maxTokens;
+            List<List<Integer>> bySentence = new ArrayList<>();
             for (int i = 0; i < sentences; i++) {
-                finished.add(new ArrayList<>());
-                double lp = step.logits()[step.offset(i, 0) + lang];
-                rows.add(new Live(i, new int[0], lp));
+                bySentence.add(new ArrayList<>());
             }
-            for (int t = 1; ; t++) {
-                boolean lastStep = t >= maxTokens;
-                // group current rows by sentence
-                List<List<Integer>> bySentence = new ArrayList<>();
-                for (int i = 0; i < sentences; i++) {
-                    bySentence.add(new ArrayList<>());
+            for (int r = 0; r < rows.size(); r++) {
+                bySentence.get(rows.get(r).sentence()).add(r);
+            }
+            List<Integer> parents = new ArrayList<>();
+            List<Live> next = new ArrayList<>();
+            for (int s = 0; s < sentences; s++) {
+                if (done[s] || bySentence.get(s).isEmpty()) {
+                    continue;
                 }
-                for (int r = 0; r < rows.size(); r++) {
-                    bySentence.get(rows.get(r).sentence()).add(r);
-                }
-                List<Integer> parents = new ArrayList<>();
-                List<Live> next = new ArrayList<>();
-                for (int s = 0; s < sentences; s++) {
-                    if (done[s] || bySentence.get(s).isEmpty()) {
-                        continue;
+                List<Cand> top = topCandidates(step, rows, bySentence.get(s), 2 * beam, lastStep);
+                List<Live> cont = new ArrayList<>();
+                for (int rank = 0; rank < top.size(); rank++) {
+                    Cand c = top.get(rank);
+                    if (c.score() == Double.NEGATIVE_INFINITY) {
+                        break;
                     }
-                    Cand[] top = topCandidates(step, rows, bySentence.get(s), vocab, 2 * beam, lastStep);
-                    List<Live> cont = new ArrayList<>();
-                    for (int rank = 0; rank < top.length && top[rank] != null; rank++) {
-                        Cand c = top[rank];
-                        if (c.score() == Double.NEGATIVE_INFINITY) {
-                            break;
-                        }
-                        Live h = rows.get(c.hyp());
-                        if (c.token() == SonarTokenizer.EOS) {
-                            if (rank < beam) {
-                                int[] ids = TokenSearch.concat(h.tokens(), new int[] {c.token()});
-                                finished.get(s).add(new Hypothesis(ids,
-                                        c.score() / Math.pow(ids.length + 1, lengthPenalty), c.score()));
-                                if (finished.get(s).size() >= beam) {
-                                    done[s] = true;
-                                    break;
-                                }
+                    Live h = rows.get(c.hyp());
+                    if (c.token() == SonarTokenizer.EOS) {
+                        if (rank < beam) {
+                            int[] ids = TokenSearch.concat(h.tokens(), new int[] {c.token()});
+                            finished.get(s).add(new Hypothesis(ids,
+                                    c.score() / Math.pow(ids.length + 1, lengthPenalty), c.score()));
+                            if (finished.get(s).size() >= beam) {
+                                done[s] = true;
+                                break;
                             }
-                        } else if (cont.size() < beam) {
-                            parents.add(c.hyp());
-                            cont.add(new Live(s, TokenSearch.concat(h.tokens(), new int[] {c.token()}), c.score()));
                         }
-                    }
-                    if (done[s] || cont.isEmpty()) {
-                        done[s] = true;
-                        parents.subList(parents.size() - cont.size(), parents.size()).clear();
-                    } else {
-                        next.addAll(cont);
+                    } else if (cont.size() < beam) {
+                        parents.add(c.hyp());
+                        cont.add(new Live(s, TokenSearch.concat(h.tokens(), new int[] {c.token()}), c.score()));
                     }
                 }
-                if (next.isEmpty() || lastStep) {
-                    break;
+                if (done[s] || cont.isEmpty()) {
+                    done[s] = true;
+                    parents.subList(parents.size() - cont.size(), parents.size()).clear();
+                } else {
+                    next.addAll(cont);
                 }
-                int n = next.size();
-                int[] par = new int[n];
-                int[] sent = new int[n];
-                int[][] seqs = new int[n][];
-                for (int i = 0; i < n; i++) {
-                    par[i] = parents.get(i);
-                    sent[i] = next.get(i).sentence();
-                    seqs[i] = TokenSearch.concat(prompt, next.get(i).tokens());
-                }
-                step = driver.next(par, sent, seqs);
-                rows = next;
             }
+            if (next.isEmpty() || lastStep) {
+                break;
+            }
+            int n = next.size();
+            int[] par = new int[n];
+            int[] sent = new int[n];
+            int[][] seqs = new int[n][];
+            for (int i = 0; i < n; i++) {
+                par[i] = parents.get(i);
+                sent[i] = next.get(i).sentence();
+                seqs[i] = TokenSearch.concat(prompt, next.get(i).tokens());
+            }
+            step = stepper.next(par, sent, seqs, k, false);
+            rows = next;
         }
         for (List<Hypothesis> f : finished) {
             f.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
@@ -109,33 +114,35 @@ final class BeamSearch {
         return finished;
     }
 
-    /** Top k of cum + lprobs over the sentence's rows x vocabulary, best first (nulls when fewer). */
-    private static Cand[] topCandidates(DecoderRunner.Step step, List<Live> rows, List<Integer> rowIds, int vocab, int k,
+    /**
+     * The sentence's best {@code n} candidates (cumulative score + log-prob) over its rows' candidates, best
+     * first; on equal scores the earlier row, then the lower token, as a scan over rows x vocabulary keeps them.
+     * {@code <unk>} is never a candidate; at the last step only {@code </s>} is.
+     */
+    private static List<Cand> topCandidates(StepResult step, List<Live> rows, List<Integer> rowIds, int n,
             boolean lastStep) {
-        Cand[] top = new Cand[k];
-        int filled = 0;
+        List<Cand> all = new ArrayList<>();
         for (int r : rowIds) {
             double cum = rows.get(r).cum();
-            float[] lp = step.logits();
-            int off = StepDriver.last(step, r);
-            int from = lastStep ? SonarTokenizer.EOS : 0;
-            int to = lastStep ? SonarTokenizer.EOS + 1 : vocab;
-            for (int v = from; v < to; v++) {
-                if (v == SonarTokenizer.UNK) {
+            // a NaN anywhere makes log-softmax NaN everywhere in the row: one entry tells
+            float eos = TokenSearch.finite(step.eos[r], SonarTokenizer.EOS);
+            if (lastStep) {
+                all.add(new Cand(r, SonarTokenizer.EOS, cum + eos));
+                continue;
+            }
+            int taken = 0;
+            for (int j = 0; j < step.k && taken < n; j++) {
+                int tok = step.ids[r * step.k + j];
+                if (tok == SonarTokenizer.UNK) {
                     continue;
                 }
-                double sc = cum + lp[off + v];
-                if (filled == k && !(sc > top[k - 1].score())) {
-                    continue;
-                }
-                int pos = filled == k ? k - 1 : filled++;
-                while (pos > 0 && top[pos - 1].score() < sc) {
-                    top[pos] = top[pos - 1];
-                    pos--;
-                }
-                top[pos] = new Cand(r, v, sc);
+                float lp = TokenSearch.finite(step.logProbs[r * step.k + j], tok);
+                all.add(new Cand(r, tok, cum + lp));
+                taken++;
             }
         }
-        return top;
+        // stable sort: candidates are in (row, rank) order, and within a row equal values come lower id first
+        all.sort(Comparator.comparingDouble(Cand::score).reversed());
+        return all.size() > n ? all.subList(0, n) : all;
     }
 }

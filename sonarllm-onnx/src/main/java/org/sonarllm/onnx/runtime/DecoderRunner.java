@@ -27,6 +27,11 @@ final class DecoderRunner {
     final int dim;
     final int vocab;
 
+    /** Whether decoder.onnx has the in-place cache (else the concatenated one of earlier bundles). */
+    final boolean inPlace;
+    /** Head size of the in-place cache (the head size rounded up to a multiple of 8). */
+    final int cacheHeadDim;
+
     DecoderRunner(OrtSession decoder, OrtSession cross, String decFile, String crossFile, int layers, int heads,
             int dim, int vocab) {
         this.decoder = decoder;
@@ -40,20 +45,54 @@ final class DecoderRunner {
         OrtSessions.requireOutput(cross, crossFile, SonarDecoderGraph.CROSS, OnnxJavaType.FLOAT, -1, layers, dim);
         OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.INPUT_IDS, OnnxJavaType.INT64, -1, -1);
         OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.CROSS, OnnxJavaType.FLOAT, -1, layers, dim);
-        OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.CACHE_INDEX, OnnxJavaType.INT64, -1);
         OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.LOGITS, OnnxJavaType.FLOAT, -1, -1, vocab);
         OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.LOG_PROBS, OnnxJavaType.FLOAT, -1, -1, vocab);
+        int inputs;
+        try {
+            inPlace = decoder.getInputInfo().containsKey(SonarDecoderGraph.SEQLENS_K);
+        } catch (OrtException e) {
+            throw new org.sonarllm.ModelFormatException(decFile + ": cannot read graph inputs: " + e.getMessage(), e);
+        }
+        if (inPlace) {
+            cacheHeadDim = SonarDecoderGraph.cacheHeadDim(headDim);
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.ROW_SENTENCE, OnnxJavaType.INT64, -1);
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.SEQLENS_K, OnnxJavaType.INT32, -1);
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.TOTAL_LENGTH, OnnxJavaType.INT32);
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.TOP_K, OnnxJavaType.INT64, 1);
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.SCORE_IDS, OnnxJavaType.INT64, -1, -1);
+            OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.TOP_LOG_PROBS, OnnxJavaType.FLOAT, -1, -1, -1);
+            OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.TOP_IDS, OnnxJavaType.INT64, -1, -1, -1);
+            OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.SCORE_LOG_PROBS, OnnxJavaType.FLOAT, -1, -1);
+            inputs = 7;
+        } else {
+            cacheHeadDim = headDim;
+            OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.CACHE_INDEX, OnnxJavaType.INT64, -1);
+            inputs = 3;
+        }
         for (int l = 0; l < layers; l++) {
             OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.pastKey(l), OnnxJavaType.FLOAT, -1, heads, -1,
-                    headDim);
+                    cacheHeadDim);
             OrtSessions.requireInput(decoder, decFile, SonarDecoderGraph.pastValue(l), OnnxJavaType.FLOAT, -1, heads, -1,
-                    headDim);
+                    cacheHeadDim);
             OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.presentKey(l), OnnxJavaType.FLOAT, -1, heads,
-                    -1, headDim);
+                    -1, cacheHeadDim);
+            OrtSessions.requireOutput(decoder, decFile, SonarDecoderGraph.presentValue(l), OnnxJavaType.FLOAT, -1, heads,
+                    -1, cacheHeadDim);
         }
-        if (decoder.getNumInputs() != 3 + 2L * layers) {
-            throw new org.sonarllm.ModelFormatException(decFile + ": expected " + (3 + 2 * layers)
+        if (decoder.getNumInputs() != inputs + 2L * layers) {
+            throw new org.sonarllm.ModelFormatException(decFile + ": expected " + (inputs + 2 * layers)
                     + " inputs, found " + decoder.getNumInputs());
+        }
+    }
+
+    /** Closes both sessions (idempotent through the owner's guard). */
+    void close() {
+        for (OrtSession s : new OrtSession[] {decoder, cross}) {
+            try {
+                s.close();
+            } catch (OrtException ignored) {
+                // best effort
+            }
         }
     }
 
@@ -84,6 +123,43 @@ final class DecoderRunner {
 
         int logitsWidth() {
             return logits.length / (rows * positions);
+        }
+    }
+
+    /**
+     * A stepper for one search.
+     *
+     * @param crossAll {@code [sentences, layers * d]} cross terms @param sentences sentences
+     * @param beam hypotheses per sentence (1 for greedy and sampling) @param maxTokens token limit
+     * @param kv whether to use the self-attention cache (else every step re-runs whole sequences)
+     * @return the stepper; close it
+     */
+    Stepper stepper(float[] crossAll, int sentences, int beam, int maxTokens, boolean kv) {
+        if (!inPlace) {
+            return new ConcatCacheStepper(this, crossAll, kv);
+        }
+        // the cache grows by doubling: reserve what short sentences need
+        return new InPlaceCacheStepper(decoder, layers, heads, cacheHeadDim, vocab, crossAll, sentences, dim,
+                sentences * beam, 2 + Math.min(maxTokens, INITIAL_TOKENS), kv);
+    }
+
+    /** Tokens reserved per row of a new cache before it grows. */
+    static final int INITIAL_TOKENS = 30;
+
+    /**
+     * Teacher forcing: logits of every position of rows of one length, from an empty cache.
+     *
+     * @param ids {@code rows * positions} ids @param rows rows @param positions length
+     * @param crossAll {@code [rows, layers * d]} cross terms, one row each
+     * @return {@code [rows, positions, vocab]} logits, row-major
+     */
+    float[] teacherForcing(long[] ids, int rows, int positions, float[] crossAll) {
+        if (!inPlace) {
+            return step(ids, rows, positions, crossAll, null, null, false, false).logits();
+        }
+        try (InPlaceCacheStepper s = new InPlaceCacheStepper(decoder, layers, heads, cacheHeadDim, vocab, crossAll, rows,
+                dim, rows, positions, false)) {
+            return s.logits(ids, rows, positions);
         }
     }
 

@@ -35,35 +35,39 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * }</pre>
  */
 public final class OnnxConceptDecoder implements ConceptDecoder {
-    private final OrtSession decoder;
-    private final OrtSession cross;
-    private final DecoderRunner runner;
+    private final Lazy<DecoderRunner> runner;
     private final SonarTokenizer tokenizer;
     private final LanguageCheck languages;
     private final int batchSize;
     private final int maxPositions;
+    private final int dim;
+    private final int vocab;
     private final Guard guard = new Guard("decoder");
 
     private OnnxConceptDecoder(Path decoderGraph, Path crossGraph, RuntimeOptions o, SonarTokenizer tokenizer,
             LanguageCheck languages, int dim, int layers, int heads, int vocab, int maxPositions) {
-        this.decoder = OrtSessions.create(decoderGraph, o);
-        OrtSession c = null;
-        DecoderRunner r;
-        try {
-            c = OrtSessions.create(crossGraph, o);
-            r = new DecoderRunner(decoder, c, decoderGraph.getFileName().toString(),
-                    crossGraph.getFileName().toString(), layers, heads, dim, vocab);
-        } catch (RuntimeException e) {
-            closeQuietly(decoder);
-            closeQuietly(c);
-            throw e;
+        this.runner = new Lazy<>(() -> {
+            OrtSession d = OrtSessions.create(decoderGraph, o);
+            OrtSession c = null;
+            try {
+                c = OrtSessions.create(crossGraph, o);
+                return new DecoderRunner(d, c, decoderGraph.getFileName().toString(),
+                        crossGraph.getFileName().toString(), layers, heads, dim, vocab);
+            } catch (RuntimeException e) {
+                closeQuietly(d);
+                closeQuietly(c);
+                throw e;
+            }
+        });
+        if (!o.lazySessions()) {
+            runner.get();
         }
-        this.cross = c;
-        this.runner = r;
         this.tokenizer = tokenizer;
         this.languages = languages;
         this.batchSize = o.decoderBatchSize();
         this.maxPositions = maxPositions;
+        this.dim = dim;
+        this.vocab = vocab;
     }
 
     /**
@@ -95,7 +99,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
 
     @Override
     public int dimension() {
-        return runner.dim;
+        return dim;
     }
 
     @Override
@@ -115,20 +119,25 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             boolean kvCache) {
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
+            DecoderRunner runner = this.runner.get();
             List<DecodedSentence> out = new ArrayList<>(embeddings.size());
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
                 float[] crossAll = runner.crossTerms(chunk);
                 if (options.strategy() instanceof DecodingStrategy.Beam b) {
-                    for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), b.size(), b.lengthPenalty(), kvCache)) {
-                        BeamSearch.Hypothesis best = hs.get(0);
-                        out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
+                    try (Stepper st = runner.stepper(crossAll, chunk.size(), b.size(), options.maxTokens(), kvCache)) {
+                        for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang,
+                                options.maxTokens(), b.size(), b.lengthPenalty())) {
+                            BeamSearch.Hypothesis best = hs.get(0);
+                            out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
+                        }
                     }
                 } else {
-                    for (TokenSearch.Result r : TokenSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), options.strategy(), kvCache)) {
-                        out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
+                    try (Stepper st = runner.stepper(crossAll, chunk.size(), 1, options.maxTokens(), kvCache)) {
+                        for (TokenSearch.Result r : TokenSearch.run(st, chunk.size(), lang, options.maxTokens(),
+                                options.strategy())) {
+                            out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
+                        }
                     }
                 }
             }
@@ -148,16 +157,19 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         DecodingOptions options = new DecodingOptions(new DecodingStrategy.Beam(beam, lengthPenalty), maxTokens);
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
+            DecoderRunner runner = this.runner.get();
             List<List<DecodedSentence>> out = new ArrayList<>();
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
-                for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, runner.crossTerms(chunk), chunk.size(),
-                        lang, maxTokens, beam, lengthPenalty, true)) {
-                    List<DecodedSentence> l = new ArrayList<>();
-                    for (BeamSearch.Hypothesis h : hs) {
-                        l.add(new DecodedSentence(tokenizer.decode(h.ids()), h.ids(), h.score()));
+                try (Stepper st = runner.stepper(runner.crossTerms(chunk), chunk.size(), beam, maxTokens, true)) {
+                    for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang, maxTokens, beam,
+                            lengthPenalty)) {
+                        List<DecodedSentence> l = new ArrayList<>();
+                        for (BeamSearch.Hypothesis h : hs) {
+                            l.add(new DecodedSentence(tokenizer.decode(h.ids()), h.ids(), h.score()));
+                        }
+                        out.add(l);
                     }
-                    out.add(l);
                 }
             }
             return out;
@@ -188,20 +200,20 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                         + "], found lengths " + len + " and " + row.length);
             }
             for (int t = 0; t < len; t++) {
-                if (row[t] < 0 || row[t] >= runner.vocab) {
-                    throw new InvalidInputException("expected token ids in [0, " + runner.vocab + "), found " + row[t]);
+                if (row[t] < 0 || row[t] >= vocab) {
+                    throw new InvalidInputException("expected token ids in [0, " + vocab + "), found " + row[t]);
                 }
                 ids[i * len + t] = row[t];
             }
         }
         return guard.run(() -> {
-            DecoderRunner.Step s = runner.step(ids, embeddings.size(), len, runner.crossTerms(embeddings), null, null,
-                    false, false);
+            DecoderRunner runner = this.runner.get();
+            float[] all = runner.teacherForcing(ids, embeddings.size(), len, runner.crossTerms(embeddings));
             float[][][] out = new float[embeddings.size()][len][];
             for (int i = 0; i < out.length; i++) {
                 for (int t = 0; t < len; t++) {
-                    int off = s.offset(i, t);
-                    out[i][t] = java.util.Arrays.copyOfRange(s.logits(), off, off + runner.vocab);
+                    int off = (i * len + t) * vocab;
+                    out[i][t] = java.util.Arrays.copyOfRange(all, off, off + vocab);
                 }
             }
             return out;
@@ -226,8 +238,8 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             if (e == null) {
                 throw new InvalidInputException("embedding " + i + " is null");
             }
-            if (e.length != runner.dim) {
-                throw new InvalidInputException("embedding " + i + ": expected dimension " + runner.dim + ", found "
+            if (e.length != dim) {
+                throw new InvalidInputException("embedding " + i + ": expected dimension " + dim + ", found "
                         + e.length);
             }
             for (int j = 0; j < e.length; j++) {
@@ -242,8 +254,10 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
     @Override
     public void close() {
         if (guard.close()) {
-            closeQuietly(decoder);
-            closeQuietly(cross);
+            DecoderRunner r = runner.ifCreated();
+            if (r != null) {
+                r.close();
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.NonFiniteOutputException;
 import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
@@ -23,8 +24,10 @@ import org.sonarllm.onnx.graph.SonarEncoderGraph;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
- * The SONAR encoder on ONNX Runtime. Sentences are tokenized, sorted by length, padded and run in
- * batches of {@link RuntimeOptions#encoderBatchSize()}; results come back in input order. Beyond
+ * The SONAR encoder on ONNX Runtime. Sentences are tokenized, sorted by length and cut into batches of
+ * at most {@link RuntimeOptions#encoderBatchSize()} sentences and {@value #TOKENS_PER_SENTENCE} padded
+ * tokens per sentence of that size, closed early rather than padding a batch by more than a fifth
+ * ({@link #paddingWaste}); results come back in input order. Beyond
  * {@link ConceptEncoder} it encodes already tokenized sentences ({@link #encodeIds}).
  *
  * <p>Thread-safe (ONNX Runtime sessions accept concurrent runs); {@link #close()} is idempotent and
@@ -38,7 +41,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * }</pre>
  */
 public final class OnnxConceptEncoder implements ConceptEncoder {
-    private final OrtSession session;
+    private final Lazy<OrtSession> session;
     private final SonarTokenizer tokenizer;
     private final LanguageCheck languages;
     private final int dim;
@@ -46,18 +49,28 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
     private final int maxPositions;
     private final boolean ownsTokenizer;
     private final Guard guard = new Guard("encoder");
+    /** Token budget of a batch per sentence of {@link RuntimeOptions#encoderBatchSize()} (see {@link EncoderBatches}). */
+    static final int TOKENS_PER_SENTENCE = 32;
+    /** Largest padding share accepted in a batch that could be closed (see {@link EncoderBatches}). */
+    static final double MAX_WASTE = 0.2;
 
     private OnnxConceptEncoder(Path graph, RuntimeOptions o, SonarTokenizer tokenizer, LanguageCheck languages, int dim,
             int maxPositions, boolean ownsTokenizer) {
-        this.session = OrtSessions.create(graph, o);
-        try {
-            String f = graph.getFileName().toString();
-            OrtSessions.requireInput(session, f, SonarEncoderGraph.INPUT_IDS, OnnxJavaType.INT64, -1, -1);
-            OrtSessions.requireInput(session, f, SonarEncoderGraph.ATTENTION_MASK, OnnxJavaType.INT64, -1, -1);
-            OrtSessions.requireOutput(session, f, SonarEncoderGraph.OUTPUT, OnnxJavaType.FLOAT, -1, dim);
-        } catch (RuntimeException e) {
-            closeQuietly();
-            throw e;
+        this.session = new Lazy<>(() -> {
+            OrtSession created = OrtSessions.create(graph, o);
+            try {
+                String f = graph.getFileName().toString();
+                OrtSessions.requireInput(created, f, SonarEncoderGraph.INPUT_IDS, OnnxJavaType.INT64, -1, -1);
+                OrtSessions.requireInput(created, f, SonarEncoderGraph.ATTENTION_MASK, OnnxJavaType.INT64, -1, -1);
+                OrtSessions.requireOutput(created, f, SonarEncoderGraph.OUTPUT, OnnxJavaType.FLOAT, -1, dim);
+                return created;
+            } catch (RuntimeException e) {
+                closeQuietly(created);
+                throw e;
+            }
+        });
+        if (!o.lazySessions()) {
+            session.get();
         }
         this.tokenizer = tokenizer;
         this.languages = languages;
@@ -107,9 +120,12 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
                 ownsTokenizer);
     }
 
-    private void closeQuietly() {
+    private static void closeQuietly(OrtSession s) {
+        if (s == null) {
+            return;
+        }
         try {
-            session.close();
+            s.close();
         } catch (OrtException ignored) {
             // best effort
         }
@@ -162,8 +178,9 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
             }
             Arrays.sort(order, Comparator.comparingInt(i -> ids.get(i).length));
             float[][] out = new float[ids.size()][];
-            for (int start = 0; start < order.length; start += batchSize) {
-                int n = Math.min(batchSize, order.length - start);
+            for (int[] b : EncoderBatches.plan(sortedLengths(ids, order), batchSize, tokenBudget(), MAX_WASTE)) {
+                int start = b[0];
+                int n = b[1] - b[0];
                 int len = ids.get(order[start + n - 1]).length;
                 long[] flat = new long[n * len];
                 long[] mask = new long[n * len];
@@ -184,16 +201,46 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
         });
     }
 
+    private static int[] sortedLengths(List<int[]> ids, Integer[] order) {
+        int[] l = new int[order.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = ids.get(order[i]).length;
+        }
+        return l;
+    }
+
+    private int tokenBudget() {
+        return batchSize * TOKENS_PER_SENTENCE;
+    }
+
+    /**
+     * The share of padding in the batches this encoder forms for these sentences (0 = none): what
+     * {@link #encodeIds} computes for nothing.
+     *
+     * @param ids tokenized sentences
+     * @return padded cells that are padding / all padded cells
+     */
+    public double paddingWaste(List<int[]> ids) {
+        int[] l = ids.stream().mapToInt(x -> x.length).sorted().toArray();
+        return EncoderBatches.paddingWaste(l, EncoderBatches.plan(l, batchSize, tokenBudget(), MAX_WASTE));
+    }
+
     private float[] run(long[] ids, long[] mask, int n, int len) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long[] shape = {n, len};
         try (OnnxTensor ti = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
                 OnnxTensor tm = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-                OrtSession.Result r = session.run(Map.of(SonarEncoderGraph.INPUT_IDS, ti,
+                OrtSession.Result r = session.get().run(Map.of(SonarEncoderGraph.INPUT_IDS, ti,
                         SonarEncoderGraph.ATTENTION_MASK, tm))) {
             FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
             float[] res = new float[fb.remaining()];
             fb.get(res);
+            for (int i = 0; i < res.length; i++) {
+                if (!Float.isFinite(res[i])) {
+                    throw new NonFiniteOutputException("encoder", "expected finite sentence embeddings, found " + res[i]
+                            + " in batch row " + i / dim + " at index " + i % dim + " (broken weights?)");
+                }
+            }
             return res;
         } catch (OrtException e) {
             throw new SonarLlmException("encoder run failed: " + e.getMessage(), e);
@@ -203,7 +250,7 @@ public final class OnnxConceptEncoder implements ConceptEncoder {
     @Override
     public void close() {
         if (guard.close()) {
-            closeQuietly();
+            closeQuietly(session.ifCreated());
             if (ownsTokenizer) {
                 tokenizer.close();
             }

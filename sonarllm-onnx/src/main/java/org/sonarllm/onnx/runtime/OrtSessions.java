@@ -28,6 +28,9 @@ import org.sonarllm.SonarLlmException;
 final class OrtSessions {
     private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
 
+    /** System property: a path prefix under which every session writes an ONNX Runtime profile (benchmarking). */
+    static final String PROFILE_PROPERTY = "sonarllm.ortProfile";
+
     private OrtSessions() {}
 
     /**
@@ -39,7 +42,7 @@ final class OrtSessions {
     static OrtSession create(Path model, RuntimeOptions o) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         if (o.provider() != RuntimeOptions.Provider.CPU) {
-            try (OrtSession.SessionOptions so = base(o)) {
+            try (OrtSession.SessionOptions so = base(o, model)) {
                 so.addCUDA(o.cudaDevice());
                 OrtSession s = env.createSession(model.toString(), so);
                 LOG.info("{}: running on CUDA device {}", model.getFileName(), o.cudaDevice());
@@ -49,7 +52,7 @@ final class OrtSessions {
                         model.getFileName(), firstLine(e.getMessage()));
             }
         }
-        try (OrtSession.SessionOptions so = base(o)) {
+        try (OrtSession.SessionOptions so = base(o, model)) {
             return env.createSession(model.toString(), so);
         } catch (OrtException e) {
             throw new ModelFormatException(model + ": ONNX Runtime cannot load the graph: " + firstLine(e.getMessage()), e);
@@ -60,10 +63,15 @@ final class OrtSessions {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
-    private static OrtSession.SessionOptions base(RuntimeOptions o) {
+    private static OrtSession.SessionOptions base(RuntimeOptions o, Path model) {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            String profile = System.getProperty(PROFILE_PROPERTY);
+            if (profile != null && !profile.isBlank()) {
+                // ONNX Runtime writes <prefix><graph>_<date>.json with every node's time when the session closes
+                so.enableProfiling(profile + model.getFileName());
+            }
             if (o.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(o.intraOpThreads());
             }

@@ -20,10 +20,13 @@ import org.sonarllm.InvalidInputException;
  * @param encoderBatchSize sentences per encoder call (after length sorting), 1 to {@value #MAX_BATCH}
  * @param decoderBatchSize embeddings decoded together per decoder run (beam rows are this times the beam), 1
  *     to {@value #MAX_BATCH}
- * @param verifyHashes whether loading checks every bundle file's sha256
+ * @param verifyHashes whether loading checks every bundle file's sha256 (a file verified before and unchanged
+ *     since is not hashed again)
+ * @param lazySessions whether each component's ONNX Runtime sessions are created when it is first used
+ *     (its graph checked then) instead of at load, where all are created side by side
  */
 public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThreads, int interOpThreads,
-        int encoderBatchSize, int decoderBatchSize, boolean verifyHashes) {
+        int encoderBatchSize, int decoderBatchSize, boolean verifyHashes, boolean lazySessions) {
     /** Execution providers. */
     public enum Provider {
         /** The CPU provider. */
@@ -63,7 +66,7 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
         }
     }
 
-    /** @return CPU, runtime-chosen threads, encoder batch 32, decoder batch 16, hashes verified */
+    /** @return CPU, runtime-chosen threads, encoder batch 32, decoder batch 16, hashes verified, sessions at load */
     public static RuntimeOptions defaults() {
         return builder().build();
     }
@@ -83,6 +86,7 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
         b.batch = encoderBatchSize;
         b.decBatch = decoderBatchSize;
         b.verify = verifyHashes;
+        b.lazy = lazySessions;
         return b;
     }
 
@@ -95,6 +99,7 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
         private int batch = 32;
         private int decBatch = 16;
         private boolean verify = true;
+        private boolean lazy;
 
         private Builder() {}
 
@@ -140,9 +145,18 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
             return this;
         }
 
+        /**
+         * @param v whether sessions are created on first use (load is then quick and checks only the
+         *     manifest and files; a broken graph fails its first call) @return this
+         */
+        public Builder lazySessions(boolean v) {
+            lazy = v;
+            return this;
+        }
+
         /** @return the options */
         public RuntimeOptions build() {
-            return new RuntimeOptions(provider, cudaDevice, intra, inter, batch, decBatch, verify);
+            return new RuntimeOptions(provider, cudaDevice, intra, inter, batch, decBatch, verify, lazy);
         }
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.sonarllm.NonFiniteOutputException;
 import org.sonarllm.decode.DecodingStrategy;
 import org.sonarllm.tokenize.SonarTokenizer;
 
@@ -19,9 +20,7 @@ final class TokenSearch {
     /** One decoded row. */
     record Result(int[] ids, double score) {}
 
-    static List<Result> run(DecoderRunner runner, float[] crossAll, int sentences, int lang, int maxTokens,
-            DecodingStrategy strategy, boolean kv) {
-        int vocab = runner.vocab;
+    static List<Result> run(Stepper stepper, int sentences, int lang, int maxTokens, DecodingStrategy strategy) {
         int[][] gen = new int[sentences][0];
         double[] sum = new double[sentences];
         SplittableRandom[] rng = new SplittableRandom[sentences];
@@ -30,42 +29,47 @@ final class TokenSearch {
             rng[i] = sampling == null ? null : new SplittableRandom(sampling.seed());
         }
         int[] prompt = {SonarTokenizer.EOS, lang};
-        try (StepDriver driver = new StepDriver(runner, crossAll, kv)) {
-            DecoderRunner.Step step = driver.prefill(sentences, prompt);
-            int[] rowsSentence = new int[sentences];
-            for (int i = 0; i < sentences; i++) {
-                rowsSentence[i] = i;
-                sum[i] = step.logits()[step.offset(i, 0) + lang];
+        boolean full = sampling != null;
+        StepResult step = stepper.prefill(sentences, lang, 1, full);
+        int[] rowsSentence = new int[sentences];
+        for (int i = 0; i < sentences; i++) {
+            rowsSentence[i] = i;
+            sum[i] = finite(step.prompt[i], lang);
+        }
+        while (true) {
+            List<Integer> parents = new ArrayList<>();
+            for (int r = 0; r < rowsSentence.length; r++) {
+                int s = rowsSentence[r];
+                int tok;
+                float lp;
+                if (sampling == null) {
+                    tok = step.ids[r * step.k];
+                    lp = step.logProbs[r * step.k];
+                } else {
+                    tok = sample(step.full, r * step.vocab, step.vocab, sampling, rng[s]);
+                    lp = step.full[r * step.vocab + tok];
+                }
+                sum[s] += finite(lp, tok);
+                gen[s] = Arrays.copyOf(gen[s], gen[s].length + 1);
+                gen[s][gen[s].length - 1] = tok;
+                if (tok != SonarTokenizer.EOS && gen[s].length < maxTokens) {
+                    parents.add(r);
+                }
             }
-            while (true) {
-                List<Integer> parents = new ArrayList<>();
-                for (int r = 0; r < rowsSentence.length; r++) {
-                    int s = rowsSentence[r];
-                    int off = StepDriver.last(step, r);
-                    int tok = sampling == null ? argmax(step.logits(), off, vocab)
-                            : sample(step.logits(), off, vocab, sampling, rng[s]);
-                    sum[s] += step.logits()[off + tok];
-                    gen[s] = Arrays.copyOf(gen[s], gen[s].length + 1);
-                    gen[s][gen[s].length - 1] = tok;
-                    if (tok != SonarTokenizer.EOS && gen[s].length < maxTokens) {
-                        parents.add(r);
-                    }
-                }
-                if (parents.isEmpty()) {
-                    break;
-                }
-                int n = parents.size();
-                int[] par = new int[n];
-                int[] sent = new int[n];
-                int[][] seqs = new int[n][];
-                for (int i = 0; i < n; i++) {
-                    par[i] = parents.get(i);
-                    sent[i] = rowsSentence[par[i]];
-                    seqs[i] = concat(prompt, gen[sent[i]]);
-                }
-                step = driver.next(par, sent, seqs);
-                rowsSentence = sent;
+            if (parents.isEmpty()) {
+                break;
             }
+            int n = parents.size();
+            int[] par = new int[n];
+            int[] sent = new int[n];
+            int[][] seqs = new int[n][];
+            for (int i = 0; i < n; i++) {
+                par[i] = parents.get(i);
+                sent[i] = rowsSentence[par[i]];
+                seqs[i] = concat(prompt, gen[sent[i]]);
+            }
+            step = stepper.next(par, sent, seqs, 1, full);
+            rowsSentence = sent;
         }
         List<Result> out = new ArrayList<>(sentences);
         for (int i = 0; i < sentences; i++) {
@@ -74,22 +78,23 @@ final class TokenSearch {
         return out;
     }
 
+    /**
+     * @param logProb a log-probability the search uses @param token its token
+     * @return it, if finite or -inf (a token the model rules out)
+     * @throws NonFiniteOutputException on NaN or +inf, or when the best token is -inf (the whole row is not finite)
+     */
+    static float finite(float logProb, int token) {
+        if (Float.isNaN(logProb) || logProb == Float.POSITIVE_INFINITY) {
+            throw new NonFiniteOutputException("decoder", "expected finite log-probabilities, found " + logProb
+                    + " for token " + token + " (broken weights?)");
+        }
+        return logProb;
+    }
+
     static int[] concat(int[] a, int[] b) {
         int[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
-    }
-
-    static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        float bv = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (x[off + i] > bv) {
-                bv = x[off + i];
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** Temperature, then top-k, then top-p (smallest set reaching p), then one draw. */

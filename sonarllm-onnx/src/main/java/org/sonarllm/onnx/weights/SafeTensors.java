@@ -36,14 +36,16 @@ public final class SafeTensors implements TensorSource {
     /** Largest JSON header accepted (the format's own limit is 100 MB). */
     static final long MAX_HEADER_BYTES = 100L << 20;
 
-    /** Element types the readers of this package convert to float. */
+    /** Element types: the float ones the readers of this package convert to float, and bytes (quantized weights). */
     public enum DType {
         /** IEEE float32. */
         F32(4),
         /** IEEE float16. */
         F16(2),
         /** bfloat16. */
-        BF16(2);
+        BF16(2),
+        /** unsigned bytes (quantized weight codes and zero points; never read as float). */
+        U8(1);
 
         private final int bytes;
 
@@ -155,7 +157,7 @@ public final class SafeTensors implements TensorSource {
         try {
             dtype = DType.valueOf(dt.asText());
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(where + ": expected dtype F32, F16 or BF16, found " + dt.asText());
+            throw new ModelFormatException(where + ": expected dtype F32, F16, BF16 or U8, found " + dt.asText());
         }
         if (sh == null || !sh.isArray()) {
             throw new ModelFormatException(where + ": expected a shape array, found " + sh);
@@ -314,6 +316,7 @@ public final class SafeTensors implements TensorSource {
     @Override
     public ByteBuffer float32Bytes(String name) {
         Entry e = entry(name);
+        requireFloat(name, e);
         ByteBuffer raw = raw(name);
         if (e.dtype == DType.F32) {
             return raw;
@@ -327,8 +330,28 @@ public final class SafeTensors implements TensorSource {
     @Override
     public void readFloat32(String name, Float32Sink sink) throws IOException {
         Entry e = entry(name);
+        requireFloat(name, e);
         Float32Stream.stream(channel, dataStart + e.begin, (e.end - e.begin) / e.dtype.bytes(), e.dtype, sink,
                 path + ": tensor '" + name + "'");
+    }
+
+    private void requireFloat(String name, Entry e) {
+        if (e.dtype == DType.U8) {
+            throw new ModelFormatException(path + ": tensor '" + name + "': expected a float tensor, found U8");
+        }
+    }
+
+    /**
+     * @param name a U8 tensor
+     * @return its bytes (a read-only mapping)
+     * @throws ModelFormatException if the tensor is missing or not U8
+     */
+    public ByteBuffer bytes(String name) {
+        Entry e = entry(name);
+        if (e.dtype != DType.U8) {
+            throw new ModelFormatException(path + ": tensor '" + name + "': expected U8, found " + e.dtype);
+        }
+        return raw(name);
     }
 
     /**

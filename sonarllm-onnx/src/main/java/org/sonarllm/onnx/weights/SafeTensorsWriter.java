@@ -21,7 +21,7 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.BundleWriter;
 
 /**
- * The one writer of F32 {@code .safetensors} files in the SDK (bundle weights, checkpoint exports,
+ * The one writer of {@code .safetensors} files in the SDK (F32, and U8 for quantized weights) (bundle weights, checkpoint exports,
  * random test and benchmark checkpoints): sorted names, {@code __metadata__ {"format": "pt"}}, header
  * padded with spaces so that the data starts at a multiple of {@value #DATA_ALIGNMENT} bytes,
  * little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
@@ -62,7 +62,11 @@ public final class SafeTensorsWriter {
         void update(String tensor, long done, long total);
     }
 
-    private record T(long[] shape, long numel, Producer data) {}
+    private record T(long[] shape, long numel, Producer data, boolean bytes) {
+        long byteLength() {
+            return bytes ? numel : numel * 4;
+        }
+    }
 
     private final Map<String, T> tensors = new TreeMap<>();
 
@@ -116,7 +120,27 @@ public final class SafeTensorsWriter {
      * @return this
      */
     public SafeTensorsWriter add(String name, long[] shape, Producer data) {
-        tensors.put(name, new T(shape.clone(), numel(name, shape), data));
+        tensors.put(name, new T(shape.clone(), numel(name, shape), data, false));
+        return this;
+    }
+
+    /**
+     * Adds a U8 tensor (quantized weight codes, zero points) produced when {@link #write} reaches it.
+     *
+     * @param name tensor name @param shape dims @param data supplies exactly numel bytes
+     * @return this
+     */
+    public SafeTensorsWriter addBytes(String name, long[] shape, Supplier<byte[]> data) {
+        long n = numel(name, shape);
+        tensors.put(name, new T(shape.clone(), n, sink -> {
+            byte[] v = data.get();
+            if (v.length != n) {
+                throw new InvalidInputException(name + ": expected " + n + " bytes, found " + v.length);
+            }
+            for (int i = 0; i < v.length; i += TensorSource.CHUNK_BYTES) {
+                sink.accept(ByteBuffer.wrap(v, i, Math.min(TensorSource.CHUNK_BYTES, v.length - i)));
+            }
+        }, true));
         return this;
     }
 
@@ -152,7 +176,7 @@ public final class SafeTensorsWriter {
     private long dataBytes() {
         long s = 0;
         for (T t : tensors.values()) {
-            s += t.numel() * 4;
+            s += t.byteLength();
         }
         return s;
     }
@@ -164,12 +188,12 @@ public final class SafeTensorsWriter {
         long off = 0;
         for (Map.Entry<String, T> e : tensors.entrySet()) {
             ObjectNode t = h.putObject(e.getKey());
-            t.put("dtype", "F32");
+            t.put("dtype", e.getValue().bytes() ? "U8" : "F32");
             var sh = t.putArray("shape");
             for (long d : e.getValue().shape()) {
                 sh.add(d);
             }
-            long len = e.getValue().numel() * 4L;
+            long len = e.getValue().byteLength();
             t.putArray("data_offsets").add(off).add(off + len);
             off += len;
         }
@@ -209,20 +233,21 @@ public final class SafeTensorsWriter {
                 writeFully(ch, head.flip());
                 long[] done = {0};
                 for (Map.Entry<String, T> e : tensors.entrySet()) {
-                    long expect = e.getValue().numel() * 4;
+                    long expect = e.getValue().byteLength();
+                    int unit = e.getValue().bytes() ? 1 : 4;
                     long[] got = {0};
                     e.getValue().data().writeTo(piece -> {
                         got[0] += piece.remaining();
                         if (got[0] > expect) {
-                            throw new InvalidInputException(e.getKey() + ": expected " + expect / 4 + " values, found more");
+                            throw new InvalidInputException(e.getKey() + ": expected " + expect / unit + " values, found more");
                         }
                         done[0] += piece.remaining();
                         writeFully(ch, piece);
                         progress.update(e.getKey(), done[0], total);
                     });
                     if (got[0] != expect) {
-                        throw new InvalidInputException(e.getKey() + ": expected " + expect / 4 + " values, found "
-                                + got[0] / 4);
+                        throw new InvalidInputException(e.getKey() + ": expected " + expect / unit + " values, found "
+                                + got[0] / unit);
                     }
                 }
                 ch.force(true);

@@ -94,14 +94,59 @@ class GraphsTinyATest {
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put("input_ids", OnnxTensor.createTensor(env, ids));
             in.put("cross", (OnnxTensor) rc.get(0));
-            in.put("cache_index", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {0, 1}), new long[] {2}));
+            int len = ids[0].length;
+            int dc = SonarDecoderGraph.cacheHeadDim(dh);
+            long[] scoreIds = new long[2 * len];
+            for (int i = 0; i < 2; i++) {
+                for (int t = 0; t < len; t++) {
+                    scoreIds[i * len + t] = c.get("decoder_target_ids").get(i).get(t).asLong();
+                }
+            }
+            in.put(SonarDecoderGraph.ROW_SENTENCE, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {0, 1}),
+                    new long[] {2}));
+            in.put(SonarDecoderGraph.SEQLENS_K, OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(
+                    new int[] {len - 1, len - 1}), new long[] {2}));
+            in.put(SonarDecoderGraph.TOTAL_LENGTH, OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(new int[] {len}),
+                    new long[] {}));
+            in.put(SonarDecoderGraph.TOP_K, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {3}), new long[] {1}));
+            in.put(SonarDecoderGraph.SCORE_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(scoreIds), new long[] {2, len}));
             for (int l = 0; l < layers; l++) {
                 for (String k : new String[] {"past_key_", "past_value_"}) {
-                    in.put(k + l, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), new long[] {2, heads, 0, dh}));
+                    in.put(k + l, OnnxTensor.createTensor(env, FloatBuffer.allocate(2 * heads * len * dc),
+                            new long[] {2, heads, len, dc}));
                 }
             }
             try (OrtSession.Result r = sd.run(in)) {
                 float[][][] got = (float[][][]) r.get("logits").get().getValue();
+                float[][][] topLp = (float[][][]) r.get(SonarDecoderGraph.TOP_LOG_PROBS).get().getValue();
+                long[][][] topIds = (long[][][]) r.get(SonarDecoderGraph.TOP_IDS).get().getValue();
+                float[][] scored = (float[][]) r.get(SonarDecoderGraph.SCORE_LOG_PROBS).get().getValue();
+                // candidates and scored log-probs against a float64 log-softmax of the expected logits
+                for (int i = 0; i < 2; i++) {
+                    for (int t = 0; t < len; t++) {
+                        double[] e = new double[logits.get(i).get(t).size()];
+                        double mx = Double.NEGATIVE_INFINITY;
+                        for (int v = 0; v < e.length; v++) {
+                            e[v] = logits.get(i).get(t).get(v).asDouble();
+                            mx = Math.max(mx, e[v]);
+                        }
+                        double z = 0;
+                        for (double x : e) {
+                            z += Math.exp(x - mx);
+                        }
+                        double lse = mx + Math.log(z);
+                        Integer[] order = new Integer[e.length];
+                        for (int v = 0; v < e.length; v++) {
+                            order[v] = v;
+                        }
+                        java.util.Arrays.sort(order, (a, b) -> Double.compare(e[b], e[a]));
+                        for (int j = 0; j < 3; j++) {
+                            assertEquals(order[j].longValue(), topIds[i][t][j], "row " + i + " pos " + t + " rank " + j);
+                            assertEquals(e[order[j]] - lse, topLp[i][t][j], 1e-3);
+                        }
+                        assertEquals(e[(int) scoreIds[i * len + t]] - lse, scored[i][t], 1e-3);
+                    }
+                }
                 double max = 0;
                 for (int i = 0; i < got.length; i++) {
                     for (int t = 0; t < got[i].length; t++) {

@@ -101,15 +101,36 @@ class BundleValidationTest {
         fails(b, "expected component 'decoder', found none");
     }
 
-    @Test
-    void graphWithWrongInputsIsRejected() throws Exception {
+    /** A copy whose encoder graph is the cross graph, re-hashed: its input names no longer match. */
+    private Path withCrossGraphAsEncoder() throws Exception {
         Path b = copy();
-        // put the cross graph where the encoder should be and re-hash it: names no longer match
         Files.copy(b.resolve("decoder_cross.onnx"), b.resolve("encoder.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         BundleManifest m = Bundle.readManifest(b);
         BundleWriter.writeManifest(b, m.withComponent(BundleManifest.ENCODER,
                 BundleWriter.component(b, List.of(b.resolve("encoder.onnx"), b.resolve("encoder.safetensors")), Map.of())));
-        fails(b, "expected input 'input_ids'");
+        return b;
+    }
+
+    @Test
+    void graphWithWrongInputsIsRejected() throws Exception {
+        fails(withCrossGraphAsEncoder(), "expected input 'input_ids'");
+    }
+
+    @Test
+    void lazySessionsCheckAGraphOnItsFirstUse() throws Exception {
+        Path b = withCrossGraphAsEncoder();
+        float[] v = org.sonarllm.testing.TinyA.floats(org.sonarllm.testing.TinyA.expected().get("d_greedy").get("cases")
+                .get(2).get("embedding"));
+        try (SonarLlm llm = SonarLlm.load(b, RuntimeOptions.builder().lazySessions(true).build())) {
+            // the decoder works (tiny-a case d, sentence 2: "comfort"), the broken encoder fails when used, every time
+            assertEquals("comfort", llm.decoder().decode(v, org.sonarllm.lang.Language.ENGLISH,
+                    org.sonarllm.decode.DecodingOptions.greedy().withMaxTokens(20)).text());
+            for (int i = 0; i < 2; i++) {
+                ModelFormatException e = assertThrows(ModelFormatException.class,
+                        () -> llm.encoder().encode("Hello.", org.sonarllm.lang.Language.ENGLISH));
+                assertTrue(e.getMessage().contains("expected input 'input_ids'"), e.getMessage());
+            }
+        }
     }
 
     @Test

@@ -73,6 +73,25 @@ class SafeTensorsTest {
     }
 
     @Test
+    void bytesRoundTripAndAreNeverReadAsFloat(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path f = dir.resolve("q.safetensors");
+        new SafeTensorsWriter().addBytes("w.q8", new long[] {2, 3}, () -> new byte[] {0, 1, 2, (byte) 253, (byte) 254, (byte) 255})
+                .add("w.scales", new float[] {0.5f, 0.25f}, 2).write(f);
+        try (SafeTensors st = SafeTensors.open(f)) {
+            assertEquals(SafeTensors.DType.U8, st.dtype("w.q8"));
+            java.nio.ByteBuffer b = st.bytes("w.q8");
+            byte[] got = new byte[b.remaining()];
+            b.get(got);
+            assertArrayEquals(new byte[] {0, 1, 2, (byte) 253, (byte) 254, (byte) 255}, got);
+            assertArrayEquals(new float[] {0.5f, 0.25f}, st.floats("w.scales"));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> st.floats("w.q8"));
+            assertTrue(e.getMessage().contains("expected a float tensor, found U8"), e.getMessage());
+            e = assertThrows(ModelFormatException.class, () -> st.bytes("w.scales"));
+            assertTrue(e.getMessage().contains("expected U8, found F32"), e.getMessage());
+        }
+    }
+
+    @Test
     void halfConversionMatchesDefinitionForAllFiniteValues() {
         for (int bits = 0; bits < 0x10000; bits++) {
             int exp = (bits >> 10) & 0x1f;
@@ -111,7 +130,7 @@ class SafeTensorsTest {
         rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", new byte[8]),
                 "non-negative integer dimensions");
         rejects(file("{\"a\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", new byte[8]),
-                "expected dtype F32, F16 or BF16, found I64");
+                "expected dtype F32, F16, BF16 or U8, found I64");
         rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,8]}}",
                 new byte[8]), "overflows");
         rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
