@@ -17,6 +17,7 @@ import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.Dataset;
+import org.sonarllm.training.internal.NativeThreads;
 import org.sonarllm.training.lm.ConceptLMExport;
 import org.sonarllm.training.lm.ConceptLMTrainer;
 import org.sonarllm.training.model.Batch;
@@ -97,7 +98,9 @@ final class BenchTrainCommand extends Nd4jCommand {
                 dump(tr, docs, t);
             }
             Measure measure = new Measure();
-            tr.train(new Dataset(docs, List.of()), measure);
+            try (NativeThreads limit = NativeThreads.limit(total)) {
+                tr.train(new Dataset(docs, List.of()), measure);
+            }
             json().write(measure.summary(obj, cfg, tr.training().workers(), total));
         } finally {
             try (var w = Files.walk(work)) {
