@@ -103,6 +103,10 @@ public final class Main implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verboseIn(args) ? "debug" : "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (!verboseIn(args) && System.getProperty("org.slf4j.simpleLogger.log.org.nd4j") == null) {
+            // ND4J's importer warns about properties it cannot map on every graph it imports: not our user's concern
+            System.setProperty("org.slf4j.simpleLogger.log.org.nd4j", "error");
+        }
         OutputStream stdout = new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
         int code = run(args, System.in, stdout, new FileOutputStream(FileDescriptor.err));
         System.exit(code);

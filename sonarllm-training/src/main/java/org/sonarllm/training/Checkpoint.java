@@ -14,6 +14,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -122,7 +123,8 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
     static Checkpoint read(Path file) {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
             CRC32 crc = new CRC32();
-            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
+            Counting counted = new Counting(new CheckedInputStream(raw, crc), Files.size(file));
+            DataInputStream in = new DataInputStream(counted);
             long magic = in.readLong();
             if (magic != MAGIC) {
                 throw new CorruptCheckpointException(file, "a sonarllm training checkpoint", "other data", null);
@@ -137,9 +139,9 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
             int position = in.readInt();
             long seed = in.readLong();
             long adamSteps = in.readLong();
-            Map<String, INDArray> p = readMap(in, file);
-            Map<String, INDArray> m = readMap(in, file);
-            Map<String, INDArray> v = readMap(in, file);
+            Map<String, INDArray> p = readMap(in, counted, file);
+            Map<String, INDArray> m = readMap(in, counted, file);
+            Map<String, INDArray> v = readMap(in, counted, file);
             long want = crc.getValue();
             long got = new DataInputStream(raw).readLong();
             if (want != got) {
@@ -155,7 +157,43 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
         }
     }
 
-    private static Map<String, INDArray> readMap(DataInputStream in, Path file) throws IOException {
+    /** Counts the bytes read, so that declared sizes are checked against what the file still holds. */
+    private static final class Counting extends java.io.FilterInputStream {
+        private final long size;
+        private long read;
+
+        Counting(InputStream in, long size) {
+            super(in);
+            this.size = size;
+        }
+
+        long remaining() {
+            return size - read;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            read += b >= 0 ? 1 : 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            read += Math.max(0, n);
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(n);
+            read += k;
+            return k;
+        }
+    }
+
+    private static Map<String, INDArray> readMap(DataInputStream in, Counting counted, Path file) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 1_000_000) {
             throw new CorruptCheckpointException(file, "a tensor count", String.valueOf(n), null);
@@ -172,14 +210,23 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
             long len = 1;
             for (int r = 0; r < rank; r++) {
                 shape[r] = in.readLong();
-                len *= shape[r];
+                if (shape[r] < 0 || shape[r] > Integer.MAX_VALUE) {
+                    throw new CorruptCheckpointException(file, "tensor dimensions in 0.." + Integer.MAX_VALUE,
+                            Arrays.toString(Arrays.copyOf(shape, r + 1)) + " for " + name, null);
+                }
+                len = len > Integer.MAX_VALUE ? len : len * shape[r];
             }
-            if (len < 0 || len > Integer.MAX_VALUE / 8) {
-                throw new CorruptCheckpointException(file, "a tensor size", len + " for " + name, null);
+            long bytes = len * (dbl ? 8 : 4);
+            // Declared sizes are checked against the file before anything is allocated: a crafted header
+            // declaring billions of values is a corrupt file, not an OutOfMemoryError.
+            if (len > Integer.MAX_VALUE - 8 || bytes > counted.remaining()) {
+                throw new CorruptCheckpointException(file, "a tensor that fits in the file (" + counted.remaining()
+                        + " bytes left)", Arrays.toString(shape) + " " + (dbl ? "doubles" : "floats") + " for " + name,
+                        null);
             }
-            byte[] bytes = new byte[(int) len * (dbl ? 8 : 4)];
-            in.readFully(bytes);
-            ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] data = new byte[(int) bytes];
+            in.readFully(data);
+            ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
             INDArray a;
             if (dbl) {
                 double[] d = new double[(int) len];

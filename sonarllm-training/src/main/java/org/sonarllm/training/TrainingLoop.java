@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.training.internal.Nd4jOutput;
 import org.sonarllm.training.optim.AdamW;
 import org.sonarllm.training.optim.CosineSchedule;
 import org.sonarllm.training.optim.GradientClipping;
@@ -94,9 +95,11 @@ public final class TrainingLoop {
         Position start = resume && Files.exists(file) ? restore(task, adam, file, fingerprint) : new Position(0, 0, 0);
         MetricsFiles metrics = new MetricsFiles(outputDir);
         metrics.reset(start.step());
-        try (Replicas<E> replicas = new Replicas<>(task, config.workers())) {
-            return loop(task, replicas, adam, start, file, fingerprint, metrics, listener);
-        }
+        return Nd4jOutput.quietly(() -> {
+            try (Replicas<E> replicas = new Replicas<>(task, config.workers())) {
+                return loop(task, replicas, adam, start, file, fingerprint, metrics, listener);
+            }
+        });
     }
 
     private <E> TrainingResult loop(TrainingTask<E> task, Replicas<E> replicas, AdamW adam, Position start, Path file,

@@ -14,11 +14,12 @@ import org.sonarllm.InvalidInputException;
  *
  * @param provider execution provider: CPU (default), CUDA (falls back to CPU with a log line when
  *     CUDA cannot start) or AUTO (CUDA when it starts, else CPU)
- * @param cudaDevice CUDA device id
- * @param intraOpThreads threads inside one op; 0 lets ONNX Runtime choose
- * @param interOpThreads threads across independent ops; 0 lets ONNX Runtime choose
- * @param encoderBatchSize sentences per encoder call (after length sorting)
- * @param decoderBatchSize embeddings decoded together per decoder run (beam rows are this times the beam)
+ * @param cudaDevice CUDA device id, 0 to {@value #MAX_CUDA_DEVICE}
+ * @param intraOpThreads threads inside one op, 0 to {@value #MAX_THREADS}; 0 lets ONNX Runtime choose
+ * @param interOpThreads threads across independent ops, 0 to {@value #MAX_THREADS}; 0 lets ONNX Runtime choose
+ * @param encoderBatchSize sentences per encoder call (after length sorting), 1 to {@value #MAX_BATCH}
+ * @param decoderBatchSize embeddings decoded together per decoder run (beam rows are this times the beam), 1
+ *     to {@value #MAX_BATCH}
  * @param verifyHashes whether loading checks every bundle file's sha256
  */
 public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThreads, int interOpThreads,
@@ -33,23 +34,32 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
         AUTO
     }
 
-    /** Validates. */
+    /** Largest accepted thread count (a session's thread pool is created eagerly). */
+    public static final int MAX_THREADS = 256;
+    /** Largest accepted batch size. */
+    public static final int MAX_BATCH = 4096;
+    /** Largest accepted CUDA device id. */
+    public static final int MAX_CUDA_DEVICE = 63;
+
+    /** Validates every count against its documented range. */
     public RuntimeOptions {
         if (provider == null) {
             throw new InvalidInputException("provider must not be null");
         }
-        if (cudaDevice < 0) {
-            throw new InvalidInputException("cuda device must be >= 0, got " + cudaDevice);
+        if (cudaDevice < 0 || cudaDevice > MAX_CUDA_DEVICE) {
+            throw new InvalidInputException("expected a cuda device in 0.." + MAX_CUDA_DEVICE + ", found " + cudaDevice);
         }
-        if (intraOpThreads < 0 || interOpThreads < 0) {
-            throw new InvalidInputException("thread counts must be >= 0 (0 = runtime default), got "
+        if (intraOpThreads < 0 || intraOpThreads > MAX_THREADS || interOpThreads < 0 || interOpThreads > MAX_THREADS) {
+            throw new InvalidInputException("expected thread counts in 0.." + MAX_THREADS + " (0 = runtime default), found "
                     + intraOpThreads + " and " + interOpThreads);
         }
-        if (encoderBatchSize < 1) {
-            throw new InvalidInputException("encoder batch size must be >= 1, got " + encoderBatchSize);
+        if (encoderBatchSize < 1 || encoderBatchSize > MAX_BATCH) {
+            throw new InvalidInputException("expected an encoder batch size in 1.." + MAX_BATCH + ", found "
+                    + encoderBatchSize);
         }
-        if (decoderBatchSize < 1) {
-            throw new InvalidInputException("decoder batch size must be >= 1, got " + decoderBatchSize);
+        if (decoderBatchSize < 1 || decoderBatchSize > MAX_BATCH) {
+            throw new InvalidInputException("expected a decoder batch size in 1.." + MAX_BATCH + ", found "
+                    + decoderBatchSize);
         }
     }
 

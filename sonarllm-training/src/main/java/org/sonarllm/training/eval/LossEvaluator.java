@@ -1,5 +1,7 @@
 package org.sonarllm.training.eval;
 
+import org.sonarllm.training.internal.Nd4jOutput;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,6 +83,10 @@ public final class LossEvaluator {
         if (documents.isEmpty()) {
             throw new InvalidInputException("expected at least one document to evaluate, found none");
         }
+        return Nd4jOutput.quietly(() -> mean(documents));
+    }
+
+    private Result mean(List<Batch.Document> documents) {
         double sum = 0;
         double weight = 0;
         for (int i = 0; i < documents.size(); i += batchSize) {

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
+import org.sonarllm.training.internal.Nd4jOutput;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
@@ -90,7 +91,7 @@ public final class ImportedSonarDecoder {
     static ImportedSonarDecoder importFile(Path onnx, int d, int pad, int maxPos, int vocab) {
         SameDiff sd;
         try {
-            sd = new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false);
+            sd = Nd4jOutput.quietly(() -> new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false));
         } catch (RuntimeException e) {
             throw new ModelFormatException("cannot import the decoder graph " + onnx + ": " + e, e);
         }
