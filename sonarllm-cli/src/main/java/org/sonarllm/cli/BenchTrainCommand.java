@@ -17,6 +17,7 @@ import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.Dataset;
+import org.sonarllm.training.internal.NativeGarbage;
 import org.sonarllm.training.internal.NativeThreads;
 import org.sonarllm.training.lm.ConceptLMExport;
 import org.sonarllm.training.lm.ConceptLMTrainer;
@@ -98,6 +99,7 @@ final class BenchTrainCommand extends Nd4jCommand {
                 dump(tr, docs, t);
             }
             Measure measure = new Measure();
+            measure.beforeTraining = peakRssMib();
             try (NativeThreads limit = NativeThreads.limit(total)) {
                 tr.train(new Dataset(docs, List.of()), measure);
             }
@@ -117,6 +119,8 @@ final class BenchTrainCommand extends Nd4jCommand {
         final List<Double> cpu = new ArrayList<>();
         long last = processCpuNanos();
         long sentencesPerStep;
+        long beforeTraining;
+        final List<Long> rss = new ArrayList<>();
         long tokensPerStep;
 
         @Override
@@ -127,6 +131,7 @@ final class BenchTrainCommand extends Nd4jCommand {
                 secs.add(s.seconds());
                 cpu.add((now - last) / 1e9);
             }
+            rss.add(statusMib("VmRSS:"));
             sentencesPerStep = s.sentences();
             tokensPerStep = s.targetTokens();
             last = now;
@@ -152,6 +157,8 @@ final class BenchTrainCommand extends Nd4jCommand {
             o.put("sentences_per_s", Math.round(sentencesPerStep / med * 10) / 10.0);
             o.put("target_tokens_per_s", Math.round(tokensPerStep / med * 10) / 10.0);
             o.put("peak_rss_mib", peakRssMib());
+            o.put("peak_rss_mib_before_training", beforeTraining);
+            o.put("rss_mib_per_step", rss);
             return o;
         }
     }
@@ -220,16 +227,13 @@ final class BenchTrainCommand extends Nd4jCommand {
 
     /** Peak resident set of this process ({@code VmHWM} of /proc/self/status), in MiB; -1 where unavailable. */
     static long peakRssMib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return statusMib("VmHWM:");
+    }
+
+    /** @return a memory line of /proc/self/status in MiB, -1 where unavailable */
+    private static long statusMib(String key) {
+        long b = NativeGarbage.statusBytes(key);
+        return b < 0 ? -1 : b >> 20;
     }
 
     /** CPU time of the whole process (every thread, native ones included), robust to other load on the machine. */

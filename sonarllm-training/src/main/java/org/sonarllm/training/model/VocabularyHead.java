@@ -154,8 +154,18 @@ public final class VocabularyHead {
                 if (withTableGrad) {
                     Nd4j.gemm(z, h, dw, true, false, 1.0, 1.0);
                 }
+                free(gh);
             }
+            free(h, z, max, sum); // chunk-sized: freed now rather than whenever the garbage collector runs
         }
         return new Result(loss * inv, idx.length, dh, dw);
+    }
+
+    private static void free(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.closeable()) {
+                a.close();
+            }
+        }
     }
 }
