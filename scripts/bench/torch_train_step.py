@@ -21,7 +21,8 @@ and the Hugging Face M2M100 decoder the Java bundle was converted from (config.j
 Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp   (without the last, torch runs the
 reference netlib BLAS). Run with /usr/bin/python3 (Debian's interpreter):
   /usr/bin/python3 scripts/bench/torch_train_step.py --dump DIR --decoder HF_DECODER_DIR --threads 2
-Prints one JSON line: step_seconds_median, loss_step0, losses, target_tokens_per_s, peak_rss_mib, ...
+Prints one JSON line: step_seconds_median (wall), step_cpu_seconds_median (CPU time of all the process's
+threads: comparable on a loaded machine), loss_step0, losses, target_tokens_per_s, peak_rss_mib, ...
 """
 import argparse
 import json
@@ -251,9 +252,10 @@ def main():
                             lr=run["lr"], betas=(run["beta1"], run["beta2"]), eps=run["eps"])
     steps = a.steps or run["steps"]
     warm, total, peak, low = run["warmup"], run["steps"], run["lr"], run["min_lr"]
-    losses, secs = [], []
+    losses, secs, cpu = [], [], []
     for s in range(steps):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         lr = peak * (s + 1) / warm if s < warm else \
             low + (peak - low) * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warm) / max(1, total - warm))))
         for g in opt.param_groups:
@@ -272,10 +274,12 @@ def main():
         if run["clip"] > 0:
             torch.nn.utils.clip_grad_norm_(lm.parameters(), run["clip"])
         opt.step()
-        secs.append(time.perf_counter() - t0)
         losses.append(loss.item())
+        secs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     timed = secs[2:] if len(secs) > 2 else secs
     med = statistics.median(timed)
+    cpu_med = statistics.median(cpu[2:] if len(cpu) > 2 else cpu)
     print(json.dumps({
         "implementation": "pytorch " + torch.__version__,
         "objective": run["objective"],
@@ -283,6 +287,7 @@ def main():
         "parameters": sum(p.numel() for p in lm.parameters()),
         "steps": steps,
         "step_seconds_median": round(med, 4),
+        "step_cpu_seconds_median": round(cpu_med, 4),
         "loss_step0": losses[0],
         "losses": losses,
         "target_tokens_per_s": round(target_tokens / med, 1),

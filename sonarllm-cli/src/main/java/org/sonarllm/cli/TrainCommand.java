@@ -4,21 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.bundle.Bundle;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;
-import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
-import org.sonarllm.training.TrainingResult;
-import org.sonarllm.training.data.CorpusPipeline;
-import org.sonarllm.training.data.CorpusReader;
-import org.sonarllm.training.data.Dataset;
-import org.sonarllm.training.lm.ConceptLMExport;
-import org.sonarllm.training.lm.ConceptLMTrainer;
-import org.sonarllm.training.model.ConceptLMWeights;
-import org.sonarllm.training.model.ImportedSonarDecoder;
+import org.sonarllm.training.lm.ConceptLMTraining;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a SONAR-LLM concept LM on a corpus (CE through the bundle's frozen decoder, or MSE).")
 final class TrainCommand extends Nd4jCommand {
-    static final String DEFAULT_SHAPE = "512,4,8,8,64,1536";
+    static final String DEFAULT_SHAPE = "512,4,8,8,64,1536"; // ConceptLMTraining.DEFAULT_SHAPE
 
     @Option(names = "--model", required = true, paramLabel = "BUNDLE",
             description = "Bundle with encoder, tokenizer and the frozen decoder (decoder_training.onnx).")
@@ -97,51 +88,41 @@ final class TrainCommand extends Nd4jCommand {
         if (initFrom != null && (init != null || shape != null || preset != null)) {
             throw new UsageException("--init-from cannot be combined with --init, --shape or --preset");
         }
-        ConceptLMConfig presetCfg = preset != null ? ConceptLMConfig.preset(preset) : null;
-        Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
-        try (SonarLlm llm = SonarLlm.load(bundle)) {
-            int d = llm.manifest().dimensions().model();
-            ConceptLMConfig cfg;
-            Map<String, INDArray> initial = null;
-            if (init != null) {
-                cfg = ConceptLMConfig.read(init.resolve("config.json"));
-                initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
-            } else if (initFrom != null) {
-                ConceptLMWeights.Loaded lm = ConceptLMWeights.fromBundle(initFrom, DataType.FLOAT);
-                cfg = lm.config();
-                initial = lm.parameters();
-            } else {
-                cfg = presetCfg != null ? presetCfg : shape(shape != null ? shape : DEFAULT_SHAPE, d);
-            }
-            stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, ffn %d: %d parameters%n",
-                    cfg.sonarDim(), cfg.hidden(), cfg.layers(), cfg.heads(), cfg.kvHeads(), cfg.headDim(), cfg.intermediate(),
-                    cfg.parameterCount());
-            if (cfg.sonarDim() != d) {
-                throw new UsageException("expected a concept LM of dimension " + d + " for this bundle, found " + cfg.sonarDim());
-            }
-            CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, lang,
-                    new CorpusPipeline.Options(maxSentences, validation, seed, 256), workDir.resolve("cache"));
-            Dataset data = pipeline.load(CorpusReader.read(corpus),
-                    (done, total) -> stderr().printf("encoding: %d/%d documents%n", done, total));
-            CorpusPipeline.Stats st = pipeline.stats();
-            stderr().printf("corpus: %d documents (%d train, %d validation), %d sentences, %d truncated, %d skipped%n",
-                    st.documents(), data.train().size(), data.validation().size(), st.sentences(), st.truncated(), st.skipped());
-            TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
-                    weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers);
-            ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial).objective(obj)
-                    .decoder(obj == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
-                    .training(t).outputDir(workDir).resume(resume).build();
-            TrainingResult r = trainer.train(data, progress(stderr()));
-            ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
-            ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("steps", r.steps());
-            summary.put("loss", r.lastLoss());
-            summary.put("validation_loss", Double.isNaN(r.validationLoss()) ? null : r.validationLoss());
-            summary.put("out", out.toString());
-            summary.put("work", workDir.toString());
-            json().write(summary);
+        if (init != null && shape != null) {
+            throw new UsageException("--shape cannot be combined with --init");
         }
+        ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out)
+                .objective(obj).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
+                        weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers))
+                .listener(progress(stderr()))
+                .encodingProgress((done, total) -> stderr().printf("encoding: %d/%d documents%n", done, total))
+                .onModel(cfg -> stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, "
+                        + "ffn %d: %d parameters%n", cfg.sonarDim(), cfg.hidden(), cfg.layers(), cfg.heads(), cfg.kvHeads(),
+                        cfg.headDim(), cfg.intermediate(), cfg.parameterCount()))
+                .onCorpus(c -> stderr().printf("corpus: %d documents (%d train, %d validation), %d sentences, %d truncated, "
+                        + "%d skipped%n", c.corpus().documents(), c.trainDocuments(), c.validationDocuments(),
+                        c.corpus().sentences(), c.corpus().truncated(), c.corpus().skipped()));
+        if (work != null) {
+            b.workDir(work);
+        }
+        if (init != null) {
+            b.init(init);
+        } else if (initFrom != null) {
+            b.initFrom(initFrom);
+        } else if (preset != null) {
+            b.preset(preset);
+        } else if (shape != null) {
+            b.shape(shape(shape, Bundle.open(bundle).manifest().dimensions().model()));
+        }
+        ConceptLMTraining.Result r = b.run();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("steps", r.training().steps());
+        summary.put("loss", r.training().lastLoss());
+        summary.put("validation_loss", Double.isNaN(r.training().validationLoss()) ? null : r.training().validationLoss());
+        summary.put("out", r.bundle().toString());
+        summary.put("work", r.work().toString());
+        json().write(summary);
         return 0;
     }
 

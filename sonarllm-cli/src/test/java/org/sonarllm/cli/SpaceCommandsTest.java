@@ -99,25 +99,51 @@ class SpaceCommandsTest {
     }
 
     @Test
-    void benchTrainRunsThroughTheBundlesDecoder() throws Exception {
-        MainTest.Result r = MainTest.run("", "bench-train", "--model", TinyABundle.get().toString(), "--shapes", "8,1,2,2,4,16",
-                "--batch-sizes", "2", "--sentences", "3", "--tokens", "4", "--steps", "1");
+    void benchTrainRunsThroughTheBundlesDecoderAndDumpsWhatItTrained() throws Exception {
+        Path dump = tmp.resolve("dump");
+        MainTest.Result r = MainTest.run("", "bench-train", "--model", TinyABundle.get().toString(), "--shape", "8,1,2,2,4,16",
+                "--batch-size", "2", "--sentences", "3", "--tokens", "4", "--steps", "3", "--threads", "1", "--dump",
+                dump.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode l = r.lines().get(0);
         assertEquals("ce", l.get("objective").asText());
         assertEquals(2, l.get("batch_documents").asInt());
-        double loss = l.get("loss_step0").asDouble();
-        assertTrue(Double.isFinite(loss) && loss > 0, "loss " + loss);
-        assertTrue(l.get("step_ms").asLong() > 0 && l.get("target_tokens_per_s").asLong() > 0, l.toString());
+        assertEquals(3, l.get("losses").size());
+        assertTrue(l.get("step_seconds_median").asDouble() > 0 && l.get("target_tokens_per_s").asDouble() > 0, l.toString());
+        assertTrue(l.get("peak_rss_mib").asLong() > 0, l.toString());
+        // the dump is what step 0 trained: the same loss from the dumped weights and documents, computed apart
+        JsonNode batch = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dump.resolve("batch.json").toFile());
+        List<org.sonarllm.training.model.Batch.Document> docs = new ArrayList<>();
+        for (int b = 0; b < batch.get("embeddings").size(); b++) {
+            docs.add(new org.sonarllm.training.model.Batch.Document(TinyA.floats2(batch.get("embeddings").get(b)),
+                    ints2(batch.get("tokens").get(b))));
+        }
+        double want = org.sonarllm.training.eval.LossEvaluator.load(TinyABundle.get(), dump.resolve("lm"),
+                org.sonarllm.training.model.Objective.CE, 2).evaluate(docs).loss();
+        assertEquals(want, l.get("loss_step0").asDouble(), 1e-5 * want);
+        JsonNode run = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dump.resolve("run.json").toFile());
+        assertEquals("ce", run.get("objective").asText());
+        assertEquals(3, run.get("steps").asInt());
 
-        MainTest.Result mse = MainTest.run("", "bench-train", "--objective", "mse", "--dim", "16", "--shapes", "8,1,2,2,4,16",
-                "--batch-sizes", "2", "--sentences", "3", "--steps", "1");
+        MainTest.Result mse = MainTest.run("", "bench-train", "--objective", "mse", "--dim", "16", "--shape", "8,1,2,2,4,16",
+                "--batch-size", "2", "--sentences", "3", "--steps", "1");
         assertEquals(0, mse.code(), mse.err());
-        assertEquals(0, mse.lines().get(0).get("target_tokens_per_s").asLong());
+        assertEquals(0, mse.lines().get(0).get("target_tokens_per_s").asDouble(), 0);
 
-        MainTest.Result noModel = MainTest.run("", "bench-train", "--shapes", "8,1,2,2,4,16");
+        MainTest.Result noModel = MainTest.run("", "bench-train", "--shape", "8,1,2,2,4,16");
         assertEquals(2, noModel.code());
         assertEquals(List.of("error: --objective ce trains through a bundle's decoder: pass --model BUNDLE"),
                 noModel.errLines());
+        MainTest.Result both = MainTest.run("", "bench-train", "--objective", "mse", "--shape", "8,1,2,2,4,16", "--preset", "100M");
+        assertEquals(2, both.code());
+        assertEquals(List.of("error: expected one of --shape or --preset, found both"), both.errLines());
+    }
+
+    private static int[][] ints2(JsonNode rows) {
+        int[][] out = new int[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = TinyA.ints(rows.get(i));
+        }
+        return out;
     }
 }

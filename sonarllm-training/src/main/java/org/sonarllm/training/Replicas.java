@@ -10,19 +10,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.training.internal.NativeThreads;
 
 /**
  * Data parallelism on one machine: a micro-batch is split into contiguous parts, one per replica, each
  * run on its own thread (part 0 on the caller's). The parts' gradients are combined weighted by each
  * part's share of the micro-batch's weight, which is exactly the whole micro-batch's mean gradient, so
- * results do not depend on the number of replicas beyond float rounding. SameDiff runs one op at a time,
- * so with one BLAS thread per op, n replicas use n cores.
+ * results do not depend on the number of replicas beyond float rounding. SameDiff runs one op at a time;
+ * while the replicas exist, each op uses its share of the native threads ({@link NativeThreads#share}: one
+ * per replica on a machine with as many cores), so that n replicas use the cores without their OpenMP
+ * teams competing.
  */
 final class Replicas<E> implements AutoCloseable {
     private final List<TrainingTask.Replica<E>> replicas = new ArrayList<>();
     private final ExecutorService pool;
+    private final NativeThreads threads;
 
     Replicas(TrainingTask<E> task, int workers) {
+        threads = workers > 1 ? NativeThreads.limit(NativeThreads.share(workers)) : null;
         for (int i = 0; i < workers; i++) {
             replicas.add(task.replica(i));
         }
@@ -108,6 +113,9 @@ final class Replicas<E> implements AutoCloseable {
     public void close() {
         if (pool != null) {
             pool.shutdownNow();
+        }
+        if (threads != null) {
+            threads.close();
         }
     }
 }

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.training.internal.NativeGarbage;
 import org.sonarllm.training.internal.Nd4jOutput;
 import org.sonarllm.training.optim.AdamW;
 import org.sonarllm.training.optim.CosineSchedule;
@@ -48,6 +49,8 @@ public final class TrainingLoop {
     /** Checkpoint file name in the output directory. */
     public static final String CHECKPOINT = "checkpoint.bin";
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    /** Resident-memory growth after which a step ends with a garbage collection ({@link NativeGarbage}). */
+    private static final long GARBAGE_GROWTH = 64L << 20;
 
     private final TrainingConfig config;
     private final Path outputDir;
@@ -110,6 +113,7 @@ public final class TrainingLoop {
         int epoch = start.epoch();
         int batch = start.batch();
         List<int[]> batches = task.epochBatches(epoch, config.seed(), config.batchSize());
+        NativeGarbage garbage = new NativeGarbage(GARBAGE_GROWTH);
         double lastLoss = Double.NaN;
         double lastValidation = Double.NaN;
         while (step < config.steps()) {
@@ -147,6 +151,7 @@ public final class TrainingLoop {
             names.forEach(k -> updated.put(k, live.get(k)));
             adam.step(updated, sum, lr);
             replicas.sync(names);
+            garbage.afterStep();
             String phase = task.phase(step);
             step++;
             lastLoss = loss;

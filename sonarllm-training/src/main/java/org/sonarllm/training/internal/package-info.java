@@ -1,2 +1,2 @@
-/** Implementation details (safetensors reading); not API. */
+/** Implementation details (safetensors reading, native thread settings); not API. */
 package org.sonarllm.training.internal;

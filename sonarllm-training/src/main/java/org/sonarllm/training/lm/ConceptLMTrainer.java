@@ -73,6 +73,11 @@ public final class ConceptLMTrainer {
         return config;
     }
 
+    /** @return the optimisation settings */
+    public TrainingConfig training() {
+        return training;
+    }
+
     /** @return the live concept-LM parameters by checkpoint name */
     public Map<String, INDArray> parameters() {
         return loss.lm().parameters();

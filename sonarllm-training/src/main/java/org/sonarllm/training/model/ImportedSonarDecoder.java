@@ -33,7 +33,8 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
  * <p>Training uses the graph up to the final decoder states {@code h [b*t, d]} (the input of its output
  * projection); the vocabulary-sized rest (projection onto the output table, log-softmax, cross-entropy
  * with integer targets) runs in the shared {@link VocabularyHead}, and {@code dLoss/dh} is fed back
- * through the surrogate {@code sum(h * dLoss/dh)} to get {@code dLoss/dEmbedding}.
+ * through the surrogate {@code sum(h * dLoss/dh)} to get {@code dLoss/dEmbedding}, in one pass: the head
+ * runs while the gradient call's forward pass produces {@code h} ({@link OnePassGradient}).
  *
  * <p>Inputs: {@link TeacherForcingDecoderGraph#INPUT_IDS} {@code [b, t]} int64,
  * {@link TeacherForcingDecoderGraph#POSITION_IDS} {@code [b, t]} int64 (built by {@link #feeds}) and
@@ -49,7 +50,6 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
  */
 public final class ImportedSonarDecoder {
     private static final String HIDDEN_GRAD = "head_hidden_grad";
-    private static final String SURROGATE = "head_surrogate";
     private static final Logger LOG = LoggerFactory.getLogger(ImportedSonarDecoder.class);
 
     private final SameDiff sd;
@@ -61,6 +61,7 @@ public final class ImportedSonarDecoder {
     private final String hidden;
     private final VocabularyHead head;
     private boolean differentiable;
+    private OnePassGradient onePass;
 
     private ImportedSonarDecoder(SameDiff sd, Path onnx, DecoderGraphs.Weights weights, int dimension, int padId,
             int maxPositions, String hidden, INDArray table) {
@@ -213,17 +214,16 @@ public final class ImportedSonarDecoder {
         if (!differentiable) {
             emb.setArray(f.get(TeacherForcingDecoderGraph.EMBEDDING));
             sd.convertToVariables(List.of(emb));
-            SDVariable g = sd.placeHolder(HIDDEN_GRAD, DataType.FLOAT, -1, dimension);
-            sd.sum(sd.getVariable(hidden).mul(g)).rename(SURROGATE);
-            sd.setLossVariables(SURROGATE);
+            onePass = new OnePassGradient(sd, hidden, HIDDEN_GRAD);
             differentiable = true;
         }
         emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
-        INDArray h = sd.output(f, hidden).get(hidden);
-        VocabularyHead.Result r = head.lossAndGradients(h, flat, false);
-        f.put(HIDDEN_GRAD, r.hiddenGradient());
-        INDArray g = sd.calculateGradients(f, TeacherForcingDecoderGraph.EMBEDDING).get(TeacherForcingDecoderGraph.EMBEDDING);
-        return new LossAndGradient(r.loss(), r.targets(), g.dup());
+        VocabularyHead.Result[] r = new VocabularyHead.Result[1];
+        INDArray g = onePass.gradients(f, new long[] {flat.length, dimension}, h -> {
+            r[0] = head.lossAndGradients(h, flat, false);
+            return r[0].hiddenGradient();
+        }, List.of(TeacherForcingDecoderGraph.EMBEDDING)).get(TeacherForcingDecoderGraph.EMBEDDING);
+        return new LossAndGradient(r[0].loss(), r[0].targets(), g.dup());
     }
 
     /**

@@ -2,15 +2,18 @@ package org.sonarllm.training.model;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.sonarllm.InvalidInputException;
 
 /**
  * The vocabulary-sized end of a SONAR decoder, run outside SameDiff: the output projection of final
  * decoder states {@code h [rows, d]} onto a token table {@code W [vocab, d]} (logits {@code h W^T}; the
  * autoencoder's tied embeddings, or the frozen decoder's {@code lm_head} in the concept LM's
- * cross-entropy), a log-softmax (max-shifted log-sum-exp in double) and the mean cross-entropy of
+ * cross-entropy), a log-softmax (max-shifted log-sum-exp, in native array ops of the table's type, the
+ * loss summed in double) and the mean cross-entropy of
  * <em>integer</em> targets, with the gradients the graphs need: {@code dLoss/dh} (fed back into the
  * decoder graph) and, when the table is trained, {@code dLoss/dW}.
  *
@@ -24,11 +27,10 @@ import org.sonarllm.InvalidInputException;
  * double loss = r.loss(); INDArray dh = r.hiddenGradient();        // [rows, d]
  * }</pre>
  *
- * <p>Thread-safe if the table is not modified concurrently (the row loop runs on the common fork-join
- * pool).
+ * <p>Thread-safe if the table is not modified concurrently.
  */
 public final class VocabularyHead {
-    /** Elements of one chunk's logits (doubles): 4 Mi, 32 MB. */
+    /** Elements of one chunk's logits: 4 Mi (16 MB in float). */
     private static final int CHUNK_ELEMENTS = 1 << 22;
 
     private final INDArray table;
@@ -118,61 +120,52 @@ public final class VocabularyHead {
             }
         }
         double inv = 1.0 / idx.length;
-        double[] dh = withGrad ? new double[rows * d] : null;
-        INDArray dw = withTableGrad ? Nd4j.zeros(table.dataType(), vocab, d) : null;
+        DataType type = table.dataType();
+        INDArray dh = withGrad ? Nd4j.zeros(hidden.dataType(), rows, d) : null;
+        INDArray dw = withTableGrad ? Nd4j.zeros(type, vocab, d) : null;
         double loss = 0;
         for (int from = 0; from < idx.length; from += chunkRows) {
             int[] part = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + chunkRows));
-            INDArray h = Nd4j.pullRows(hidden, 1, part);
-            double[] z = h.mmul(table.transpose()).data().asDouble(); // a fresh c-order array: one converting copy
-            loss += crossEntropy(z, part, labels, vocab, inv, withGrad);
+            INDArray h = Nd4j.pullRows(hidden, 1, part).castTo(type);
+            INDArray z = Nd4j.gemm(h, table, false, true);
+            double[] picked = new double[part.length];
+            for (int i = 0; i < part.length; i++) {
+                picked[i] = z.getDouble(i, labels[part[i]]);
+            }
+            // max-shifted log-sum-exp per row, then (with gradients) z becomes (softmax - onehot) / labelled rows
+            INDArray max = z.max(1);
+            z.subiColumnVector(max);
+            Transforms.exp(z, false);
+            INDArray sum = z.sum(1);
+            for (int i = 0; i < part.length; i++) {
+                double m = max.getDouble(i);
+                loss += m + Math.log(sum.getDouble(i)) - picked[i];
+            }
             if (withGrad) {
-                INDArray g = Nd4j.createFromArray(z).reshape(part.length, vocab).castTo(hidden.dataType());
-                double[] gh = g.mmul(table.castTo(hidden.dataType())).data().asDouble();
+                z.diviColumnVector(sum).muli(inv);
                 for (int i = 0; i < part.length; i++) {
-                    System.arraycopy(gh, i * d, dh, part[i] * d, d);
+                    int l = labels[part[i]];
+                    z.putScalar(i, l, z.getDouble(i, l) - inv);
+                }
+                INDArray gh = z.mmul(table).castTo(hidden.dataType());
+                for (int i = 0; i < part.length; i++) {
+                    dh.putRow(part[i], gh.getRow(i));
                 }
                 if (withTableGrad) {
-                    dw.addi(g.castTo(table.dataType()).transpose().mmul(h.castTo(table.dataType())));
+                    Nd4j.gemm(z, h, dw, true, false, 1.0, 1.0);
                 }
+                free(gh);
             }
+            free(h, z, max, sum); // chunk-sized: freed now rather than whenever the garbage collector runs
         }
-        INDArray hiddenGrad = withGrad ? Nd4j.createFromArray(dh).reshape(rows, d).castTo(hidden.dataType()) : null;
-        return new Result(loss * inv, idx.length, hiddenGrad, dw);
+        return new Result(loss * inv, idx.length, dh, dw);
     }
 
-    /**
-     * Row-wise softmax cross-entropy over {@code z [part.length, vocab]}; with {@code withGrad}, {@code z}
-     * is overwritten by {@code (softmax - onehot) * inv}.
-     *
-     * @return the sum of the rows' losses
-     */
-    private static double crossEntropy(double[] z, int[] part, int[] labels, int vocab, double inv, boolean withGrad) {
-        double[] rowLoss = new double[part.length];
-        IntStream.range(0, part.length).parallel().forEach(i -> {
-            int o = i * vocab;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int v = 0; v < vocab; v++) {
-                max = Math.max(max, z[o + v]);
+    private static void free(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.closeable()) {
+                a.close();
             }
-            double sum = 0;
-            for (int v = 0; v < vocab; v++) {
-                sum += Math.exp(z[o + v] - max);
-            }
-            double lse = max + Math.log(sum);
-            int label = labels[part[i]];
-            rowLoss[i] = lse - z[o + label];
-            if (withGrad) {
-                for (int v = 0; v < vocab; v++) {
-                    z[o + v] = Math.exp(z[o + v] - lse) * inv;
-                }
-                z[o + label] -= inv;
-            }
-        });
-        double s = 0;
-        for (double l : rowLoss) {
-            s += l;
         }
-        return s;
     }
 }

@@ -26,6 +26,7 @@ public final class AdamW {
     private final double weightDecay;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private final Map<String, INDArray> scratch = new LinkedHashMap<>();
     private long steps;
 
     /**
@@ -62,16 +63,21 @@ public final class AdamW {
             if (g == null) {
                 throw new InvalidInputException("expected a gradient for " + e.getKey() + ", found none");
             }
-            g = g.castTo(p.dataType());
-            INDArray mi = m.computeIfAbsent(e.getKey(), k -> p.ulike());
-            INDArray vi = v.computeIfAbsent(e.getKey(), k -> p.ulike());
-            mi.muli(beta1).addi(g.mul(1 - beta1));
-            vi.muli(beta2).addi(g.mul(g).muli(1 - beta2));
+            INDArray mi = m.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
+            INDArray vi = v.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
+            // in place, through one scratch array per parameter: no temporary is allocated per step
+            INDArray t = scratch.computeIfAbsent(e.getKey(), k -> p.ulike());
+            t.assign(g).muli(1 - beta1);
+            mi.muli(beta1).addi(t);
+            t.assign(g).muli(g).muli(1 - beta2);
+            vi.muli(beta2).addi(t);
             if (weightDecay > 0 && p.rank() >= 2) {
                 p.muli(1 - lr * weightDecay);
             }
-            INDArray denom = Transforms.sqrt(vi.div(bc2), false).addi(eps);
-            p.subi(mi.div(bc1).divi(denom).muli(lr));
+            t.assign(vi).divi(bc2);
+            Transforms.sqrt(t, false).addi(eps);
+            t.rdivi(mi).muli(lr / bc1);
+            p.subi(t);
         }
     }
 

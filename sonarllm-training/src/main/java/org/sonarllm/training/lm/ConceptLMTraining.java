@@ -1,0 +1,253 @@
+package org.sonarllm.training.lm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.lang.Language;
+import org.sonarllm.model.ConceptLMConfig;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.training.TrainingConfig;
+import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.TrainingResult;
+import org.sonarllm.training.data.CorpusPipeline;
+import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.training.data.Dataset;
+import org.sonarllm.training.model.ConceptLMWeights;
+import org.sonarllm.training.model.ImportedSonarDecoder;
+import org.sonarllm.training.model.Objective;
+
+/**
+ * One call from a bundle and a corpus to a bundle with a trained concept LM, as {@code ./sonarllm train}
+ * does (the command is a thin wrapper of this class): the corpus is read, segmented, encoded by the
+ * bundle's encoder and cached; a concept LM (a new one of a paper preset or a shape, or a SONAR-LLM
+ * checkpoint to continue from) is trained with CE through the bundle's frozen decoder (or MSE) in the one
+ * training loop; the result is written as {@code concept-lm.onnx} into a copy of the bundle, plus the
+ * SONAR-LLM checkpoint of the weights ({@code concept_lm_checkpoint/} in the bundle and {@code model/} in
+ * the work directory, which also holds {@code checkpoint.bin}, the metrics and the embedding cache).
+ *
+ * <pre>{@code
+ * ConceptLMTraining.Result r = ConceptLMTraining.builder(Path.of("my-bundle"), Path.of("books/"), Path.of("trained-bundle"))
+ *         .preset("100M")                                          // or .shape(cfg), or .init(checkpointDir)
+ *         .training(TrainingConfig.defaults().withSteps(2000).withBatchSize(8).withWorkers(2))
+ *         .listener(new TrainingListener() {
+ *             @Override public void onStep(StepMetrics m) { log.info("step {}/{} loss {}", m.step(), m.steps(), m.loss()); }
+ *         })
+ *         .run();
+ * try (SonarModel model = SonarModels.load(r.bundle())) { ... }  // generates with the trained concept LM
+ * }</pre>
+ *
+ * <p>Not thread-safe: one run per builder.
+ */
+public final class ConceptLMTraining {
+    /** Shape of a new concept LM when neither a preset, a shape nor a checkpoint is given (hidden 512, 4 layers). */
+    public static final int[] DEFAULT_SHAPE = {512, 4, 8, 8, 64, 1536};
+
+    private ConceptLMTraining() {}
+
+    /**
+     * @param bundle the bundle whose encoder, tokenizer and frozen decoder training uses
+     * @param corpus a corpus file or directory ({@link CorpusReader#read})
+     * @param out the bundle to write (a copy of {@code bundle} plus the trained concept LM)
+     * @return a builder with the CLI's defaults
+     */
+    public static Builder builder(Path bundle, Path corpus, Path out) {
+        return new Builder(bundle, corpus, out);
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param training the loop's result (steps, last loss, validation loss, checkpoint file)
+     * @param config the concept LM's shape
+     * @param corpus what the corpus pipeline read and encoded
+     * @param trainDocuments documents trained on
+     * @param validationDocuments documents held out
+     * @param bundle the written bundle
+     * @param work the work directory (checkpoint, metrics, cache, {@code model/})
+     */
+    public record Result(TrainingResult training, ConceptLMConfig config, CorpusPipeline.Stats corpus, int trainDocuments,
+            int validationDocuments, Path bundle, Path work) {}
+
+    /** Settings of one run; defaults are those of {@code ./sonarllm train}. */
+    public static final class Builder {
+        private final Path bundle;
+        private final Path corpus;
+        private final Path out;
+        private Path init;
+        private Path initFrom;
+        private ConceptLMConfig shape;
+        private String preset;
+        private Objective objective = Objective.CE;
+        private Language language = Language.ENGLISH;
+        private TrainingConfig training = TrainingConfig.defaults();
+        private int maxSentences = 32;
+        private double validation = 0.05;
+        private Path work;
+        private boolean resume;
+        private TrainingListener listener = TrainingListener.NONE;
+        private CorpusPipeline.Progress encoding = (done, total) -> {};
+        private java.util.function.Consumer<ConceptLMConfig> onModel = c -> {};
+        private java.util.function.Consumer<Result> onCorpus = r -> {};
+
+        private Builder(Path bundle, Path corpus, Path out) {
+            this.bundle = bundle;
+            this.corpus = corpus;
+            this.out = out;
+        }
+
+        /** @param dir a SONAR-LLM checkpoint to continue from (config.json + model.safetensors) @return this */
+        public Builder init(Path dir) {
+            this.init = dir;
+            return this;
+        }
+
+        /** @param bundle a bundle whose concept LM to continue from (its shape and weights) @return this */
+        public Builder initFrom(Path bundle) {
+            this.initFrom = bundle;
+            return this;
+        }
+
+        /** @param cfg the shape of a new concept LM (seeded N(0, 0.02) weights) @return this */
+        public Builder shape(ConceptLMConfig cfg) {
+            this.shape = cfg;
+            return this;
+        }
+
+        /** @param name a paper preset ({@link ConceptLMConfig#presetNames()}) for a new concept LM @return this */
+        public Builder preset(String name) {
+            this.preset = name;
+            return this;
+        }
+
+        /** @param o CE (default) or MSE @return this */
+        public Builder objective(Objective o) {
+            this.objective = o;
+            return this;
+        }
+
+        /** @param l the corpus language (segmentation, encoder language tag) @return this */
+        public Builder language(Language l) {
+            this.language = l;
+            return this;
+        }
+
+        /** @param t optimisation settings (steps, batch, workers, ...) @return this */
+        public Builder training(TrainingConfig t) {
+            this.training = t;
+            return this;
+        }
+
+        /** @param n positions per document including the end of sequence (default 32) @return this */
+        public Builder maxSentences(int n) {
+            this.maxSentences = n;
+            return this;
+        }
+
+        /** @param share share of documents held out for validation (default 0.05) @return this */
+        public Builder validation(double share) {
+            this.validation = share;
+            return this;
+        }
+
+        /** @param dir checkpoint, metrics and cache (default: {@code OUT.work} beside the output bundle) @return this */
+        public Builder workDir(Path dir) {
+            this.work = dir;
+            return this;
+        }
+
+        /** @param r continue from the work directory's checkpoint when present @return this */
+        public Builder resume(boolean r) {
+            this.resume = r;
+            return this;
+        }
+
+        /** @param l step, epoch and checkpoint callbacks @return this */
+        public Builder listener(TrainingListener l) {
+            this.listener = l;
+            return this;
+        }
+
+        /** @param p called while the corpus is encoded @return this */
+        public Builder encodingProgress(CorpusPipeline.Progress p) {
+            this.encoding = p;
+            return this;
+        }
+
+        /** @param c called with the concept LM's shape before anything is read @return this */
+        public Builder onModel(java.util.function.Consumer<ConceptLMConfig> c) {
+            this.onModel = c;
+            return this;
+        }
+
+        /**
+         * @param c called once the corpus is ready, before training (its {@code training} is null)
+         * @return this
+         */
+        public Builder onCorpus(java.util.function.Consumer<Result> c) {
+            this.onCorpus = c;
+            return this;
+        }
+
+        /**
+         * Runs the whole pipeline.
+         *
+         * @return what was trained and written
+         * @throws InvalidInputException on a missing bundle or corpus, conflicting model choices, or a concept LM of
+         *     another dimension than the bundle's
+         * @throws org.sonarllm.training.EmptyCorpusException if no document is usable
+         * @throws org.sonarllm.training.CheckpointMismatchException if {@code resume} finds another run's checkpoint
+         * @throws org.sonarllm.training.TrainingDivergedException if a step's loss is not finite
+         */
+        public Result run() {
+            if (!Files.isDirectory(bundle)) {
+                throw new InvalidInputException("expected a bundle directory, found nothing at " + bundle);
+            }
+            int chosen = (init != null ? 1 : 0) + (initFrom != null ? 1 : 0) + (shape != null ? 1 : 0) + (preset != null ? 1 : 0);
+            if (chosen > 1) {
+                throw new InvalidInputException("expected at most one of a checkpoint, a bundle to continue from, a shape and a preset, found " + chosen);
+            }
+            Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
+            try (SonarLlm llm = SonarLlm.load(bundle)) {
+                int d = llm.manifest().dimensions().model();
+                ConceptLMConfig cfg;
+                Map<String, INDArray> initial = null;
+                if (init != null) {
+                    cfg = ConceptLMConfig.read(init.resolve("config.json"));
+                    initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
+                } else if (initFrom != null) {
+                    ConceptLMWeights.Loaded lm = ConceptLMWeights.fromBundle(initFrom, DataType.FLOAT);
+                    cfg = lm.config();
+                    initial = lm.parameters();
+                } else if (preset != null) {
+                    cfg = ConceptLMConfig.preset(preset);
+                } else if (shape != null) {
+                    cfg = shape;
+                } else {
+                    int[] s = DEFAULT_SHAPE;
+                    cfg = ConceptLMConfig.llama(d, s[0], s[1], s[2], s[3], s[4], s[5]);
+                }
+                onModel.accept(cfg);
+                if (cfg.sonarDim() != d) {
+                    throw new InvalidInputException("expected a concept LM of dimension " + d + " for this bundle, found "
+                            + cfg.sonarDim());
+                }
+                CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, language,
+                        new CorpusPipeline.Options(maxSentences, validation, training.seed(), 256), workDir.resolve("cache"));
+                Dataset data = pipeline.load(CorpusReader.read(corpus), encoding);
+                onCorpus.accept(new Result(null, cfg, pipeline.stats(), data.train().size(), data.validation().size(), out,
+                        workDir));
+                ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial)
+                        .objective(objective)
+                        .decoder(objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
+                        .training(training).outputDir(workDir).resume(resume).build();
+                TrainingResult r = trainer.train(data, listener);
+                ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
+                ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
+                return new Result(r, cfg, pipeline.stats(), data.train().size(), data.validation().size(), out, workDir);
+            }
+        }
+    }
+}
