@@ -11,8 +11,8 @@ import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.ConceptDecoder;
 import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.Generator;
-import org.sonarllm.generate.SonarLlmGenerator;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.models.SonarModel;
 import org.sonarllm.onnx.runtime.OnnxConceptDecoder;
@@ -20,7 +20,6 @@ import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.onnx.runtime.RuntimeOptions;
 import org.sonarllm.predict.ConceptLM;
-import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
@@ -51,7 +50,7 @@ public final class SonarLlm implements SonarModel {
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
     private final ConceptLM conceptLm;
-    private volatile Generator generator;
+    private final Generator generator;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
 
@@ -63,6 +62,7 @@ public final class SonarLlm implements SonarModel {
             encoder = own(OnnxConceptEncoder.open(bundle, tokenizer, o));
             decoder = own(OnnxConceptDecoder.open(bundle, tokenizer, o));
             conceptLm = bundle.has(BundleManifest.CONCEPT_LM) ? own(OnnxConceptLm.open(bundle, o)) : null;
+            generator = conceptLm == null ? null : generator(BatchOptions.defaults());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -142,19 +142,27 @@ public final class SonarLlm implements SonarModel {
         return conceptLm != null;
     }
 
+    /**
+     * The generator over this bundle, created at load: {@link BatchOptions#defaults()}, and the
+     * bundle's default options ({@link org.sonarllm.generate.ModelDefaults}, validated at load).
+     *
+     * @return the generator
+     * @throws ModelFormatException if the bundle has no concept LM
+     */
     @Override
     public Generator generator() {
-        Generator g = generator;
-        if (g == null) {
-            synchronized (this) {
-                if (generator == null) {
-                    generator = SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder)
-                            .conceptLm(conceptLm()).decoder(decoder).eosEmbedding(manifest().eosEmbedding()).build();
-                }
-                g = generator;
-            }
-        }
-        return g;
+        conceptLm();
+        return generator;
+    }
+
+    /**
+     * @param batching batch size and threads of {@link Generator#generateAll}
+     * @return a new generator with that batching and the bundle's default options
+     * @throws ModelFormatException if the bundle has no concept LM
+     */
+    @Override
+    public Generator generator(BatchOptions batching) {
+        return SonarModel.super.generator(batching);
     }
 
     @Override

@@ -19,6 +19,7 @@ import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.FeedbackMode;
 import org.sonarllm.generate.GeneratedSentence;
 import org.sonarllm.generate.GenerationListener;
@@ -168,7 +169,9 @@ class GenerationCaseGTest {
         for (Object res : results) {
             assertEquals(expected, res);
         }
-        List<GenerationResult> batch = gen.generateAll(List.of(String.join(" ", prompt()), "It rained."), o);
+        // one prompt after another on 2 threads (batched generateAll: BatchedGenerationCaseGTest)
+        Generator sequential = llm.generator(BatchOptions.of(1, 2));
+        List<GenerationResult> batch = sequential.generateAll(List.of(String.join(" ", prompt()), "It rained."), o);
         assertEquals(expected, batch.get(0).sentences());
         assertEquals(gen.generate("It rained.", o).sentences(), batch.get(1).sentences());
     }

@@ -3,6 +3,7 @@ package org.sonarllm.onnx.runtime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.sonarllm.CancellationToken;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
@@ -28,12 +29,12 @@ final class BeamSearch {
 
     /** @return per sentence, its finished hypotheses, best first */
     static List<List<Hypothesis>> run(DecoderRunner runner, float[] crossAll, int sentences, int lang, int maxTokens,
-            int beam, double lengthPenalty, boolean kv) {
+            int beam, double lengthPenalty, boolean kv, CancellationToken cancel) {
         int vocab = runner.vocab;
         int[] prompt = {SonarTokenizer.EOS, lang};
         List<List<Hypothesis>> finished = new ArrayList<>();
         boolean[] done = new boolean[sentences];
-        try (StepDriver driver = new StepDriver(runner, crossAll, kv)) {
+        try (StepDriver driver = new StepDriver(runner, crossAll, kv, cancel)) {
             DecoderRunner.Step step = driver.prefill(sentences, prompt);
             List<Live> rows = new ArrayList<>();
             for (int i = 0; i < sentences; i++) {

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.sonarllm.CancellationToken;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
@@ -100,7 +101,18 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
 
     @Override
     public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options) {
-        return decode(embeddings, language, options, true);
+        return decode(embeddings, language, options, true, CancellationToken.NONE);
+    }
+
+    /**
+     * Checks {@code cancel} before every decoder step (between two tokens) and throws {@link
+     * org.sonarllm.CancelledException} once it is set; the step's native tensors are released and the
+     * decoder stays usable.
+     */
+    @Override
+    public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
+            CancellationToken cancel) {
+        return decode(embeddings, language, options, true, cancel);
     }
 
     /**
@@ -113,6 +125,12 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
      */
     public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
             boolean kvCache) {
+        return decode(embeddings, language, options, kvCache, CancellationToken.NONE);
+    }
+
+    private List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
+            boolean kvCache, CancellationToken cancel) {
+        java.util.Objects.requireNonNull(cancel, "cancel");
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
             List<DecodedSentence> out = new ArrayList<>(embeddings.size());
@@ -121,13 +139,13 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                 float[] crossAll = runner.crossTerms(chunk);
                 if (options.strategy() instanceof DecodingStrategy.Beam b) {
                     for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), b.size(), b.lengthPenalty(), kvCache)) {
+                            options.maxTokens(), b.size(), b.lengthPenalty(), kvCache, cancel)) {
                         BeamSearch.Hypothesis best = hs.get(0);
                         out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
                     }
                 } else {
                     for (TokenSearch.Result r : TokenSearch.run(runner, crossAll, chunk.size(), lang,
-                            options.maxTokens(), options.strategy(), kvCache)) {
+                            options.maxTokens(), options.strategy(), kvCache, cancel)) {
                         out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
                     }
                 }
@@ -152,7 +170,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             for (int start = 0; start < embeddings.size(); start += batchSize) {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
                 for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(runner, runner.crossTerms(chunk), chunk.size(),
-                        lang, maxTokens, beam, lengthPenalty, true)) {
+                        lang, maxTokens, beam, lengthPenalty, true, CancellationToken.NONE)) {
                     List<DecodedSentence> l = new ArrayList<>();
                     for (BeamSearch.Hypothesis h : hs) {
                         l.add(new DecodedSentence(tokenizer.decode(h.ids()), h.ids(), h.score()));

@@ -1,26 +1,33 @@
 package org.sonarllm.onnx.runtime;
 
+import org.sonarllm.CancellationToken;
+
 /**
  * Drives decoder steps for one search over a batch of sentences, with the KV cache (one new token
- * per row per step) or without it (the whole sequence re-run every step; benchmark baseline). Owns
- * the current cache; not thread-safe (one per search).
+ * per row per step) or without it (the whole sequence re-run every step; benchmark baseline). Checks
+ * the search's {@link CancellationToken} before every step, so a cancelled decoding stops between two
+ * tokens (the search's try-with-resources then releases the cache). Owns the current cache; not
+ * thread-safe (one per search).
  */
 final class StepDriver implements AutoCloseable {
     private final DecoderRunner runner;
     private final float[] crossAll;
     private final int crossWidth;
     private final boolean kv;
+    private final CancellationToken cancel;
     private DecoderRunner.Cache cache;
 
     /**
      * @param runner the decoder @param crossAll {@code [sentences, layers*d]} cross terms
      * @param kv whether to use the KV cache
+     * @param cancel checked before every step
      */
-    StepDriver(DecoderRunner runner, float[] crossAll, boolean kv) {
+    StepDriver(DecoderRunner runner, float[] crossAll, boolean kv, CancellationToken cancel) {
         this.runner = runner;
         this.crossAll = crossAll;
         this.crossWidth = runner.layers * runner.dim;
         this.kv = kv;
+        this.cancel = cancel;
     }
 
     private float[] crossRows(int[] sentences) {
@@ -38,6 +45,7 @@ final class StepDriver implements AutoCloseable {
      * @return logits {@code [sentences, prompt.length, vocab]}
      */
     DecoderRunner.Step prefill(int sentences, int[] prompt) {
+        cancel.throwIfCancelled("decoding");
         int[] rows = new int[sentences];
         long[] ids = new long[sentences * prompt.length];
         for (int i = 0; i < sentences; i++) {
@@ -61,6 +69,7 @@ final class StepDriver implements AutoCloseable {
      * @return logits; read the newest position with {@link #last}
      */
     DecoderRunner.Step next(int[] parents, int[] sentences, int[][] seqs) {
+        cancel.throwIfCancelled("decoding");
         int n = parents.length;
         DecoderRunner.Step s;
         if (kv) {

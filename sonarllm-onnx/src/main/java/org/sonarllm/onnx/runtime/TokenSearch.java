@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.sonarllm.CancellationToken;
 import org.sonarllm.decode.DecodingStrategy;
 import org.sonarllm.tokenize.SonarTokenizer;
 
@@ -20,7 +21,7 @@ final class TokenSearch {
     record Result(int[] ids, double score) {}
 
     static List<Result> run(DecoderRunner runner, float[] crossAll, int sentences, int lang, int maxTokens,
-            DecodingStrategy strategy, boolean kv) {
+            DecodingStrategy strategy, boolean kv, CancellationToken cancel) {
         int vocab = runner.vocab;
         int[][] gen = new int[sentences][0];
         double[] sum = new double[sentences];
@@ -30,7 +31,7 @@ final class TokenSearch {
             rng[i] = sampling == null ? null : new SplittableRandom(sampling.seed());
         }
         int[] prompt = {SonarTokenizer.EOS, lang};
-        try (StepDriver driver = new StepDriver(runner, crossAll, kv)) {
+        try (StepDriver driver = new StepDriver(runner, crossAll, kv, cancel)) {
             DecoderRunner.Step step = driver.prefill(sentences, prompt);
             int[] rowsSentence = new int[sentences];
             for (int i = 0; i < sentences; i++) {
