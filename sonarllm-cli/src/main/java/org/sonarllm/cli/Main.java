@@ -42,6 +42,7 @@ public final class Main implements Callable<Integer> {
             TrainCommand.class,
             EvalLossCommand.class,
             EvalNextCommand.class,
+            EvalRepetitionCommand.class,
             BenchTrainCommand.class,
             TrainSpaceCommand.class,
             EvalSpaceCommand.class);

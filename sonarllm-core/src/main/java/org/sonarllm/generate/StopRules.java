@@ -59,10 +59,10 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
         Objects.requireNonNull(eosTest, "eosTest");
         Objects.requireNonNull(repetition, "repetition");
         if (!(eosThreshold >= -1 && eosThreshold <= 1)) {
-            throw new InvalidInputException("expected an end-of-sequence threshold in [-1, 1], found " + eosThreshold);
+            throw new InvalidInputException("cosine threshold must be in [-1, 1], got " + eosThreshold);
         }
         if (!(repetitionThreshold >= -1 && repetitionThreshold <= 1)) {
-            throw new InvalidInputException("expected a repetition threshold in [-1, 1], found " + repetitionThreshold);
+            throw new InvalidInputException("repetition cosine threshold must be in [-1, 1], got " + repetitionThreshold);
         }
         if (maxSentences < 1) {
             throw new InvalidInputException("expected a sentence limit >= 1, found " + maxSentences);

@@ -135,7 +135,7 @@ class StopRulesTest {
                 e.getMessage());
         e = assertThrows(ModelFormatException.class,
                 () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, Map.of("repetitionThreshold", 3)), "b"));
-        assertTrue(e.getMessage().contains("[-1, 1], found 3.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("[-1, 1], got 3.0"), e.getMessage());
         assertThrows(ModelFormatException.class,
                 () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, Map.of("maxSentences", 2.5)), "b"));
         assertThrows(ModelFormatException.class, () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, 7), "b"));
