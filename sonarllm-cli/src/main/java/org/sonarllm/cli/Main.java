@@ -39,6 +39,7 @@ public final class Main implements Callable<Integer> {
             GenerateCommand.class,
             BenchSonarCommand.class,
             BenchGenerateCommand.class,
+            BenchBatchCommand.class,
             TrainCommand.class,
             EvalLossCommand.class,
             EvalNextCommand.class,

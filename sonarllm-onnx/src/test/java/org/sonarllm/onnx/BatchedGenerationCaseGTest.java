@@ -165,6 +165,30 @@ class BatchedGenerationCaseGTest {
         assertBatchesMatch(sampled, List.of(BatchOptions.of(8, 1), BatchOptions.of(3, 2)));
     }
 
+    @Test
+    void concurrentBatchedCallsOnOneGeneratorAgree() throws Exception {
+        GenerationOptions o = options(g.get("threshold_variant").get("threshold").asDouble(), 4);
+        Generator gen = llm.generator(BatchOptions.of(4, 1));
+        List<GenerationResult> expected = gen.generateAll(prompts(), o);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<List<GenerationResult>>> fs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                fs.add(pool.submit(() -> gen.generateAll(prompts(), o)));
+            }
+            for (java.util.concurrent.Future<List<GenerationResult>> f : fs) {
+                List<GenerationResult> got = f.get(120, TimeUnit.SECONDS);
+                for (int i = 0; i < expected.size(); i++) {
+                    // same batches, same calls: identical, not merely close
+                    assertEquals(expected.get(i).sentences(), got.get(i).sentences(), "prompt " + i);
+                    assertEquals(expected.get(i).stopReason(), got.get(i).stopReason(), "prompt " + i);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Delegates to the bundle's concept LM and counts sessions and batches not yet closed. */
     private static final class CountingLm implements ConceptLM {
         final ConceptLM inner;
