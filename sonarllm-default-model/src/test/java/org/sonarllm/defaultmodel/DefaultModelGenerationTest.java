@@ -65,6 +65,27 @@ class DefaultModelGenerationTest {
     }
 
     @Test
+    void theReadmeShowsWhatTheCommandPrints() throws Exception {
+        // README's quick start: "> prompt", the continuation, "(stopped: REASON after N sentences, T s)"
+        List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("../README.md"));
+        int start = lines.indexOf("> " + README_PROMPT);
+        assertTrue(start > 0, "README shows the prompt line");
+        List<String> shown = new ArrayList<>();
+        String stop = null;
+        for (int i = start + 1; i < lines.size() && stop == null; i++) {
+            if (lines.get(i).startsWith("(stopped: ")) {
+                stop = lines.get(i);
+            } else {
+                shown.add(lines.get(i));
+            }
+        }
+        GenerationResult r = llm.generator().generate(README_PROMPT);
+        assertEquals(r.sentences().stream().map(GeneratedSentence::text).toList(), shown);
+        assertTrue(stop != null && stop.startsWith("(stopped: " + r.stopReason() + " after " + r.sentences().size()
+                + " sentences, "), stop);
+    }
+
+    @Test
     void batchedGenerationEqualsOnePromptAtATimeOnTheOlderGraph() {
         List<String> prompts = List.of(README_PROMPT, "Anne walked to the window.",
                 "Captain Wentworth said nothing. Anne looked away. The evening was long.", "Mr. Elliot bowed.");
