@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.encode.Vectors;
-import org.sonarllm.onnx.convert.ConceptLmConverter;
-import org.sonarllm.onnx.convert.SonarConverter;
-import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -30,11 +25,7 @@ class GenerateBatchCommandTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        bundle = Files.createTempDirectory("cli-batch").resolve("b");
-        Path src = TinyA.dir();
-        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), bundle,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
-                OnnxConceptEncoder::open);
+        bundle = TinyABundle.withConceptLm();
         g = TinyA.expected().get("g_generation");
     }
 

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GeneratedSentence;
@@ -29,13 +25,11 @@ import org.sonarllm.generate.Generator;
 import org.sonarllm.generate.SentenceSampling;
 import org.sonarllm.generate.SonarLlmGenerator;
 import org.sonarllm.generate.StopRules;
-import org.sonarllm.onnx.convert.ConceptLmConverter;
-import org.sonarllm.onnx.convert.SonarConverter;
-import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMBatch;
 import org.sonarllm.predict.ConceptLMSession;
 import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -51,12 +45,7 @@ class BatchedGenerationCaseGTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        Path out = Files.createTempDirectory("case-g-batch").resolve("bundle");
-        Path src = TinyA.dir();
-        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
-                OnnxConceptEncoder::open);
-        llm = SonarLlm.load(out);
+        llm = SonarLlm.load(TinyABundle.withConceptLm());
         g = TinyA.expected().get("g_generation");
         tolEmb = TinyA.expected().get("tolerances").get("embeddings_abs").asDouble();
         tolCos = TinyA.expected().get("tolerances").get("cosines_abs").asDouble();

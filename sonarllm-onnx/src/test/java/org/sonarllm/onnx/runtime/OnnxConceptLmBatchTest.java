@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,10 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.predict.ConceptLMBatch;
 import org.sonarllm.predict.ConceptLMSession;
-import org.sonarllm.testing.TinyA;
 
 /**
  * Several sequences of different lengths in one concept-LM call (position_ids + attention_mask):
@@ -30,14 +25,12 @@ class OnnxConceptLmBatchTest {
     private static double tol;
 
     @BeforeAll
-    static void convert() throws Exception {
-        Path out = Files.createTempDirectory("clmb").resolve(ConceptLmConverter.FILE_NAME);
-        ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
-        lm = (OrtConceptLm) OnnxConceptLm.open(out, 8, RuntimeOptions.defaults());
-        JsonNode f = TinyA.expected().get("f_concept_lm");
-        inputs = TinyA.floats2(f.get("input_embeddings"));
-        expected = TinyA.floats2(f.get("predicted"));
-        tol = TinyA.expected().get("tolerances").get("concept_lm_abs").asDouble();
+    static void convert() {
+        CaseF f = CaseF.load();
+        lm = (OrtConceptLm) OnnxConceptLm.open(f.model(), 8, RuntimeOptions.defaults());
+        inputs = f.inputs();
+        expected = f.expected();
+        tol = f.tol();
     }
 
     @AfterAll
