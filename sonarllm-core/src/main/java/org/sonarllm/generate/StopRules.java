@@ -34,7 +34,13 @@ import org.sonarllm.InvalidInputException;
 public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction repetition, double repetitionThreshold,
         int minSentences, int maxSentences) implements StopCriterion {
 
-    /** Which vector the end-of-sequence test compares with the end-of-sequence vector. */
+    /**
+     * Which vector the end-of-sequence test compares with the end-of-sequence vector.
+     *
+     * <pre>{@code
+     * StopRules.paper().withEos(StopRules.EosTest.PREDICTED, 0.9);   // LCM's rule
+     * }</pre>
+     */
     public enum EosTest {
         /** The fed-back vector: the re-encoded sentence (SONAR-LLM's rule; the prediction in {@link FeedbackMode#PREDICTED_EMBEDDING}). */
         REENCODED,
@@ -44,7 +50,13 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
         OFF
     }
 
-    /** What a repetition does. */
+    /**
+     * What a repetition does.
+     *
+     * <pre>{@code
+     * StopRules.paper().withRepetition(StopRules.RepetitionAction.DROP_AND_STOP, 0.9);
+     * }</pre>
+     */
     public enum RepetitionAction {
         /** No repetition stop. */
         OFF,
