@@ -60,6 +60,12 @@ final class BenchGenerateCommand extends CliCommand {
     int tokensPerSentence;
     @Option(names = "--flops-only", description = "Only print the FLOPs model.")
     boolean flopsOnly;
+    @Option(names = "--batch-rows", defaultValue = "0", paramLabel = "N",
+            description = "Also time N sequences stepped as one batch against N sessions (default ${DEFAULT-VALUE}: off).")
+    int batchRows;
+    @Option(names = "--batch-steps", defaultValue = "16", paramLabel = "N",
+            description = "Steps of the --batch-rows comparison (default ${DEFAULT-VALUE}).")
+    int batchSteps;
     @Override
     protected int run() throws Exception {
         PrintWriter out = new PrintWriter(main.out, true);
@@ -87,7 +93,7 @@ final class BenchGenerateCommand extends CliCommand {
                     + " (built in %.1f s)%n", sonarDim, hidden, layers, heads, headDim, kvHeads, intermediate, params / 1e6,
                     (System.nanoTime() - t0) / 1e9);
             RuntimeOptions ro = RuntimeOptions.builder().intraOpThreads(threads).verifyHashes(false).build();
-            try (ConceptLM lm = OnnxConceptLm.open(model, prompt + sentences + 1, ro)) {
+            try (ConceptLM lm = OnnxConceptLm.open(model, Math.max(prompt + sentences, 5 + batchSteps) + 1, ro)) {
                 run(lm, out);
             }
         } finally {
@@ -157,6 +163,64 @@ final class BenchGenerateCommand extends CliCommand {
             }
         }
         out.printf("max |cached - re-run| over %d predictions: %.2e%n", un, maxDiff);
+        if (batchRows > 0) {
+            batched(lm, out);
+        }
+    }
+
+    /**
+     * {@code --batch-rows} sequences with prompts of 2 to 5 vectors, stepped {@code --batch-steps} times:
+     * one {@code ConceptLMBatch} call per step for all of them against one session call per sequence.
+     */
+    private void batched(ConceptLM lm, PrintWriter out) {
+        SplittableRandom r = new SplittableRandom(11);
+        List<List<float[]>> prompts = new ArrayList<>();
+        for (int i = 0; i < batchRows; i++) {
+            List<float[]> p = new ArrayList<>();
+            for (int j = 0; j < 2 + i % 4; j++) {
+                p.add(gaussian(r, sonarDim, 0.05));
+            }
+            prompts.add(p);
+        }
+        List<float[]> viaBatch = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (org.sonarllm.predict.ConceptLMBatch b = lm.newBatch(batchRows)) {
+            List<float[]> next = b.append(prompts);
+            for (int k = 0; k < batchSteps; k++) {
+                next = b.append(next.stream().map(List::of).toList());
+            }
+            viaBatch.addAll(next);
+        }
+        double batchMs = (System.nanoTime() - t0) / 1e6;
+        List<ConceptLMSession> sessions = new ArrayList<>();
+        double maxDiff = 0;
+        t0 = System.nanoTime();
+        try {
+            List<float[]> next = new ArrayList<>();
+            for (List<float[]> p : prompts) {
+                ConceptLMSession s = lm.newSession();
+                sessions.add(s);
+                List<float[]> o = s.append(p);
+                next.add(o.get(o.size() - 1));
+            }
+            for (int k = 0; k < batchSteps; k++) {
+                for (int i = 0; i < batchRows; i++) {
+                    next.set(i, sessions.get(i).append(next.get(i)));
+                }
+            }
+            double sessionMs = (System.nanoTime() - t0) / 1e6;
+            for (int i = 0; i < batchRows; i++) {
+                for (int j = 0; j < sonarDim; j++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(next.get(i)[j] - viaBatch.get(i)[j]));
+                }
+            }
+            out.printf("%d sequences (prompts of 2-5 vectors), %d steps: one batch %.1f ms (%.1f ms/step), %d sessions"
+                    + " %.1f ms (%.1f ms/step): %.1fx; max |batch - sessions| %.2e%n", batchRows, batchSteps, batchMs,
+                    batchMs / (batchSteps + 1), batchRows, sessionMs, sessionMs / (batchSteps + 1), sessionMs / batchMs,
+                    maxDiff);
+        } finally {
+            sessions.forEach(ConceptLMSession::close);
+        }
     }
 
     private void printFlops(PrintWriter out) {

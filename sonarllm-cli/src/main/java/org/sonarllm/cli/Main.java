@@ -39,9 +39,11 @@ public final class Main implements Callable<Integer> {
             GenerateCommand.class,
             BenchCommand.class,
             BenchGenerateCommand.class,
+            BenchBatchCommand.class,
             TrainCommand.class,
             EvalLossCommand.class,
             EvalNextCommand.class,
+            EvalRepetitionCommand.class,
             BenchTrainCommand.class,
             TrainSpaceCommand.class,
             EvalSpaceCommand.class);

@@ -1,6 +1,8 @@
 package org.sonarllm.decode;
 
 import java.util.List;
+import org.sonarllm.CancellationToken;
+import org.sonarllm.CancelledException;
 import org.sonarllm.lang.Language;
 
 /**
@@ -29,6 +31,26 @@ public interface ConceptDecoder extends AutoCloseable {
      * @throws org.sonarllm.InvalidInputException for a wrong dimension or NaN/Inf values
      */
     List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options);
+
+    /**
+     * Like {@link #decode(List, Language, DecodingOptions)}, stopping early when {@code cancel} is set.
+     * Implementations that decode token by token check the token between two decoding steps and throw
+     * {@link CancelledException}; this default checks it once before and once after the whole batch.
+     *
+     * @param embeddings vectors of {@link #dimension()} finite floats
+     * @param language the output language
+     * @param options search strategy and limits
+     * @param cancel checked between tokens (never null; {@link CancellationToken#NONE} for none)
+     * @return one result per vector, in input order
+     * @throws CancelledException if {@code cancel} was set; nothing of the batch is returned
+     */
+    default List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
+            CancellationToken cancel) {
+        cancel.throwIfCancelled("decoding");
+        List<DecodedSentence> out = decode(embeddings, language, options);
+        cancel.throwIfCancelled("decoding");
+        return out;
+    }
 
     /**
      * @param embedding one vector

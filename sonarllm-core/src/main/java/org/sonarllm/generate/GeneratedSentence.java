@@ -15,7 +15,8 @@ import java.util.Arrays;
  * @param text the decoded text
  * @param ids the decoded token ids (prompt excluded, final {@code </s>} included when produced)
  * @param score the decoder's score for the text
- * @param predictedEmbedding the vector the concept LM predicted
+ * @param predictedEmbedding the vector the concept LM predicted and the decoder decoded (with {@link
+ *     SentenceSampling}, the chosen perturbed candidate)
  * @param feedbackEmbedding the vector appended to the sequence: the re-encoded text in {@link
  *     FeedbackMode#REENCODE}, the predicted vector in {@link FeedbackMode#PREDICTED_EMBEDDING}
  * @param eosCosine cosine of {@code feedbackEmbedding} with the end-of-sequence vector (what the

@@ -12,7 +12,7 @@ import org.sonarllm.segment.Segment;
  * GenerationResult r = generator.generate(prompt);
  * r.text();          // prompt + generated sentences, joined by single spaces
  * r.sentences();     // the generated sentences only
- * r.stopReason();    // "eos", "max_sentences", ...
+ * r.stopReason();    // "eos", "max_sentences", "repetition", "deadline", ...
  * }</pre>
  *
  * @param prompt the prompt's sentences as segmented
@@ -49,7 +49,9 @@ public record GenerationResult(
     }
 
     /**
-     * Wall-clock time per stage, summed over the loop.
+     * Wall-clock time per stage, summed over the loop. Prompts generated together in one batch of
+     * {@link Generator#generateAll} share their calls, so each of their results reports the batch's
+     * times.
      *
      * @param encode segmenting and encoding the prompt, and re-encoding generated text
      * @param predict running the concept LM

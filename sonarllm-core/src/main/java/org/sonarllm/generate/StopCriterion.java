@@ -23,11 +23,15 @@ public interface StopCriterion {
     String EOS = "eos";
     /** Reason given by {@link #maxSentences(int)}. */
     String MAX_SENTENCES = "max_sentences";
+    /** Reason given by {@link #repetition(double, boolean)}. */
+    String REPETITION = "repetition";
 
     /** The paper's end-of-sequence threshold. */
     double DEFAULT_EOS_THRESHOLD = 0.98;
     /** The paper's sentence limit. */
     int DEFAULT_MAX_SENTENCES = 32;
+    /** LCM's end-of-sequence threshold, applied to the predicted vector ({@link #predictedEosCosineAtLeast}). */
+    double LCM_EOS_THRESHOLD = 0.9;
 
     /**
      * @param step the candidate sentence and its details
@@ -41,6 +45,30 @@ public interface StopCriterion {
      */
     default StopCriterion or(StopCriterion other) {
         return anyOf(this, other);
+    }
+
+    /**
+     * Ignores this criterion's stops while they would leave fewer than {@code n} generated sentences
+     * (LCM's {@code min_gen_len}): a stop that keeps its sentence needs {@code n - 1} earlier ones, a
+     * stop that drops it needs {@code n}. A suppressed stop lets the sentence be kept and generation
+     * go on. Put hard limits such as {@link #maxSentences(int)} outside: {@code
+     * eosCosineAtLeast(0.98).notBefore(3).or(maxSentences(32))}.
+     *
+     * @param n at least 0 (0 changes nothing)
+     * @return the criterion
+     */
+    default StopCriterion notBefore(int n) {
+        if (n < 0) {
+            throw new InvalidInputException("minimum sentence count must be >= 0, got " + n);
+        }
+        StopCriterion self = this;
+        return step -> {
+            StopDecision d = self.check(step);
+            if (d.stop() && step.history().size() + (d.keepSentence() ? 1 : 0) < n) {
+                return StopDecision.CONTINUE;
+            }
+            return d;
+        };
     }
 
     /**
@@ -68,10 +96,42 @@ public interface StopCriterion {
      * @return the criterion
      */
     static StopCriterion eosCosineAtLeast(double threshold) {
+        checkCosine(threshold);
+        return step -> step.eosCosine() >= threshold ? StopDecision.stopAndDrop(EOS) : StopDecision.CONTINUE;
+    }
+
+    /**
+     * Stops when the predicted vector's cosine with the end-of-sequence vector reaches {@code threshold}
+     * (LCM's rule, {@value #LCM_EOS_THRESHOLD} there); the sentence is dropped. Unlike {@link
+     * #eosCosineAtLeast(double)} it needs no re-encoding to decide.
+     *
+     * @param threshold in [-1, 1]
+     * @return the criterion
+     */
+    static StopCriterion predictedEosCosineAtLeast(double threshold) {
+        checkCosine(threshold);
+        return step -> step.predictedEosCosine() >= threshold ? StopDecision.stopAndDrop(EOS) : StopDecision.CONTINUE;
+    }
+
+    /**
+     * Stops when the new sentence repeats an earlier generated one: the same text (ignoring
+     * surrounding white space), or a fed-back vector whose cosine with an earlier sentence's reaches
+     * {@code threshold} (see {@link GenerationStep#historyCosines()}).
+     *
+     * @param threshold in [-1, 1]
+     * @param keepSentence whether the repeating sentence is kept (stop) or dropped (drop and stop)
+     * @return the criterion, with reason {@value #REPETITION}
+     */
+    static StopCriterion repetition(double threshold, boolean keepSentence) {
+        checkCosine(threshold);
+        StopDecision stop = keepSentence ? StopDecision.stopAndKeep(REPETITION) : StopDecision.stopAndDrop(REPETITION);
+        return step -> step.repeatsVerbatim() || step.maxHistoryCosine() >= threshold ? stop : StopDecision.CONTINUE;
+    }
+
+    private static void checkCosine(double threshold) {
         if (!(threshold >= -1 && threshold <= 1)) {
             throw new InvalidInputException("cosine threshold must be in [-1, 1], got " + threshold);
         }
-        return step -> step.eosCosine() >= threshold ? StopDecision.stopAndDrop(EOS) : StopDecision.CONTINUE;
     }
 
     /**
@@ -87,8 +147,8 @@ public interface StopCriterion {
         return step -> step.index() + 1 >= n ? StopDecision.stopAndKeep(MAX_SENTENCES) : StopDecision.CONTINUE;
     }
 
-    /** @return the paper's default: EOS cosine >= 0.98, or 32 generated sentences */
-    static StopCriterion paperDefault() {
-        return eosCosineAtLeast(DEFAULT_EOS_THRESHOLD).or(maxSentences(DEFAULT_MAX_SENTENCES));
+    /** @return the paper's default, {@link StopRules#paper()}: EOS cosine >= 0.98, or 32 generated sentences */
+    static StopRules paperDefault() {
+        return StopRules.paper();
     }
 }

@@ -3,8 +3,13 @@ package org.sonarllm.models;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.ConceptDecoder;
 import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.generate.BatchOptions;
+import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.Generator;
+import org.sonarllm.generate.ModelDefaults;
+import org.sonarllm.generate.SonarLlmGenerator;
 import org.sonarllm.predict.ConceptLM;
+import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
@@ -49,6 +54,28 @@ public interface SonarModel extends AutoCloseable {
      * @throws org.sonarllm.ModelFormatException if the bundle has no concept LM
      */
     Generator generator();
+
+    /**
+     * A new generator over this model with its own batching of {@link Generator#generateAll}, and the
+     * model's default options ({@link ModelDefaults} from the {@value BundleManifest#CONCEPT_LM}
+     * component's properties) like {@link #generator()}.
+     *
+     * <pre>{@code
+     * List<GenerationResult> rs = model.generator(BatchOptions.of(16, 2)).generateAll(prompts);
+     * }</pre>
+     *
+     * @param batching batch size and threads of {@code generateAll}
+     * @return the generator (thread-safe; cheap to create)
+     * @throws org.sonarllm.ModelFormatException if the bundle has no concept LM or malformed defaults
+     */
+    default Generator generator(BatchOptions batching) {
+        BundleManifest.Component c = manifest().components().get(BundleManifest.CONCEPT_LM);
+        GenerationOptions defaults = ModelDefaults.apply(GenerationOptions.defaults(),
+                c == null ? java.util.Map.of() : c.properties(), "bundle manifest");
+        return SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder())
+                .conceptLm(conceptLm()).decoder(decoder()).eosEmbedding(manifest().eosEmbedding())
+                .defaultOptions(defaults).batchOptions(batching).build();
+    }
 
     /** @return the bundle's tokenizer */
     SonarTokenizer tokenizer();

@@ -16,8 +16,10 @@ import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.ConceptDecoder;
 import org.sonarllm.encode.ConceptEncoder;
+import org.sonarllm.generate.BatchOptions;
+import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.Generator;
-import org.sonarllm.generate.SonarLlmGenerator;
+import org.sonarllm.generate.ModelDefaults;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.models.SonarModel;
 import org.sonarllm.onnx.runtime.OnnxConceptDecoder;
@@ -25,7 +27,6 @@ import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.runtime.OnnxConceptLm;
 import org.sonarllm.onnx.runtime.RuntimeOptions;
 import org.sonarllm.predict.ConceptLM;
-import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
@@ -109,6 +110,14 @@ public final class SonarLlm implements SonarModel {
         encoder = e;
         decoder = dc;
         conceptLm = c;
+        if (failure == null && bundle.has(BundleManifest.CONCEPT_LM)) {
+            try { // the bundle's generation defaults are checked at load, not at the first generate
+                ModelDefaults.apply(GenerationOptions.defaults(),
+                        bundle.manifest().components().get(BundleManifest.CONCEPT_LM).properties(), "bundle manifest");
+            } catch (RuntimeException x) {
+                failure = x;
+            }
+        }
         if (failure != null) {
             close();
             throw failure;
@@ -228,19 +237,36 @@ public final class SonarLlm implements SonarModel {
         return bundle.has(BundleManifest.CONCEPT_LM);
     }
 
+    /**
+     * The generator over this bundle, created on first use: {@link BatchOptions#defaults()}, and the
+     * bundle's default options ({@link org.sonarllm.generate.ModelDefaults}, validated at load).
+     *
+     * @return the generator
+     * @throws ModelFormatException if the bundle has no concept LM
+     */
     @Override
     public Generator generator() {
+        conceptLm();
         Generator g = generator;
         if (g == null) {
             synchronized (this) {
                 if (generator == null) {
-                    generator = SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder)
-                            .conceptLm(conceptLm()).decoder(decoder).eosEmbedding(manifest().eosEmbedding()).build();
+                    generator = generator(BatchOptions.defaults());
                 }
                 g = generator;
             }
         }
         return g;
+    }
+
+    /**
+     * @param batching batch size and threads of {@link Generator#generateAll}
+     * @return a new generator with that batching and the bundle's default options
+     * @throws ModelFormatException if the bundle has no concept LM
+     */
+    @Override
+    public Generator generator(BatchOptions batching) {
+        return SonarModel.super.generator(batching);
     }
 
     @Override

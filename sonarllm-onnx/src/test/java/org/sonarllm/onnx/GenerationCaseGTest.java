@@ -7,18 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
-import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.FeedbackMode;
 import org.sonarllm.generate.GeneratedSentence;
 import org.sonarllm.generate.GenerationListener;
@@ -26,9 +23,6 @@ import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.GenerationResult;
 import org.sonarllm.generate.Generator;
 import org.sonarllm.generate.StopCriterion;
-import org.sonarllm.onnx.convert.ConceptLmConverter;
-import org.sonarllm.onnx.convert.SonarConverter;
-import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.segment.Segment;
 import org.sonarllm.testing.TinyA;
@@ -42,11 +36,7 @@ class GenerationCaseGTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        Path out = Files.createTempDirectory("case-g").resolve("bundle");
-        Path src = TinyA.dir();
-        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)), OnnxConceptEncoder::open);
-        llm = SonarLlm.load(out);
+        llm = SonarLlm.load(TinyABundle.withConceptLm());
         g = TinyA.expected().get("g_generation");
         tolEmb = TinyA.expected().get("tolerances").get("embeddings_abs").asDouble();
         tolCos = TinyA.expected().get("tolerances").get("cosines_abs").asDouble();
@@ -168,7 +158,9 @@ class GenerationCaseGTest {
         for (Object res : results) {
             assertEquals(expected, res);
         }
-        List<GenerationResult> batch = gen.generateAll(List.of(String.join(" ", prompt()), "It rained."), o);
+        // one prompt after another on 2 threads (batched generateAll: BatchedGenerationCaseGTest)
+        Generator sequential = llm.generator(BatchOptions.of(1, 2));
+        List<GenerationResult> batch = sequential.generateAll(List.of(String.join(" ", prompt()), "It rained."), o);
         assertEquals(expected, batch.get(0).sentences());
         assertEquals(gen.generate("It rained.", o).sentences(), batch.get(1).sentences());
     }

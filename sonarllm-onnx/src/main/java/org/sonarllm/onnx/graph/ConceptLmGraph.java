@@ -12,13 +12,20 @@ import org.sonarllm.model.ConceptLMConfig;
  *
  * <p>Graph signature ({@code L} layers, {@code K} key/value heads, {@code d} head size):
  * <ul>
- *   <li>inputs {@code embeddings} float [batch, new, sonar_dim] and, for i &lt; L, {@code past_key_i} /
- *       {@code past_value_i} float [batch, K, past, d] (past may be 0);
+ *   <li>inputs {@code embeddings} float [batch, new, sonar_dim]; {@code position_ids} int64 [batch,
+ *       new], each new vector's position in its own sequence (RoPE); {@code attention_mask} int64
+ *       [batch, past + new], 1 for a real vector and 0 for padding, over the cache slots and then the
+ *       new ones; for i &lt; L, {@code past_key_i} / {@code past_value_i} float [batch, K, past, d]
+ *       (past may be 0);
  *   <li>outputs {@code predicted} float [batch, new, sonar_dim] (row t predicts the vector after input
  *       t) and {@code present_key_i} / {@code present_value_i} [batch, K, past + new, d] (keys after RoPE).
  * </ul>
- * The new positions are {@code past .. past+new-1} (RoPE continues from the cache length) and attend
- * causally to the cache and to each other. Metadata keys {@code sonarllm.*} record the shape for the
+ * Slot {@code s} of the cache and new vectors is visible to new vector {@code j} when {@code s <= past
+ * + j} (causal over slots) and {@code attention_mask[b, s] == 1}. So sequences of different lengths
+ * share one call: each row pads its slots (mask 0) and numbers its real vectors itself. Masked scores
+ * get {@value #MASKED} rather than -infinity, so a padding query whose slots are all masked stays finite
+ * (its output is never used). For one unpadded sequence (positions {@code past .. past+new-1}, mask all
+ * ones) this is the plain causal attention. Metadata keys {@code sonarllm.*} record the shape for the
  * runtime.
  *
  * <pre>{@code
@@ -34,6 +41,12 @@ public final class ConceptLmGraph {
     public static final String EMBEDDINGS = "embeddings";
     /** Name of the output holding the predictions. */
     public static final String PREDICTED = "predicted";
+    /** Name of the input holding each new vector's position in its sequence. */
+    public static final String POSITION_IDS = "position_ids";
+    /** Name of the input marking real (1) and padding (0) slots, cache first. */
+    public static final String ATTENTION_MASK = "attention_mask";
+    /** Score given to masked slots before the softmax. */
+    public static final float MASKED = -1e30f;
 
     private final OnnxGraphBuilder g;
     private final ConceptLMConfig c;
@@ -99,28 +112,36 @@ public final class ConceptLmGraph {
             pastV.add(g.input(pastValue(i), ElemType.FLOAT, b, Dim.of(c.kvHeads()), past, Dim.of(hd)));
         }
 
-        // positions past .. past+new-1 and the causal mask [new, past+new]
+        String positions = g.input(POSITION_IDS, ElemType.INT64, b, t);
+        String keyMask = g.input(ATTENTION_MASK, ElemType.INT64, b, total);
+
+        // mask [batch, 1, new, past+new]: slot s visible to new vector j iff s <= past + j and attention_mask[b, s] = 1
         String pastLen = g.node("Squeeze", List.of(g.node("Shape", List.of(pastK.get(0)), Attr.i("start", 2),
                 Attr.i("end", 3)), g.constLongs(0)));
         String newLen = g.node("Squeeze", List.of(g.node("Shape", List.of(x), Attr.i("start", 1), Attr.i("end", 2)),
                 g.constLongs(0)));
         String totalLen = g.node("Add", List.of(pastLen, newLen));
         String one = g.scalarLong(1);
-        String qPos = g.node("Range", List.of(pastLen, totalLen, one));
-        String kPos = g.node("Range", List.of(g.scalarLong(0), totalLen, one));
-        String future = g.node("Greater", List.of(g.node("Unsqueeze", List.of(kPos, g.constLongs(0))),
-                g.node("Unsqueeze", List.of(qPos, g.constLongs(1)))));
-        String mask = g.node("Where", List.of(future, g.scalar(Float.NEGATIVE_INFINITY), g.scalar(0f)));
+        String qSlot = g.node("Range", List.of(pastLen, totalLen, one));
+        String kSlot = g.node("Range", List.of(g.scalarLong(0), totalLen, one));
+        String causal = g.node("LessOrEqual", List.of(g.node("Unsqueeze", List.of(kSlot, g.constLongs(0))),
+                g.node("Unsqueeze", List.of(qSlot, g.constLongs(1)))));
+        String real = g.node("Unsqueeze", List.of(g.node("Equal", List.of(keyMask, g.scalarLong(1))), g.constLongs(1)));
+        String visible = g.node("And", List.of(causal, real));
+        String mask = g.node("Unsqueeze", List.of(g.node("Where", List.of(visible, g.scalar(0f), g.scalar(MASKED))),
+                g.constLongs(1)));
 
         double[] invFreq = c.ropeInverseFrequencies();
         float[] inv = new float[invFreq.length];
         for (int i = 0; i < inv.length; i++) {
             inv[i] = (float) invFreq[i];
         }
-        String freqs = g.node("Mul", List.of(g.node("Unsqueeze", List.of(g.node("Cast", List.of(qPos),
-                Attr.i("to", ElemType.FLOAT.code())), g.constLongs(1))), g.initializer("rope_inv_freq", inv, 1,
+        // angles [batch, 1, new, d] from each row's own positions
+        String freqs = g.node("Mul", List.of(g.node("Unsqueeze", List.of(g.node("Cast", List.of(positions),
+                Attr.i("to", ElemType.FLOAT.code())), g.constLongs(2))), g.initializer("rope_inv_freq", inv, 1,
                 inv.length)));
-        String angles = g.node("Concat", List.of(freqs, freqs), Attr.i("axis", -1));
+        String angles = g.node("Unsqueeze", List.of(g.node("Concat", List.of(freqs, freqs), Attr.i("axis", -1)),
+                g.constLongs(1)));
         String cos = g.node("Cos", List.of(angles));
         String sin = g.node("Sin", List.of(angles));
 

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.sonarllm.CancellationToken;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
@@ -104,7 +105,18 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
 
     @Override
     public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options) {
-        return decode(embeddings, language, options, true);
+        return decode(embeddings, language, options, true, CancellationToken.NONE);
+    }
+
+    /**
+     * Checks {@code cancel} before every decoder step (between two tokens) and throws {@link
+     * org.sonarllm.CancelledException} once it is set; the step's native tensors and the cache are released
+     * and the decoder stays usable.
+     */
+    @Override
+    public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
+            CancellationToken cancel) {
+        return decode(embeddings, language, options, true, cancel);
     }
 
     /**
@@ -117,6 +129,12 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
      */
     public List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
             boolean kvCache) {
+        return decode(embeddings, language, options, kvCache, CancellationToken.NONE);
+    }
+
+    private List<DecodedSentence> decode(List<float[]> embeddings, Language language, DecodingOptions options,
+            boolean kvCache, CancellationToken cancel) {
+        java.util.Objects.requireNonNull(cancel, "cancel");
         int lang = validate(embeddings, language, options);
         return guard.run(() -> {
             DecoderRunner runner = this.runner.get();
@@ -125,7 +143,8 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                 List<float[]> chunk = embeddings.subList(start, Math.min(embeddings.size(), start + batchSize));
                 float[] crossAll = runner.crossTerms(chunk);
                 if (options.strategy() instanceof DecodingStrategy.Beam b) {
-                    try (Stepper st = runner.stepper(crossAll, chunk.size(), b.size(), options.maxTokens(), kvCache)) {
+                    try (Stepper st = Stepper.checking(runner.stepper(crossAll, chunk.size(), b.size(), options.maxTokens(), kvCache),
+                            cancel)) {
                         for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang,
                                 options.maxTokens(), b.size(), b.lengthPenalty())) {
                             BeamSearch.Hypothesis best = hs.get(0);
@@ -133,7 +152,8 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                         }
                     }
                 } else {
-                    try (Stepper st = runner.stepper(crossAll, chunk.size(), 1, options.maxTokens(), kvCache)) {
+                    try (Stepper st = Stepper.checking(runner.stepper(crossAll, chunk.size(), 1, options.maxTokens(), kvCache),
+                            cancel)) {
                         for (TokenSearch.Result r : TokenSearch.run(st, chunk.size(), lang, options.maxTokens(),
                                 options.strategy())) {
                             out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));

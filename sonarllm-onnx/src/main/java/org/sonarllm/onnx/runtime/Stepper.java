@@ -1,5 +1,7 @@
 package org.sonarllm.onnx.runtime;
 
+import org.sonarllm.CancellationToken;
+
 /**
  * Runs the decoder for one search over a batch of sentences: the prompt step, then one token per live
  * row per step, with the self-attention cache (or, for the benchmarks' baseline, re-running every row's
@@ -30,4 +32,33 @@ interface Stepper extends AutoCloseable {
     /** Releases the cache (idempotent). */
     @Override
     void close();
+
+    /**
+     * @param s a stepper @param cancel checked before every step
+     * @return {@code s}, throwing {@link org.sonarllm.CancelledException} before a step once {@code cancel} is
+     *     set (the search's try-with-resources then releases the cache)
+     */
+    static Stepper checking(Stepper s, CancellationToken cancel) {
+        if (cancel == CancellationToken.NONE) {
+            return s;
+        }
+        return new Stepper() {
+            @Override
+            public StepResult prefill(int sentences, int lang, int k, boolean full) {
+                cancel.throwIfCancelled("decoding");
+                return s.prefill(sentences, lang, k, full);
+            }
+
+            @Override
+            public StepResult next(int[] parents, int[] sentences, int[][] seqs, int k, boolean full) {
+                cancel.throwIfCancelled("decoding");
+                return s.next(parents, sentences, seqs, k, full);
+            }
+
+            @Override
+            public void close() {
+                s.close();
+            }
+        };
+    }
 }

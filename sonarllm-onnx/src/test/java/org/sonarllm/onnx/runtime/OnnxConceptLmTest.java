@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,14 +27,12 @@ class OnnxConceptLmTest {
     private static double tol;
 
     @BeforeAll
-    static void convert() throws Exception {
-        Path out = Files.createTempDirectory("clm").resolve(ConceptLmConverter.FILE_NAME);
-        ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
-        lm = OnnxConceptLm.open(out);
-        JsonNode f = TinyA.expected().get("f_concept_lm");
-        inputs = TinyA.floats2(f.get("input_embeddings"));
-        expected = TinyA.floats2(f.get("predicted"));
-        tol = TinyA.expected().get("tolerances").get("concept_lm_abs").asDouble();
+    static void convert() {
+        CaseF f = CaseF.load();
+        lm = OnnxConceptLm.open(f.model());
+        inputs = f.inputs();
+        expected = f.expected();
+        tol = f.tol();
     }
 
     @AfterAll

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
@@ -20,6 +22,7 @@ import org.sonarllm.testing.TinyA;
  */
 public final class TinyABundle {
     private static Path bundle;
+    private static Path withLm;
 
     private TinyABundle() {}
 
@@ -37,6 +40,26 @@ public final class TinyABundle {
             }
         }
         return bundle;
+    }
+
+    /**
+     * @return the tiny-a bundle with its concept LM ({@code sonar_llm}, the converter's default context
+     *     limit) as the {@code concept_lm} component, converted on first call; read-only
+     */
+    public static synchronized Path withConceptLm() {
+        if (withLm == null) {
+            try {
+                Path out = Files.createTempDirectory("tiny-a-bundle-lm").resolve("bundle");
+                Path src = TinyA.dir();
+                SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
+                        Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
+                        OnnxConceptEncoder::open);
+                withLm = out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return withLm;
     }
 
     /**

@@ -1,0 +1,180 @@
+package org.sonarllm.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.bundle.DefaultBundle;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.encode.Vectors;
+import org.sonarllm.generate.BatchOptions;
+import org.sonarllm.generate.GeneratedSentence;
+import org.sonarllm.generate.GenerationOptions;
+import org.sonarllm.generate.GenerationResult;
+import org.sonarllm.generate.StopRules;
+import org.sonarllm.lang.Language;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.training.eval.NextSentenceEvaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sonarllm eval-repetition}: the evidence for a repetition threshold. Generates from the first
+ * sentences of held-out paragraphs with the repetition stop off, then, for every generated sentence
+ * after the first, takes its largest cosine with the earlier generated sentences (re-encoded vectors,
+ * as {@code StopRules} compares them) and splits these by whether the sentence repeats an earlier one
+ * verbatim. Prints one JSON line: counts, quantiles of both distributions, and for each candidate
+ * threshold how many non-verbatim sentences it would stop on and how many sentences a drop-and-stop
+ * would keep on average, plus the closest non-verbatim pairs.
+ *
+ * <pre>{@code
+ * ./sonarllm eval-repetition --corpus data/austen/persuasion.txt --prompts 20
+ * }</pre>
+ */
+@Command(name = "eval-repetition", mixinStandardHelpOptions = true,
+        description = "Cosines between generated sentences, verbatim repeats vs distinct, to choose a repetition threshold.")
+final class EvalRepetitionCommand extends CliCommand {
+    private static final double[] THRESHOLDS = {0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99};
+
+    @Option(names = "--model", paramLabel = "BUNDLE", description = "Bundle (default: the embedded default model).")
+    Path model;
+    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "Held-out paragraphs (.txt or .jsonl).")
+    Path corpus;
+    @Option(names = "--prompts", defaultValue = "20", paramLabel = "N", description = "Paragraph openings (default ${DEFAULT-VALUE}).")
+    int prompts;
+    @Option(names = "--prompt-sentences", defaultValue = "2", paramLabel = "K",
+            description = "Sentences of each paragraph used as its prompt (default ${DEFAULT-VALUE}).")
+    int promptSentences;
+    @Option(names = "--max-sentences", defaultValue = "32", paramLabel = "N", description = "Generated per prompt (default ${DEFAULT-VALUE}).")
+    int maxSentences;
+    @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
+    int beam;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the paragraph sample (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--examples", defaultValue = "8", paramLabel = "N", description = "Closest distinct pairs shown (default ${DEFAULT-VALUE}).")
+    int examples;
+
+    /** One generated sentence after the first: its closest earlier sentence. */
+    private record Step(int prompt, int index, boolean verbatim, double maxCosine, String text, String closest) {}
+
+    @Override
+    protected int run() {
+        if (prompts < 1 || promptSentences < 1 || maxSentences < 2 || examples < 0) {
+            throw new InvalidInputException("expected --prompts >= 1, --prompt-sentences >= 1, --max-sentences >= 2,"
+                    + " --examples >= 0, found " + prompts + ", " + promptSentences + ", " + maxSentences + ", " + examples);
+        }
+        List<String> openings = openings();
+        Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
+                "no model: pass --model BUNDLE"));
+        if (!Files.isDirectory(bundle)) {
+            throw new UsageException("model bundle directory not found: " + bundle);
+        }
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
+            GenerationOptions o = llm.generator().defaultOptions().toBuilder()
+                    .decoding((beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens))
+                    .stopCriterion(StopRules.paper().withMaxSentences(maxSentences)).build();
+            List<GenerationResult> results = llm.generator(BatchOptions.of(16, 1)).generateAll(openings, o);
+            json().write(report(results));
+        }
+        return 0;
+    }
+
+    private List<String> openings() {
+        List<List<String>> docs = NextSentenceEvaluator.documents(CorpusReader.read(corpus),
+                SentenceSegmenters.forLanguage(Language.ENGLISH));
+        List<List<String>> longEnough = docs.stream().filter(d -> d.size() >= promptSentences).toList();
+        if (longEnough.isEmpty()) {
+            throw new InvalidInputException("expected paragraphs of at least " + promptSentences + " sentences in "
+                    + corpus + ", found none");
+        }
+        return NextSentenceEvaluator.sample(longEnough, prompts, seed).stream()
+                .map(d -> String.join(" ", d.subList(0, promptSentences))).toList();
+    }
+
+    private Map<String, Object> report(List<GenerationResult> results) {
+        List<Step> steps = new ArrayList<>();
+        int sentences = 0;
+        int distinctTexts = 0;
+        for (int p = 0; p < results.size(); p++) {
+            List<GeneratedSentence> s = results.get(p).sentences();
+            sentences += s.size();
+            distinctTexts += (int) s.stream().map(x -> x.text().strip()).distinct().count();
+            for (int k = 1; k < s.size(); k++) {
+                double best = Double.NEGATIVE_INFINITY;
+                int at = -1;
+                boolean verbatim = false;
+                for (int i = 0; i < k; i++) {
+                    double c = Vectors.cosine(s.get(k).feedbackEmbedding(), s.get(i).feedbackEmbedding());
+                    verbatim |= s.get(i).text().strip().equals(s.get(k).text().strip());
+                    if (c > best) {
+                        best = c;
+                        at = i;
+                    }
+                }
+                steps.add(new Step(p, k, verbatim, best, s.get(k).text(), s.get(at).text()));
+            }
+        }
+        double[] distinct = steps.stream().filter(x -> !x.verbatim()).mapToDouble(Step::maxCosine).sorted().toArray();
+        double[] repeats = steps.stream().filter(Step::verbatim).mapToDouble(Step::maxCosine).sorted().toArray();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("prompts", results.size());
+        o.put("sentences", sentences);
+        o.put("distinct_texts", distinctTexts);
+        o.put("later_sentences", steps.size());
+        o.put("verbatim_repeats", repeats.length);
+        o.put("distinct_max_cosine", quantiles(distinct));
+        o.put("repeat_max_cosine", quantiles(repeats));
+        List<Map<String, Object>> th = new ArrayList<>();
+        for (double t : THRESHOLDS) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("threshold", t);
+            m.put("distinct_at_or_above", Arrays.stream(distinct).filter(c -> c >= t).count());
+            m.put("mean_kept_drop_and_stop", meanKept(results, steps, t));
+            th.add(m);
+        }
+        o.put("thresholds", th);
+        o.put("closest_distinct", steps.stream().filter(x -> !x.verbatim())
+                .sorted(Comparator.comparingDouble(Step::maxCosine).reversed()).limit(examples)
+                .map(x -> Map.of("cosine", round(x.maxCosine()), "sentence", x.text(), "earlier", x.closest())).toList());
+        return o;
+    }
+
+    /** Sentences a drop-and-stop at {@code t} (or a verbatim repeat) would keep, averaged over prompts. */
+    private static double meanKept(List<GenerationResult> results, List<Step> steps, double t) {
+        double sum = 0;
+        for (int p = 0; p < results.size(); p++) {
+            int kept = results.get(p).sentences().size();
+            for (Step s : steps) {
+                if (s.prompt() == p && (s.verbatim() || s.maxCosine() >= t) && s.index() < kept) {
+                    kept = s.index();
+                }
+            }
+            sum += kept;
+        }
+        return round(sum / results.size());
+    }
+
+    private static Map<String, Object> quantiles(double[] sorted) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("n", sorted.length);
+        if (sorted.length > 0) {
+            for (double q : new double[] {0, 0.5, 0.9, 0.95, 0.99, 1}) {
+                String name = q == 0 ? "min" : q == 1 ? "max" : "p" + Math.round(q * 100);
+                m.put(name, round(sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
+            }
+        }
+        return m;
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 1e4) / 1e4;
+    }
+}
