@@ -28,7 +28,7 @@ import org.sonarllm.ModelFormatException;
  */
 public final class ModelDefaults {
     /** Property: whether the model expects {@value GenerationOptions#BEGIN_TEXT} before the prompt. */
-    public static final String ADD_BEGIN = "addBegin";
+    public static final String ADD_BEGIN = org.sonarllm.bundle.BundleManifest.ADD_BEGIN;
     /** Property: the stop rules object. */
     public static final String GENERATION = "generation";
 
