@@ -16,7 +16,7 @@ same documents:
                                                   "eos_id": 2, "pad_id": 1}
   DIR/run.json                                   {"objective", "steps", "lr", "min_lr", "warmup", "weight_decay",
                                                   "beta1", "beta2", "eps", "clip"}
-and the Hugging Face M2M100 decoder the Java bundle was converted from (config.json + model.safetensors).
+and the Hugging Face M2M100 decoder the Java bundle was converted from (config.json + model.safetensors, or sharded: model.safetensors.index.json + shards).
 
 Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp   (without the last, torch runs the
 reference netlib BLAS). Run with /usr/bin/python3 (Debian's interpreter):
@@ -154,9 +154,15 @@ class FrozenDecoder:
         self.heads = cfg["decoder_attention_heads"]
         self.pad = cfg.get("pad_token_id", 1)
         self.scale = math.sqrt(self.d) if cfg.get("scale_embedding", True) else 1.0
-        w = read_safetensors(os.path.join(directory, "model.safetensors"),
-                             lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
-                             and k != "model.shared.weight")
+        keep = (lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
+                and k != "model.shared.weight")
+        index = os.path.join(directory, "model.safetensors.index.json")
+        if os.path.exists(index):  # sharded: model.safetensors.index.json + its shards
+            w = {}
+            for shard in sorted(set(json.load(open(index))["weight_map"].values())):
+                w.update(read_safetensors(os.path.join(directory, shard), keep))
+        else:
+            w = read_safetensors(os.path.join(directory, "model.safetensors"), keep)
         self.w = {k[len("model.decoder."):] if k.startswith("model.decoder.") else k: v for k, v in w.items()}
         self.table = self.w["embed_tokens.weight"]
         self.head = self.w.get("lm_head.weight", self.table)
