@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.onnx.testing.ChildJvm;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.lm.ConceptLMTrainer;
 import org.sonarllm.training.model.Batch;
@@ -233,13 +233,9 @@ class RunGuaranteesTest {
     @Test
     void anotherProcessHoldsTheFolderAndItsLockFileOutlivesIt() throws Exception {
         Path dir = tmp.resolve("shared");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path args = tmp.resolve("cp.args");
-        Files.writeString(args, "-cp \"" + cp.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "@" + args, Holder.class.getName(), dir.toString()).redirectError(tmp.resolve("child.err").toFile()).start();
+        Process p = ChildJvm.start(tmp, "256m", Holder.class, dir.toString());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            assertEquals("locked", r.readLine(), Files.readString(tmp.resolve("child.err")));
+            assertEquals("locked", r.readLine(), Files.readString(ChildJvm.stderr(tmp, Holder.class)));
             long t0 = System.nanoTime();
             RunLockedException e = assertThrows(RunLockedException.class, () -> train(dir, data(7), config(), false, false,
                     new ArrayList<>()));
@@ -258,10 +254,7 @@ class RunGuaranteesTest {
     @Test
     void aFullDiskSaysSoWithThePath() throws Exception {
         // a 64 KiB tmpfs (needs root): the metrics fit, the first checkpoint (about 100 KiB) does not
-        Path mnt = Files.createDirectories(tmp.resolve("small"));
-        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(m.waitFor(30, TimeUnit.SECONDS) && m.exitValue() == 0, "cannot mount a tmpfs here (not root)");
+        Path mnt = ChildJvm.mountTmpfs(tmp.resolve("small"), "64k");
         try {
             Path dir = mnt.resolve("run");
             SonarLlmException e = assertThrows(SonarLlmException.class, () -> train(dir, data(8), config(), false, false,
@@ -272,7 +265,7 @@ class RunGuaranteesTest {
                         "no checkpoint under the final name");
             }
         } finally {
-            new ProcessBuilder("umount", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            ChildJvm.unmount(mnt);
         }
     }
 }

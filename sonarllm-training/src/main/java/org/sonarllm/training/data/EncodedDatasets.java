@@ -108,6 +108,15 @@ public final class EncodedDatasets {
         return new Loaded(new Dataset(train, val), meta, List.copyOf(ids), List.copyOf(docs));
     }
 
+    /**
+     * @param dir a complete JSON-lines dataset
+     * @return its {@code _sonarllm.json}, checked for format and output, without reading the documents
+     * @throws InvalidInputException if the directory is not a complete JSON-lines dataset
+     */
+    public static JsonNode metadata(Path dir) {
+        return metadata(new ObjectMapper(), dir);
+    }
+
     private static JsonNode metadata(ObjectMapper om, Path dir) {
         if (!Files.isRegularFile(dir.resolve("_SUCCESS")) || !Files.isRegularFile(dir.resolve(METADATA))) {
             throw new InvalidInputException("expected a complete encoded dataset (_SUCCESS and " + METADATA + ") at " + dir

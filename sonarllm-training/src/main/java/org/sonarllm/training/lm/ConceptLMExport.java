@@ -100,30 +100,25 @@ public final class ConceptLMExport {
     public static Path toBundle(ConceptLMConfig cfg, Map<String, INDArray> params, Path inputBundle, Path outputBundle,
             java.util.function.Consumer<Path> beforeCommit) {
         Path staging = StagingDir.create(outputBundle);
+        // the SONAR-LLM checkpoint the converter reads, in a temporary folder of its own beside the bundle's
+        Path ckpt = StagingDir.create(outputBundle.resolveSibling(outputBundle.getFileName() + ".checkpoint"));
         try {
             copyTree(inputBundle, staging);
             dropOldCheckpoint(staging);
-            Path ckpt = staging.resolve(".concept-lm-checkpoint");
             writeCheckpoint(cfg, params, ckpt);
             ConceptLmConverter.addToBundle(ckpt, staging, 0);
-            delete(ckpt);
+            StagingDir.discard(ckpt);
             beforeCommit.accept(staging);
             StagingDir.commitReplacing(staging, outputBundle);
             return outputBundle.resolve(ConceptLmConverter.FILE_NAME);
         } catch (IOException e) {
             StagingDir.discard(staging);
+            StagingDir.discard(ckpt);
             throw BundleWriter.writeFailure(staging, e);
         } catch (RuntimeException | Error e) {
             StagingDir.discard(staging);
+            StagingDir.discard(ckpt);
             throw e;
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
-            }
         }
     }
 

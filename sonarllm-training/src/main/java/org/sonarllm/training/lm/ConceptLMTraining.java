@@ -359,8 +359,7 @@ public final class ConceptLMTraining {
         }
 
         private Loaded fromDataset(BundleManifest manifest, Path workDir) {
-            EncodedDatasets.Loaded ds = EncodedDatasets.read(dataset, validation, training.seed());
-            JsonNode meta = ds.metadata();
+            JsonNode meta = EncodedDatasets.metadata(dataset);
             String where = dataset.resolve(EncodedDatasets.METADATA).toString();
             int d = manifest.dimensions().model();
             expect(where, "a sentence dimension of " + d + " (the bundle's)", d, meta.path("dimension").asInt(-1));
@@ -378,6 +377,7 @@ public final class ConceptLMTraining {
                 throw new InvalidInputException(where + ": expected a dataset encoded with this bundle (manifest sha256 "
                         + sha + "), found " + (found.isEmpty() ? "none" : found));
             }
+            EncodedDatasets.Loaded ds = EncodedDatasets.read(dataset, validation, training.seed());
             long sentences = 0;
             for (Batch.Document doc : ds.documents()) {
                 sentences += doc.embeddings().length - 1;
