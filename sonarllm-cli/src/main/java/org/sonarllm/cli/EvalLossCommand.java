@@ -62,15 +62,16 @@ final class EvalLossCommand extends Nd4jCommand {
                 n++;
                 if (!line.isBlank()) {
                     CorpusReader.RawDocument d = CorpusReader.parseLine(om, line, "stdin line " + n);
-                    List<String> s = d.sentences() == null ? List.of() : d.split(segmenter);
-                    if (s.isEmpty()) {
-                        throw new InvalidInputException("stdin line " + n + ": expected a non-empty \"sentences\" array");
-                    }
-                    for (int i = 0; i < s.size(); i++) {
-                        if (s.get(i) == null || s.get(i).isBlank()) {
+                    List<String> given = d.sentences() == null ? List.of() : d.sentences();
+                    for (int i = 0; i < given.size(); i++) {
+                        if (given.get(i) == null || given.get(i).isBlank()) {
                             throw new InvalidInputException("stdin line " + n + ": expected non-blank sentences, found "
                                     + "a blank sentence at index " + i);
                         }
+                    }
+                    List<String> s = d.sentences() == null ? List.of() : d.split(segmenter);
+                    if (s.isEmpty()) {
+                        throw new InvalidInputException("stdin line " + n + ": expected a non-empty \"sentences\" array");
                     }
                     documents.add(s);
                 }
