@@ -43,6 +43,12 @@ final class EvalLossCommand extends Nd4jCommand {
     @Override
     protected int body() throws Exception {
         Objective obj = Objective.parse(objective);
+        if (batchSize < 1) {
+            throw new UsageException("expected --batch-size >= 1, found " + batchSize);
+        }
+        if (!Files.isDirectory(bundle)) {
+            throw new UsageException("bundle directory not found: " + bundle);
+        }
         if (lm != null && !Files.isDirectory(lm)) {
             throw new UsageException("concept LM checkpoint not found: " + lm);
         }
@@ -56,6 +62,13 @@ final class EvalLossCommand extends Nd4jCommand {
                 n++;
                 if (!line.isBlank()) {
                     CorpusReader.RawDocument d = CorpusReader.parseLine(om, line, "stdin line " + n);
+                    List<String> given = d.sentences() == null ? List.of() : d.sentences();
+                    for (int i = 0; i < given.size(); i++) {
+                        if (given.get(i) == null || given.get(i).isBlank()) {
+                            throw new InvalidInputException("stdin line " + n + ": expected non-blank sentences, found "
+                                    + "a blank sentence at index " + i);
+                        }
+                    }
                     List<String> s = d.sentences() == null ? List.of() : d.split(segmenter);
                     if (s.isEmpty()) {
                         throw new InvalidInputException("stdin line " + n + ": expected a non-empty \"sentences\" array");

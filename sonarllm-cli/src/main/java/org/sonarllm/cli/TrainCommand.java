@@ -33,8 +33,12 @@ final class TrainCommand extends Nd4jCommand {
             description = "Bundle with encoder, tokenizer and the frozen decoder (decoder_training.onnx).")
     Path bundle;
 
-    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = ".txt/.jsonl file or directory.")
+    @Option(names = "--corpus", paramLabel = "PATH", description = ".txt/.jsonl file or directory (or --dataset).")
     Path corpus;
+
+    @Option(names = "--dataset", paramLabel = "DIR",
+            description = "A JSON-lines dataset of encode-corpus --format jsonl, instead of --corpus.")
+    Path dataset;
 
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Output bundle (copy of --model plus the trained concept LM).")
     Path out;
@@ -74,7 +78,8 @@ final class TrainCommand extends Nd4jCommand {
     @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
     @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
     @Option(names = "--work", paramLabel = "DIR", description = "Checkpoint, metrics and cache (default: OUT.work).") Path work;
-    @Option(names = "--resume", description = "Continue from the checkpoint in the work directory.") boolean resume;
+    @Option(names = "--resume", description = "Continue from the checkpoint in the work directory (a finished run: nothing to do).") boolean resume;
+    @Option(names = "--force", description = "Start over when the work directory holds a run, replacing --out.") boolean force;
 
     @Override
     protected int body() throws Exception {
@@ -91,7 +96,13 @@ final class TrainCommand extends Nd4jCommand {
         if (init != null && shape != null) {
             throw new UsageException("--shape cannot be combined with --init");
         }
-        ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out)
+        if ((corpus == null) == (dataset == null)) {
+            throw new UsageException("expected exactly one of --corpus and --dataset, found " + (corpus == null ? "neither" : "both"));
+        }
+        if (resume && force) {
+            throw new UsageException("--resume cannot be combined with --force");
+        }
+        ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
                 .objective(obj).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                         weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers))
@@ -102,7 +113,8 @@ final class TrainCommand extends Nd4jCommand {
                         cfg.headDim(), cfg.intermediate(), cfg.parameterCount()))
                 .onCorpus(c -> stderr().printf("corpus: %d documents (%d train, %d validation), %d sentences, %d truncated, "
                         + "%d skipped%n", c.corpus().documents(), c.trainDocuments(), c.validationDocuments(),
-                        c.corpus().sentences(), c.corpus().truncated(), c.corpus().skipped()));
+                        c.corpus().sentences(), c.corpus().truncated(), c.corpus().skipped()))
+                .onExport(p -> stderr().printf("export: %s complete, renaming it to %s%n", p, out));
         if (work != null) {
             b.workDir(work);
         }
@@ -113,7 +125,7 @@ final class TrainCommand extends Nd4jCommand {
         } else if (preset != null) {
             b.preset(preset);
         } else if (shape != null) {
-            b.shape(shape(shape, Bundle.open(bundle).manifest().dimensions().model()));
+            b.shape(shape(shape, Bundle.readManifest(bundle).dimensions().model()));
         }
         ConceptLMTraining.Result r = b.run();
         Map<String, Object> summary = new LinkedHashMap<>();

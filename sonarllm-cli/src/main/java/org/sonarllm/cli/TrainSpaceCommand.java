@@ -64,6 +64,7 @@ final class TrainSpaceCommand extends Nd4jCommand {
     @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a batch.") int workers;
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.bin when present.") boolean resume;
+    @Option(names = "--force", description = "Start over when OUT holds a run.") boolean force;
 
     @Override
     protected int body() {
@@ -79,7 +80,7 @@ final class TrainSpaceCommand extends Nd4jCommand {
                 noisedShare, maxSentences, lang, vectorNoise);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
                 Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers);
-        AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume);
+        AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume, force);
         stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%n", model.model(),
                 layers, layers, heads, model.encoderFfn(), vocab, trainer.sentenceCount());
         TrainingResult r = trainer.train(TrainCommand.progress(stderr()));

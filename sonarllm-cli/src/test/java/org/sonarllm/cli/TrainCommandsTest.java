@@ -237,6 +237,104 @@ class TrainCommandsTest {
         assertTrue(both.err().contains("--preset cannot be combined with --init or --shape"), both.err());
     }
 
+    /**
+     * Issue 15 through the command: a finished run resumed prints the same summary (not NaN) and changes
+     * nothing; a run folder without --resume is refused naming --resume and --force, --force starts over; a
+     * changed word in the corpus is named on resume.
+     */
+    @Test
+    void resumeForceAndTheRunFolder() throws IOException {
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, caseHDocuments());
+        Path out = tmp.resolve("out");
+        String[] args = {"train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+            "--init", TinyA.dir().resolve("sonar_llm").toString(), "--objective", "mse", "--steps", "3", "--batch-size", "2",
+            "--lr", "1e-3", "--warmup", "0", "--validation", "0.3", "--checkpoint-every", "1"};
+        Result first = run("", args);
+        assertEquals(0, first.code(), first.err());
+        JsonNode summary = JSON.readTree(first.out());
+        assertTrue(summary.get("loss").isNumber(), first.out());
+        Path work = Path.of(summary.get("work").asText());
+        List<String> metrics = Files.readAllLines(work.resolve("metrics.csv"));
+        List<String> validation = Files.readAllLines(work.resolve("validation.csv"));
+        for (int i = 0; i < 2; i++) {
+            Result again = run("", concat(args, "--resume"));
+            assertEquals(0, again.code(), again.err());
+            assertEquals(summary, JSON.readTree(again.out()), "the same final metrics");
+            assertEquals(metrics, Files.readAllLines(work.resolve("metrics.csv")));
+            assertEquals(validation, Files.readAllLines(work.resolve("validation.csv")), "no duplicated row");
+            org.sonarllm.bundle.Bundle.open(out);
+        }
+        Result refused = run("", args);
+        assertEquals(2, refused.code(), refused.err());
+        assertEquals("error: expected a work directory without a run, found a run in " + work + ": continue it with "
+                + "--resume (resume(true)) or start over with --force (force(true))\n", refused.err());
+        assertEquals(metrics, Files.readAllLines(work.resolve("metrics.csv")));
+
+        String changedText = caseHDocuments().replaceFirst("\\[\"\\w+", "[\"Otherword");
+        assertTrue(!changedText.equals(caseHDocuments()), changedText);
+        Files.writeString(corpus, changedText);
+        Result changed = run("", concat(args, "--resume"));
+        assertEquals(1, changed.code(), changed.err());
+        String error = changed.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse(changed.err());
+        assertTrue(error.matches("error: mismatched checkpoint " + java.util.regex.Pattern.quote(
+                work.resolve("checkpoint.bin").toString()) + ": expected data sha256:[0-9a-f]{64}, found sha256:[0-9a-f]{64}"),
+                changed.err());
+        Files.writeString(corpus, caseHDocuments());
+        Result forced = run("", concat(args, "--force"));
+        assertEquals(0, forced.code(), forced.err());
+        assertEquals(3, JSON.readTree(forced.out()).get("steps").asLong());
+        assertEquals(metrics.size(), Files.readAllLines(work.resolve("metrics.csv")).size(), "started over");
+    }
+
+    /**
+     * Bad input fails with one line before the bundle is loaded or its decoder imported: the bundle here has a
+     * broken decoder_training.onnx (and hashes that no longer match), so any import would fail otherwise.
+     */
+    @Test
+    void badInputFailsBeforeTheDecoderImport() throws IOException {
+        Path broken = tmp.resolve("broken");
+        try (var s = Files.walk(bundle)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path t = broken.resolve(bundle.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+        Files.writeString(broken.resolve("decoder_training.onnx"), "not a graph");
+        Path corpus = tmp.resolve("corpus.jsonl");
+        Files.writeString(corpus, caseHDocuments());
+        String[] base = {"train", "--model", broken.toString(), "--out", tmp.resolve("o").toString(), "--steps", "1"};
+        Result missing = run("", concat(base, "--corpus", tmp.resolve("nope").toString()));
+        assertEquals(2, missing.code());
+        assertEquals("error: expected a corpus file or directory, found nothing at " + tmp.resolve("nope") + "\n", missing.err());
+        String[][] ranges = {
+            {"--validation", "NaN", "expected a validation share in [0, 1), found NaN"},
+            {"--validation", "1.5", "expected a validation share in [0, 1), found 1.5"},
+            {"--min-lr", "1e-3", "expected a minimum learning rate in 0..3e-4 (the learning rate), found 0.001"},
+            {"--clip", "0", "expected a gradient clip norm > 0 (Infinity for no clipping), found 0"},
+            {"--max-sentences", "1", "expected max sentences >= 2 (one sentence plus the end of sequence), found 1"},
+            {"--shape", "100000,100,8,8,64,1536", "expected a concept LM that fits in memory: shape 100000,100,8,8,64,1536"},
+        };
+        for (String[] r : ranges) {
+            Result bad = run("", concat(base, "--corpus", corpus.toString(), r[0], r[1]));
+            assertEquals(2, bad.code(), bad.err());
+            List<String> errors = bad.err().lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), bad.err());
+            assertTrue(errors.get(0).startsWith("error: " + r[2]), bad.err());
+        }
+        Result both = run("", concat(base, "--corpus", corpus.toString(), "--dataset", tmp.toString()));
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("expected exactly one of --corpus and --dataset, found both"), both.err());
+
+        Result blank = run("{\"sentences\": [\"It rained.\", \"  \"]}\n", "eval-loss", "--model", broken.toString());
+        assertEquals(2, blank.code(), blank.err());
+        assertEquals("error: stdin line 1: expected non-blank sentences, found a blank sentence at index 1\n", blank.err());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -23,7 +23,7 @@ import java.util.zip.CheckedOutputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sonarllm.SonarLlmException;
+import org.sonarllm.bundle.BundleWriter;
 
 /**
  * Training checkpoint of the {@link TrainingLoop}, the same for every task: parameters, AdamW moments
@@ -31,27 +31,31 @@ import org.sonarllm.SonarLlmException;
  * fingerprint of the task and the run settings. Written to a temporary file, synced, then renamed over
  * the old one, so a kill never leaves a half-written checkpoint; a CRC32 trailer detects corruption on
  * read ({@link CorruptCheckpointException}); another format version is a
- * {@link CheckpointMismatchException}.
+ * {@link CheckpointMismatchException}. Format 3 stores the run's named settings (key -> value, see
+ * {@link TrainingLoop}) and the last training and validation losses, so that a finished run reports them.
  *
  * <pre>{@code
- * new Checkpoint(fp, step, epoch, batch, seed, adam.steps(), params, adam.firstMoments(), adam.secondMoments()).write(file);
+ * new Checkpoint(settings, step, epoch, batch, seed, adam.steps(), loss, validation, params, adam.firstMoments(),
+ *         adam.secondMoments()).write(file);
  * Checkpoint c = Checkpoint.read(file);
  * }</pre>
  *
- * @param fingerprint model and run settings the checkpoint belongs to
+ * @param settings the named settings of the run the checkpoint belongs to (model, task, optimiser, data hash)
  * @param step optimizer steps taken
  * @param epoch current epoch
  * @param position batches of the current epoch already consumed
  * @param seed data-order seed
  * @param adamSteps AdamW step count
+ * @param lastLoss training loss of the last step (NaN before the first)
+ * @param lastValidation last validation loss (NaN when none)
  * @param params parameters by name
  * @param first AdamW first moments
  * @param second AdamW second moments
  */
-record Checkpoint(String fingerprint, long step, int epoch, int position, long seed, long adamSteps,
-        Map<String, INDArray> params, Map<String, INDArray> first, Map<String, INDArray> second) {
+record Checkpoint(Map<String, String> settings, long step, int epoch, int position, long seed, long adamSteps,
+        double lastLoss, double lastValidation, Map<String, INDArray> params, Map<String, INDArray> first, Map<String, INDArray> second) {
     private static final long MAGIC = 0x534c4c4d434b5054L; // "SLLMCKPT"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     /**
      * Writes atomically (temporary file + rename).
@@ -67,12 +71,18 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
                 DataOutputStream out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(fos, 1 << 20), crc));
                 out.writeLong(MAGIC);
                 out.writeInt(VERSION);
-                out.writeUTF(fingerprint);
+                out.writeInt(settings.size());
+                for (Map.Entry<String, String> e : settings.entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeUTF(e.getValue());
+                }
                 out.writeLong(step);
                 out.writeInt(epoch);
                 out.writeInt(position);
                 out.writeLong(seed);
                 out.writeLong(adamSteps);
+                out.writeDouble(lastLoss);
+                out.writeDouble(lastValidation);
                 writeMap(out, params);
                 writeMap(out, first);
                 writeMap(out, second);
@@ -88,7 +98,12 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new SonarLlmException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+            try {
+                Files.deleteIfExists(tmp); // a partial file would hold the space a full disk lacks
+            } catch (IOException ignored) {
+                // reported below
+            }
+            throw BundleWriter.writeFailure(tmp, e);
         }
     }
 
@@ -131,14 +146,24 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
             }
             int version = in.readInt();
             if (version != VERSION) {
-                throw new CheckpointMismatchException(file, "format version " + VERSION, String.valueOf(version));
+                throw new CheckpointMismatchException(file, "format version " + VERSION, version
+                        + (version < VERSION ? " (a checkpoint of an older version: start over with --force)" : ""));
             }
-            String fp = in.readUTF();
+            int count = in.readInt();
+            if (count < 0 || count > 10_000) {
+                throw new CorruptCheckpointException(file, "a settings count", String.valueOf(count), null);
+            }
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                settings.put(in.readUTF(), in.readUTF());
+            }
             long step = in.readLong();
             int epoch = in.readInt();
             int position = in.readInt();
             long seed = in.readLong();
             long adamSteps = in.readLong();
+            double lastLoss = in.readDouble();
+            double lastValidation = in.readDouble();
             Map<String, INDArray> p = readMap(in, counted, file);
             Map<String, INDArray> m = readMap(in, counted, file);
             Map<String, INDArray> v = readMap(in, counted, file);
@@ -147,7 +172,7 @@ record Checkpoint(String fingerprint, long step, int epoch, int position, long s
             if (want != got) {
                 throw new CorruptCheckpointException(file, "CRC " + Long.toHexString(want), Long.toHexString(got), null);
             }
-            return new Checkpoint(fp, step, epoch, position, seed, adamSteps, p, m, v);
+            return new Checkpoint(settings, step, epoch, position, seed, adamSteps, lastLoss, lastValidation, p, m, v);
         } catch (EOFException e) {
             throw new CorruptCheckpointException(file, "more data", "end of file", e);
         } catch (CorruptCheckpointException | CheckpointMismatchException e) {

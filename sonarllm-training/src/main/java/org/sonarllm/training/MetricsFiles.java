@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.bundle.BundleWriter;
 
 /**
  * metrics.csv (one row per optimizer step), validation.csv (one row per validation) and loss.png (the
@@ -40,21 +41,22 @@ final class MetricsFiles {
     }
 
     /**
-     * Starts fresh, or on resume keeps only the rows up to {@code upToStep} (rows written after the
-     * last checkpoint of a killed run would otherwise repeat).
+     * Starts fresh, or on resume keeps only the rows written before the checkpoint of step {@code upToStep}:
+     * step rows up to it, validation rows before it (a validation at step s runs after the checkpoint of
+     * step s: at the next epoch's start or after the last step), so that rows of a killed run never repeat.
      *
-     * @param upToStep last step to keep (0 for a fresh run)
+     * @param upToStep the checkpoint's step (0 for a fresh run)
      */
     void reset(long upToStep) {
         trim(steps, STEP_HEADER, 0, upToStep);
-        trim(validation, VALIDATION_HEADER, 1, upToStep);
+        trim(validation, VALIDATION_HEADER, 1, upToStep - 1);
     }
 
     private static void trim(Path file, String header, int stepColumn, long upToStep) {
         List<String> keep = new ArrayList<>();
         keep.add(header);
         try {
-            if (upToStep > 0 && Files.exists(file)) {
+            if (upToStep >= 0 && Files.exists(file)) {
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                     String[] f = line.split(",");
                     if (!line.equals(header) && f.length > stepColumn && Long.parseLong(f[stepColumn]) <= upToStep) {
@@ -65,7 +67,9 @@ final class MetricsFiles {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.write(tmp, keep, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
+            throw BundleWriter.writeFailure(file, e);
+        } catch (NumberFormatException e) {
             throw new SonarLlmException("cannot prepare " + file + ": " + e.getMessage(), e);
         }
     }
@@ -96,7 +100,7 @@ final class MetricsFiles {
         try {
             Files.writeString(file, sb, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new SonarLlmException("cannot append to " + file + ": " + e.getMessage(), e);
+            throw BundleWriter.writeFailure(file, e);
         }
     }
 
@@ -165,7 +169,7 @@ final class MetricsFiles {
             }
             Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new SonarLlmException("cannot write " + png + ": " + e.getMessage(), e);
+            throw BundleWriter.writeFailure(png, e);
         }
     }
 

@@ -1,6 +1,5 @@
 package org.sonarllm.training;
 
-import java.util.Locale;
 import org.sonarllm.InvalidInputException;
 
 /**
@@ -18,13 +17,13 @@ import org.sonarllm.InvalidInputException;
  * @param batchSize examples (documents, sentences) per micro-batch
  * @param accumulation micro-batches per optimizer step (their gradients are averaged)
  * @param learningRate peak learning rate
- * @param minLearningRate final learning rate of the cosine (clamped to the peak)
+ * @param minLearningRate final learning rate of the cosine (0..learningRate)
  * @param warmupSteps linear warmup steps
  * @param weightDecay AdamW decoupled weight decay (matrices only)
  * @param beta1 AdamW beta1
  * @param beta2 AdamW beta2
  * @param adamEps AdamW epsilon
- * @param clipNorm global gradient-norm clip (0 disables)
+ * @param clipNorm global gradient-norm clip (> 0; {@code Double.POSITIVE_INFINITY} disables)
  * @param seed seed of initialisation, data order and noise
  * @param checkpointEvery write a checkpoint every this many steps (and at the end)
  * @param validateEveryEpoch compute the task's validation loss at the end of each epoch and of the run
@@ -38,20 +37,70 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
     /** Largest accepted number of workers. */
     public static final int MAX_WORKERS = 64;
 
-    /** Validates. */
+    /**
+     * Validates every setting against its documented range; a violation is an {@link InvalidInputException}
+     * naming the setting and the given value ("expected a minimum learning rate <= the learning rate 3e-4,
+     * found 0.001").
+     */
     public TrainingConfig {
-        if (steps <= 0 || batchSize <= 0 || accumulation <= 0 || checkpointEvery <= 0 || warmupSteps < 0) {
-            throw new InvalidInputException("expected positive steps, batch size, accumulation and checkpoint interval "
-                    + "and warmup >= 0, found " + steps + ", " + batchSize + ", " + accumulation + ", " + checkpointEvery
-                    + " and " + warmupSteps);
+        positive("steps", steps);
+        positive("batch size", batchSize);
+        positive("accumulation", accumulation);
+        positive("checkpoint interval", checkpointEvery);
+        if (warmupSteps < 0) {
+            throw new InvalidInputException("expected warmup steps >= 0, found " + warmupSteps);
         }
-        if (!(learningRate > 0) || !(minLearningRate >= 0) || !(clipNorm >= 0)) {
-            throw new InvalidInputException("expected a learning rate > 0, a minimum >= 0 and a clip norm >= 0, found "
-                    + learningRate + ", " + minLearningRate + " and " + clipNorm);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new InvalidInputException("expected a finite learning rate > 0, found " + format(learningRate));
+        }
+        if (!(minLearningRate >= 0) || !(minLearningRate <= learningRate)) {
+            throw new InvalidInputException("expected a minimum learning rate in 0.." + format(learningRate)
+                    + " (the learning rate), found " + format(minLearningRate));
+        }
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new InvalidInputException("expected a finite weight decay >= 0, found " + format(weightDecay));
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new InvalidInputException("expected AdamW betas in [0, 1), found " + format(beta1) + " and " + format(beta2));
+        }
+        if (!(adamEps > 0) || !Double.isFinite(adamEps)) {
+            throw new InvalidInputException("expected a finite AdamW epsilon > 0, found " + format(adamEps));
+        }
+        if (!(clipNorm > 0)) {
+            throw new InvalidInputException("expected a gradient clip norm > 0 (Infinity for no clipping), found "
+                    + format(clipNorm));
         }
         if (workers < 1 || workers > MAX_WORKERS) {
             throw new InvalidInputException("expected 1.." + MAX_WORKERS + " workers, found " + workers);
         }
+    }
+
+    private static void positive(String name, long v) {
+        if (v <= 0) {
+            throw new InvalidInputException("expected " + name + " > 0, found " + v);
+        }
+    }
+
+    /**
+     * A number as a person writes it: {@code 3e-4}, {@code 0.01}, {@code 1}, {@code NaN}.
+     *
+     * @param v a number
+     * @return its shortest form
+     */
+    public static String format(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        String s = Double.toString(v);
+        int e = s.indexOf('E');
+        if (e < 0) {
+            return s;
+        }
+        String mantissa = s.substring(0, e);
+        if (mantissa.endsWith(".0")) {
+            mantissa = mantissa.substring(0, mantissa.length() - 2);
+        }
+        return mantissa + "e" + s.substring(e + 1);
     }
 
     /**
@@ -62,11 +111,27 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
         return new TrainingConfig(1000, 8, 1, 3e-4, 3e-5, 100, 0.1, 0.9, 0.95, 1e-8, 1.0, 42, 100, true, 1);
     }
 
-    /** @return the settings a resume must share, as one line (part of the checkpoint fingerprint) */
-    public String fingerprint() {
-        return String.format(Locale.ROOT, "steps=%d batch=%d acc=%d lr=%s..%s warmup=%d wd=%s betas=%s,%s eps=%s clip=%s seed=%d",
-                steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay, beta1, beta2,
-                adamEps, clipNorm, seed);
+    /**
+     * The settings a resume must share, by name (part of the checkpoint's settings; {@code checkpointEvery},
+     * {@code validateEveryEpoch} and {@code workers} do not change the result and are left out).
+     *
+     * @return name -> value, in a fixed order
+     */
+    public java.util.Map<String, String> fingerprint() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("steps", Long.toString(steps));
+        m.put("batch size", Integer.toString(batchSize));
+        m.put("accumulation", Integer.toString(accumulation));
+        m.put("lr", format(learningRate));
+        m.put("min lr", format(minLearningRate));
+        m.put("warmup", Long.toString(warmupSteps));
+        m.put("weight decay", format(weightDecay));
+        m.put("beta1", format(beta1));
+        m.put("beta2", format(beta2));
+        m.put("eps", format(adamEps));
+        m.put("clip", format(clipNorm));
+        m.put("seed", Long.toString(seed));
+        return m;
     }
 
     /** @param v steps (the warmup is cut to them) @return a copy */
@@ -120,7 +185,7 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
                 beta1, beta2, adamEps, clipNorm, seed, v, validateEveryEpoch, workers);
     }
 
-    /** @param v clip norm (0 disables) @return a copy */
+    /** @param v clip norm (> 0; infinity disables) @return a copy */
     public TrainingConfig withClipNorm(double v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
                 beta1, beta2, adamEps, v, seed, checkpointEvery, validateEveryEpoch, workers);

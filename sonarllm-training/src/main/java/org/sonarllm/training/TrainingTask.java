@@ -20,8 +20,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param <E> one training example as a micro-batch holds it (a document, a noised sentence)
  */
 public interface TrainingTask<E> {
-    /** @return the model shape and task settings a resume must share (the loop adds its own settings) */
-    String fingerprint();
+    /**
+     * The task's settings a resume must share, by name: model shape, task options and a content hash of the
+     * data as the task trains and validates on it (key {@code "data"}); the loop adds its own settings. A
+     * resume whose value differs for a key fails naming it ({@code "expected data sha256:..., found ..."}).
+     *
+     * @return name -> value, in a fixed order
+     */
+    Map<String, String> fingerprint();
 
     /** @return the number of training examples (0 makes the loop throw {@link EmptyCorpusException}) */
     int size();

@@ -18,18 +18,22 @@ class CheckpointBoundsTest {
     @TempDir
     Path tmp;
 
-    /** A checkpoint header (magic, version, fingerprint, counters) followed by one tensor declaration. */
+    /** A checkpoint header (magic, version, settings, counters, losses) followed by one tensor declaration. */
     private Path crafted(boolean dbl, long... shape) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(b);
         out.writeLong(0x534c4c4d434b5054L); // "SLLMCKPT"
-        out.writeInt(2);
+        out.writeInt(3);
+        out.writeInt(1); // one setting
+        out.writeUTF("task");
         out.writeUTF("run");
         out.writeLong(1);
         out.writeInt(0);
         out.writeInt(0);
         out.writeLong(42);
         out.writeLong(1);
+        out.writeDouble(1.5);
+        out.writeDouble(Double.NaN);
         out.writeInt(1); // one tensor
         out.writeUTF("w");
         out.writeBoolean(dbl);

@@ -63,8 +63,7 @@ class SharedFailuresTest {
 
         CheckpointMismatchException mismatch = assertThrows(CheckpointMismatchException.class,
                 () -> resumed.apply(dir).apply(twoSteps().withBatchSize(3)));
-        assertTrue(mismatch.getMessage().startsWith("mismatched checkpoint " + ck + ": expected run "), mismatch.getMessage());
-        assertTrue(mismatch.getMessage().contains(", found run "), mismatch.getMessage());
+        assertEquals("mismatched checkpoint " + ck + ": expected batch size 2, found 3", mismatch.getMessage());
 
         byte[] bytes = Files.readAllBytes(ck);
         byte[] flipped = bytes.clone();
@@ -89,7 +88,7 @@ class SharedFailuresTest {
     @Test
     void aDivergedLossFailsAlikeInBothTasksBeforeTheUpdate() {
         // A learning rate of 1e30 moves every weight by about 1e30 in the first step; the second loss overflows.
-        TrainingConfig huge = twoSteps().withLearningRate(1e30, 1e30, 0).withSteps(3).withClipNorm(0);
+        TrainingConfig huge = twoSteps().withLearningRate(1e30, 1e30, 0).withSteps(3).withClipNorm(Double.POSITIVE_INFINITY);
         for (Path dir : List.of(tmp.resolve("lm"), tmp.resolve("ae"))) {
             Run run = dir.endsWith("lm") ? conceptLm(dir, mseData(), false) : autoencoder(dir, false);
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> run.apply(huge));

@@ -16,6 +16,7 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
+import org.sonarllm.bundle.internal.StagingDir;
 import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;

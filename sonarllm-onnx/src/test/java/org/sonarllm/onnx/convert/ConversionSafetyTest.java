@@ -26,6 +26,7 @@ import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.testing.ChildJvm;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -121,15 +122,10 @@ class ConversionSafetyTest {
     @Test
     void aKilledConversionLeavesNothingAndTheNextRunCleansUp() throws Exception {
         Path out = tmp.resolve("killed");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path args = tmp.resolve("cp.args");
-        Files.writeString(args, "-cp \"" + cp.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "@" + args, Blocking.class.getName(), out.toString()));
-        Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("child.err").toFile()).start();
+        Process p = ChildJvm.start(tmp, "512m", Blocking.class, out.toString());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line = r.readLine();
-            assertEquals("writing " + SonarConverter.DECODER_WEIGHTS, line, Files.readString(tmp.resolve("child.err")));
+            assertEquals("writing " + SonarConverter.DECODER_WEIGHTS, line, Files.readString(ChildJvm.stderr(tmp, Blocking.class)));
             List<Path> left = staging(tmp, "killed");
             assertEquals(1, left.size(), left.toString());
             assertTrue(Files.exists(left.get(0).resolve(SonarConverter.ENCODER_WEIGHTS)), "the child got that far");
@@ -162,10 +158,7 @@ class ConversionSafetyTest {
     @Test
     void aFullDiskSaysSoWithThePathAndLeavesNothing() throws Exception {
         // a 2.5 MB tmpfs (needs root): the converter's own check refuses what cannot fit before writing
-        Path mnt = Files.createDirectories(tmp.resolve("small"));
-        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2560k", "tmpfs", mnt.toString())
-                .redirectErrorStream(true).start();
-        assumeTrue(m.waitFor(30, TimeUnit.SECONDS) && m.exitValue() == 0, "cannot mount a tmpfs here (not root)");
+        Path mnt = ChildJvm.mountTmpfs(tmp.resolve("small"), "2560k");
         try {
             Path a = TinyA.dir();
             Path out = mnt.resolve("bundle");
@@ -185,7 +178,7 @@ class ConversionSafetyTest {
                 assertEquals(List.of(), s.toList(), "nothing left behind");
             }
         } finally {
-            new ProcessBuilder("umount", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            ChildJvm.unmount(mnt);
         }
     }
 

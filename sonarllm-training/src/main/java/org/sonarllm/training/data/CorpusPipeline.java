@@ -59,7 +59,7 @@ public final class CorpusPipeline {
     public record Options(int maxSentences, double validationFraction, long seed, int shardSize) {
         /** Validates. */
         public Options {
-            if (maxSentences < 2 || validationFraction < 0 || validationFraction >= 1 || shardSize <= 0) {
+            if (maxSentences < 2 || !(validationFraction >= 0 && validationFraction < 1) || shardSize <= 0) {
                 throw new InvalidInputException("expected maxSentences >= 2, 0 <= validation < 1 and a positive shard "
                         + "size, found " + maxSentences + ", " + validationFraction + " and " + shardSize);
             }

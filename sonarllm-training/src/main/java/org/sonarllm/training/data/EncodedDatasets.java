@@ -26,9 +26,8 @@ import org.sonarllm.training.model.Batch;
  * (a seeded hash of the document's sentences without the end-of-sequence one), so a corpus encoded
  * either way gives the same split.
  *
- * <p><b>Integration:</b> this class only needs sonarllm-training and Jackson; it lives in
- * sonarllm-spark's test sources until it is moved to {@code sonarllm-training/src/main/java} (same
- * package) and wired to {@code sonarllm train --dataset DIR}.
+ * <p>Needs only sonarllm-training and Jackson (no Spark); {@code sonarllm train --dataset DIR} and
+ * {@code ConceptLMTraining.Builder.dataset} train from it.
  *
  * <pre>{@code
  * EncodedDatasets.Loaded d = EncodedDatasets.read(Path.of("encoded"), 0.05, 42);
@@ -61,7 +60,7 @@ public final class EncodedDatasets {
      * @throws InvalidInputException if the directory is not a complete JSON-lines dataset or a line is malformed
      */
     public static Loaded read(Path dir, double validationFraction, long seed) {
-        if (validationFraction < 0 || validationFraction >= 1) {
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
             throw new InvalidInputException("expected 0 <= validation < 1, found " + validationFraction);
         }
         ObjectMapper om = new ObjectMapper();
@@ -107,6 +106,15 @@ public final class EncodedDatasets {
             val.clear();
         }
         return new Loaded(new Dataset(train, val), meta, List.copyOf(ids), List.copyOf(docs));
+    }
+
+    /**
+     * @param dir a complete JSON-lines dataset
+     * @return its {@code _sonarllm.json}, checked for format and output, without reading the documents
+     * @throws InvalidInputException if the directory is not a complete JSON-lines dataset
+     */
+    public static JsonNode metadata(Path dir) {
+        return metadata(new ObjectMapper(), dir);
     }
 
     private static JsonNode metadata(ObjectMapper om, Path dir) {

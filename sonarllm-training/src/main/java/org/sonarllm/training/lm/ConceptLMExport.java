@@ -15,6 +15,7 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
+import org.sonarllm.bundle.internal.StagingDir;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.model.ConceptLMConfig;
@@ -45,7 +46,7 @@ public final class ConceptLMExport {
             Files.createDirectories(dir);
             write(dir.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.toJson()));
         } catch (IOException e) {
-            throw new SonarLlmException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
+            throw BundleWriter.writeFailure(dir.resolve("config.json"), e);
         }
         SafeTensorsWriter w = new SafeTensorsWriter();
         for (Map.Entry<String, long[]> e : cfg.parameterShapes().entrySet()) {
@@ -67,34 +68,57 @@ public final class ConceptLMExport {
 
     /**
      * Writes the concept LM ({@code concept-lm.onnx} and {@code concept-lm.safetensors}) into a copy of
-     * {@code inputBundle} (or into it when both paths are equal) and registers it as the bundle's
-     * concept LM, replacing any concept LM it had (a format-1 export's {@code
-     * concept_lm_checkpoint/} included, so the weights are stored once).
+     * {@code inputBundle} and registers it as the bundle's concept LM, replacing any concept LM it had (a
+     * format-1 export's {@code concept_lm_checkpoint/} included, so the weights are stored once). The bundle
+     * is built in a temporary folder beside {@code outputBundle} ({@link StagingDir}) and renamed to it at the
+     * end, replacing a previous bundle there: a failed or killed export leaves either the previous complete
+     * bundle or nothing under that name, never a partial one; the next export removes what a dead one left.
+     * {@code inputBundle} may equal {@code outputBundle}.
      *
      * @param cfg model config
      * @param params parameters
      * @param inputBundle the bundle trained with (encoder, decoder, tokenizer)
      * @param outputBundle where the bundle with the trained concept LM goes
      * @return the ONNX file written
+     * @throws SonarLlmException if writing fails ({@code "<file>: no space left on device"} when the disk is full)
      */
     public static Path toBundle(ConceptLMConfig cfg, Map<String, INDArray> params, Path inputBundle, Path outputBundle) {
+        return toBundle(cfg, params, inputBundle, outputBundle, p -> { });
+    }
+
+    /**
+     * As {@link #toBundle(ConceptLMConfig, Map, Path, Path)}, calling {@code beforeCommit} with the complete
+     * temporary folder just before it is renamed to {@code outputBundle}.
+     *
+     * @param cfg model config
+     * @param params parameters
+     * @param inputBundle the bundle trained with
+     * @param outputBundle where the bundle goes
+     * @param beforeCommit called with the complete temporary folder
+     * @return the ONNX file written
+     */
+    public static Path toBundle(ConceptLMConfig cfg, Map<String, INDArray> params, Path inputBundle, Path outputBundle,
+            java.util.function.Consumer<Path> beforeCommit) {
+        Path staging = StagingDir.create(outputBundle);
+        // the SONAR-LLM checkpoint the converter reads, in a temporary folder of its own beside the bundle's
+        Path ckpt = StagingDir.create(outputBundle.resolveSibling(outputBundle.getFileName() + ".checkpoint"));
         try {
-            if (!inputBundle.toAbsolutePath().normalize().equals(outputBundle.toAbsolutePath().normalize())) {
-                copyTree(inputBundle, outputBundle);
-            }
-            dropOldCheckpoint(outputBundle);
-            Path ckpt = Files.createTempDirectory("sonarllm-export");
-            try {
-                writeCheckpoint(cfg, params, ckpt);
-                ConceptLmConverter.addToBundle(ckpt, outputBundle, 0);
-                return outputBundle.resolve(ConceptLmConverter.FILE_NAME);
-            } finally {
-                try (Stream<Path> s = Files.walk(ckpt)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
+            copyTree(inputBundle, staging);
+            dropOldCheckpoint(staging);
+            writeCheckpoint(cfg, params, ckpt);
+            ConceptLmConverter.addToBundle(ckpt, staging, 0);
+            StagingDir.discard(ckpt);
+            beforeCommit.accept(staging);
+            StagingDir.commitReplacing(staging, outputBundle);
+            return outputBundle.resolve(ConceptLmConverter.FILE_NAME);
         } catch (IOException e) {
-            throw new SonarLlmException("cannot export to " + outputBundle + ": " + e.getMessage(), e);
+            StagingDir.discard(staging);
+            StagingDir.discard(ckpt);
+            throw BundleWriter.writeFailure(staging, e);
+        } catch (RuntimeException | Error e) {
+            StagingDir.discard(staging);
+            StagingDir.discard(ckpt);
+            throw e;
         }
     }
 
@@ -129,10 +153,14 @@ public final class ConceptLMExport {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (IOException e) {
+                    throw BundleWriter.writeFailure(target, e);
                 }
             }
         }

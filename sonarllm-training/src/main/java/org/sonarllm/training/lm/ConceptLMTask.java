@@ -38,8 +38,14 @@ final class ConceptLMTask implements TrainingTask<Batch.Document> {
     }
 
     @Override
-    public String fingerprint() {
-        return "concept-lm " + loss.lm().config() + " objective=" + loss.objective() + " dtype=" + loss.dtype();
+    public Map<String, String> fingerprint() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("task", "concept-lm");
+        m.put("model", String.valueOf(loss.lm().config()));
+        m.put("objective", String.valueOf(loss.objective()));
+        m.put("dtype", String.valueOf(loss.dtype()));
+        m.put("data", data.contentHash());
+        return m;
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class ConceptLMTrainer {
     private final TrainingConfig training;
     private final Path outputDir;
     private final boolean resume;
+    private final boolean force;
     private final DataType dtype;
     private final ConceptLMLoss loss;
 
@@ -57,6 +58,7 @@ public final class ConceptLMTrainer {
         this.training = b.training;
         this.outputDir = b.outputDir;
         this.resume = b.resume;
+        this.force = b.force;
         this.dtype = b.dtype;
         Map<String, INDArray> init = b.initial != null ? b.initial
                 : ConceptLMWeights.random(config, training.seed(), 0.02, dtype);
@@ -101,7 +103,7 @@ public final class ConceptLMTrainer {
      */
     public TrainingResult train(Dataset data, TrainingListener listener) {
         ConceptLMTask task = new ConceptLMTask(loss, i -> copy(), data, training.batchSize());
-        return new TrainingLoop(training, outputDir, resume).run(task, listener);
+        return new TrainingLoop(training, outputDir, resume, force).run(task, listener);
     }
 
     /** A replica for another thread: its own graphs and decoder, parameters copied from the live ones. */
@@ -130,6 +132,7 @@ public final class ConceptLMTrainer {
         private TrainingConfig training = TrainingConfig.defaults();
         private Path outputDir;
         private boolean resume;
+        private boolean force;
         private DataType dtype = DataType.FLOAT;
 
         private Builder() {}
@@ -177,6 +180,15 @@ public final class ConceptLMTrainer {
         /** @param r continue from the output directory's checkpoint when present @return this */
         public Builder resume(boolean r) {
             this.resume = r;
+            return this;
+        }
+
+        /**
+         * @param f without {@link #resume}, start over when the output directory holds a run (otherwise refused)
+         * @return this
+         */
+        public Builder force(boolean f) {
+            this.force = f;
             return this;
         }
 

@@ -1,20 +1,29 @@
 package org.sonarllm.training.lm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.bundle.Bundle;
+import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.training.RunDirectory;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.TrainingResult;
 import org.sonarllm.training.data.CorpusPipeline;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.data.Dataset;
+import org.sonarllm.training.data.EncodedDatasets;
+import org.sonarllm.training.model.Batch;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
@@ -44,12 +53,13 @@ import org.sonarllm.training.model.Objective;
 public final class ConceptLMTraining {
     /** Shape of a new concept LM when neither a preset, a shape nor a checkpoint is given (hidden 512, 4 layers). */
     public static final int[] DEFAULT_SHAPE = {512, 4, 8, 8, 64, 1536};
+    private static final Logger LOG = LoggerFactory.getLogger(ConceptLMTraining.class);
 
     private ConceptLMTraining() {}
 
     /**
      * @param bundle the bundle whose encoder, tokenizer and frozen decoder training uses
-     * @param corpus a corpus file or directory ({@link CorpusReader#read})
+     * @param corpus a corpus file or directory ({@link CorpusReader#read}), or null with {@link Builder#dataset}
      * @param out the bundle to write (a copy of {@code bundle} plus the trained concept LM)
      * @return a builder with the CLI's defaults
      */
@@ -87,6 +97,9 @@ public final class ConceptLMTraining {
         private double validation = 0.05;
         private Path work;
         private boolean resume;
+        private boolean force;
+        private Path dataset;
+        private java.util.function.Consumer<Path> onExport = p -> { };
         private TrainingListener listener = TrainingListener.NONE;
         private CorpusPipeline.Progress encoding = (done, total) -> {};
         private java.util.function.Consumer<ConceptLMConfig> onModel = c -> {};
@@ -164,6 +177,37 @@ public final class ConceptLMTraining {
             return this;
         }
 
+        /**
+         * @param f without {@link #resume}, start over when the work directory holds a run (its checkpoint and
+         *     metrics are removed; the embedding cache is kept) and replace a bundle at {@code out}
+         * @return this
+         */
+        public Builder force(boolean f) {
+            this.force = f;
+            return this;
+        }
+
+        /**
+         * @param dir a complete JSON-lines encoded dataset ({@link EncodedDatasets}: {@code encode-corpus
+         *     --format jsonl}) to train on instead of the corpus (exactly one of the two); its metadata must match
+         *     the bundle (manifest hash, sentence dimension, decoder limit) and {@link #maxSentences}
+         * @return this
+         */
+        public Builder dataset(Path dir) {
+            this.dataset = dir;
+            return this;
+        }
+
+        /**
+         * @param c called with the complete exported bundle in its temporary folder beside {@code out}, just
+         *     before it is renamed to {@code out}
+         * @return this
+         */
+        public Builder onExport(java.util.function.Consumer<Path> c) {
+            this.onExport = c;
+            return this;
+        }
+
         /** @param l step, epoch and checkpoint callbacks @return this */
         public Builder listener(TrainingListener l) {
             this.listener = l;
@@ -192,31 +236,33 @@ public final class ConceptLMTraining {
         }
 
         /**
-         * Runs the whole pipeline.
+         * Runs the whole pipeline. Settings, the output folders and the corpus (or dataset) are checked before
+         * the bundle is loaded; the work directory is locked for the run; the bundle is exported atomically (a
+         * temporary folder beside {@code out}, renamed at the end). Resuming a finished run whose export is
+         * complete changes nothing and returns its final metrics; a finished run without its export exports.
          *
          * @return what was trained and written
-         * @throws InvalidInputException on a missing bundle or corpus, conflicting model choices, or a concept LM of
-         *     another dimension than the bundle's
+         * @throws InvalidInputException on a missing bundle or corpus, conflicting model choices, a setting out of
+         *     range, a concept LM of another dimension than the bundle's or too large for the memory, a work
+         *     directory holding a run without resume or force, or a dataset encoded for another bundle
+         * @throws org.sonarllm.training.RunLockedException if another run holds the work directory
          * @throws org.sonarllm.training.EmptyCorpusException if no document is usable
          * @throws org.sonarllm.training.CheckpointMismatchException if {@code resume} finds another run's checkpoint
          * @throws org.sonarllm.training.TrainingDivergedException if a step's loss is not finite
          */
         public Result run() {
-            if (!Files.isDirectory(bundle)) {
-                throw new InvalidInputException("expected a bundle directory, found nothing at " + bundle);
-            }
-            int chosen = (init != null ? 1 : 0) + (initFrom != null ? 1 : 0) + (shape != null ? 1 : 0) + (preset != null ? 1 : 0);
-            if (chosen > 1) {
-                throw new InvalidInputException("expected at most one of a checkpoint, a bundle to continue from, a shape and a preset, found " + chosen);
-            }
+            checkSettings();
             Path workDir = work != null ? work : out.resolveSibling(out.getFileName() + ".work");
-            try (SonarLlm llm = SonarLlm.load(bundle)) {
-                int d = llm.manifest().dimensions().model();
+            try (RunDirectory held = RunDirectory.open(workDir, resume, force)) {
+                if (!resume && !force) {
+                    refuseExistingBundle();
+                }
+                BundleManifest manifest = Bundle.readManifest(bundle);
+                int d = manifest.dimensions().model();
                 ConceptLMConfig cfg;
                 Map<String, INDArray> initial = null;
                 if (init != null) {
                     cfg = ConceptLMConfig.read(init.resolve("config.json"));
-                    initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
                 } else if (initFrom != null) {
                     ConceptLMWeights.Loaded lm = ConceptLMWeights.fromBundle(initFrom, DataType.FLOAT);
                     cfg = lm.config();
@@ -234,19 +280,116 @@ public final class ConceptLMTraining {
                     throw new InvalidInputException("expected a concept LM of dimension " + d + " for this bundle, found "
                             + cfg.sonarDim());
                 }
-                CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, language,
-                        new CorpusPipeline.Options(maxSentences, validation, training.seed(), 256), workDir.resolve("cache"));
-                Dataset data = pipeline.load(CorpusReader.read(corpus), encoding);
-                onCorpus.accept(new Result(null, cfg, pipeline.stats(), data.train().size(), data.validation().size(), out,
-                        workDir));
+                TrainingMemory.check(cfg);
+                if (init != null) {
+                    initial = ConceptLMWeights.fromSafeTensors(init.resolve("model.safetensors"), cfg, DataType.FLOAT);
+                }
+                Loaded data = dataset != null ? fromDataset(manifest, workDir) : fromCorpus(workDir);
+                onCorpus.accept(new Result(null, cfg, data.stats(), data.data().train().size(),
+                        data.data().validation().size(), out, workDir));
                 ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial)
                         .objective(objective)
                         .decoder(objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
-                        .training(training).outputDir(workDir).resume(resume).build();
-                TrainingResult r = trainer.train(data, listener);
-                ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
-                ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out);
-                return new Result(r, cfg, pipeline.stats(), data.train().size(), data.validation().size(), out, workDir);
+                        .training(training).outputDir(workDir).resume(resume).force(force).build();
+                TrainingResult r = trainer.train(data.data(), listener);
+                ExportMarker marker = new ExportMarker(workDir, out);
+                if (marker.done(r.steps())) {
+                    LOG.info("{} already holds the export of step {}: nothing to do", out, r.steps());
+                } else {
+                    ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
+                    ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out, onExport);
+                    marker.write(r.steps());
+                }
+                return new Result(r, cfg, data.stats(), data.data().train().size(), data.data().validation().size(), out,
+                        workDir);
+            }
+        }
+
+        /** What training reads: the split documents and what the corpus pipeline counted. */
+        private record Loaded(Dataset data, CorpusPipeline.Stats stats) {}
+
+        private void checkSettings() {
+            if (!Files.isDirectory(bundle)) {
+                throw new InvalidInputException("expected a bundle directory, found nothing at " + bundle);
+            }
+            if ((corpus == null) == (dataset == null)) {
+                throw new InvalidInputException("expected exactly one of a corpus and an encoded dataset, found "
+                        + (corpus == null ? "neither" : "both"));
+            }
+            int chosen = (init != null ? 1 : 0) + (initFrom != null ? 1 : 0) + (shape != null ? 1 : 0) + (preset != null ? 1 : 0);
+            if (chosen > 1) {
+                throw new InvalidInputException("expected at most one of a checkpoint, a bundle to continue from, a shape and a preset, found " + chosen);
+            }
+            if (!(validation >= 0 && validation < 1)) {
+                throw new InvalidInputException("expected a validation share in [0, 1), found " + TrainingConfig.format(validation));
+            }
+            if (maxSentences < 2) {
+                throw new InvalidInputException("expected max sentences >= 2 (one sentence plus the end of sequence), found "
+                        + maxSentences);
+            }
+            if (objective == null || language == null || training == null) {
+                throw new InvalidInputException("expected an objective, a language and training settings, found none");
+            }
+            if (corpus != null && !Files.exists(corpus)) {
+                throw new InvalidInputException("expected a corpus file or directory, found nothing at " + corpus);
+            }
+        }
+
+        private void refuseExistingBundle() {
+            boolean empty;
+            try (java.util.stream.Stream<Path> files = Files.list(out)) {
+                empty = files.findAny().isEmpty();
+            } catch (java.io.IOException e) {
+                empty = !Files.exists(out);
+            }
+            if (!empty) {
+                throw new InvalidInputException("expected no bundle at " + out + ", found one: continue its run with "
+                        + "--resume (resume(true)) or replace it with --force (force(true))");
+            }
+        }
+
+        private Loaded fromCorpus(Path workDir) {
+            List<CorpusReader.RawDocument> raw = CorpusReader.read(corpus);
+            try (SonarLlm llm = SonarLlm.load(bundle)) {
+                CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, language,
+                        new CorpusPipeline.Options(maxSentences, validation, training.seed(), 256), workDir.resolve("cache"));
+                Dataset data = pipeline.load(raw, encoding);
+                return new Loaded(data, pipeline.stats());
+            }
+        }
+
+        private Loaded fromDataset(BundleManifest manifest, Path workDir) {
+            JsonNode meta = EncodedDatasets.metadata(dataset);
+            String where = dataset.resolve(EncodedDatasets.METADATA).toString();
+            int d = manifest.dimensions().model();
+            expect(where, "a sentence dimension of " + d + " (the bundle's)", d, meta.path("dimension").asInt(-1));
+            expect(where, "max sentences " + maxSentences + " (the training setting)", maxSentences,
+                    meta.path("maxSentences").asInt(-1));
+            int limit = meta.path("decoderLimit").asInt(-1);
+            int positions = manifest.dimensions().maxPositions();
+            if (limit < 3 || limit > positions) {
+                throw new InvalidInputException(where + ": expected a decoder limit in 3.." + positions
+                        + " (the bundle's decoder positions), found " + limit);
+            }
+            String sha = Bundle.sha256(bundle.resolve(BundleManifest.MANIFEST_FILE));
+            String found = meta.path("bundleManifestSha256").asText("");
+            if (!sha.equals(found)) {
+                throw new InvalidInputException(where + ": expected a dataset encoded with this bundle (manifest sha256 "
+                        + sha + "), found " + (found.isEmpty() ? "none" : found));
+            }
+            EncodedDatasets.Loaded ds = EncodedDatasets.read(dataset, validation, training.seed());
+            long sentences = 0;
+            for (Batch.Document doc : ds.documents()) {
+                sentences += doc.embeddings().length - 1;
+            }
+            CorpusPipeline.Stats stats = new CorpusPipeline.Stats(ds.documents().size(), meta.path("skipped").asInt(0),
+                    sentences, meta.path("truncated").asLong(0), 0, 0);
+            return new Loaded(ds.dataset(), stats);
+        }
+
+        private static void expect(String where, String what, int want, int found) {
+            if (want != found) {
+                throw new InvalidInputException(where + ": expected " + what + ", found " + found);
             }
         }
     }

@@ -44,11 +44,18 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
     }
 
     @Override
-    public String fingerprint() {
-        return "autoencoder " + options.model() + " maxTokens=" + options.maxTokens() + " interpolationFrom="
-                + options.interpolationFrom() + " " + options.noise() + " noisedShare=" + options.noisedShare()
-                + (options.vectorNoise() > 0 ? " vectorNoise=" + options.vectorNoise() : "") + " lang="
-                + options.language().code() + " corpus=" + corpus.fingerprint();
+    public Map<String, String> fingerprint() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("task", "autoencoder");
+        m.put("model", String.valueOf(options.model()));
+        m.put("max tokens", Integer.toString(options.maxTokens()));
+        m.put("interpolation from", Long.toString(options.interpolationFrom()));
+        m.put("noise", String.valueOf(options.noise()));
+        m.put("noised share", String.valueOf(options.noisedShare()));
+        m.put("vector noise", String.valueOf(options.vectorNoise()));
+        m.put("language", options.language().code());
+        m.put("data", corpus.fingerprint());
+        return m;
     }
 
     @Override

@@ -118,6 +118,7 @@ public final class AutoencoderTrainer {
     private final Options options;
     private final TrainingConfig training;
     private final boolean resume;
+    private final boolean force;
     private final Corpus corpus;
     private final AutoencoderGraph graph;
 
@@ -130,9 +131,23 @@ public final class AutoencoderTrainer {
      * @throws EmptyCorpusException if no sentence of at most {@code maxTokens} tokens is found
      */
     public AutoencoderTrainer(Options options, TrainingConfig training, boolean resume) {
+        this(options, training, resume, false);
+    }
+
+    /**
+     * As {@link #AutoencoderTrainer(Options, TrainingConfig, boolean)}; with {@code force} (and no
+     * {@code resume}) an output directory holding a run is started over instead of refused.
+     *
+     * @param options task settings
+     * @param training optimisation settings
+     * @param resume continue from {@code outDir/checkpoint.bin} when present
+     * @param force start over when the output directory holds a run
+     */
+    public AutoencoderTrainer(Options options, TrainingConfig training, boolean resume, boolean force) {
         this.options = options;
         this.training = training;
         this.resume = resume;
+        this.force = force;
         this.corpus = tokenize(options);
         this.graph = AutoencoderGraph.build(options.model(), AutoencoderGraph.initParameters(options.model(),
                 training.seed()), DataType.FLOAT);
@@ -213,7 +228,7 @@ public final class AutoencoderTrainer {
      */
     public TrainingResult train(TrainingListener listener) {
         AutoencoderTask task = new AutoencoderTask(options, corpus, training.seed(), graph);
-        return new TrainingLoop(training, options.outDir(), resume).run(task, new TrainingListener() {
+        return new TrainingLoop(training, options.outDir(), resume, force).run(task, new TrainingListener() {
             @Override
             public void onStep(StepMetrics m) {
                 listener.onStep(m);

@@ -1,4 +1,4 @@
-package org.sonarllm.onnx.convert;
+package org.sonarllm.bundle.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,11 +21,27 @@ import org.sonarllm.bundle.BundleWriter;
 /**
  * The temporary folder a bundle is built in, beside its final place: {@code .<name>.partial-<pid>-<start>}
  * (the process id and its start time in milliseconds). Renamed to the final name only when complete, so a
- * failed or killed conversion never leaves a half bundle under that name. Folders of runs that are no
- * longer alive (no process with that id and start time) are removed when the next run starts; folders of
- * live runs are left alone. Stateless.
+ * failed or killed conversion or training export never leaves a half bundle under that name. Folders of
+ * runs that are no longer alive (no process with that id and start time) are removed when the next run
+ * starts; folders of live runs are left alone. {@link #commitReplacing} replaces a complete bundle: the old
+ * one is moved aside to {@code .<name>.replaced-<pid>-<start>} and removed after the new one is in place (a
+ * kill in between leaves no bundle under the name, never a mix; the next run removes both folders). The one
+ * mechanism of the converter ({@code SonarConverter}) and of training's export ({@code ConceptLMExport}).
+ * Stateless and thread-safe for distinct output folders.
+ *
+ * <pre>{@code
+ * StagingDir.checkTarget(out);
+ * Path staging = StagingDir.create(out);
+ * try {
+ *     writeBundle(staging);
+ *     StagingDir.commit(staging, out);
+ * } catch (RuntimeException e) {
+ *     StagingDir.discard(staging);
+ *     throw e;
+ * }
+ * }</pre>
  */
-final class StagingDir {
+public final class StagingDir {
     private static final Logger LOG = LoggerFactory.getLogger(StagingDir.class);
 
     private StagingDir() {}
@@ -36,7 +52,7 @@ final class StagingDir {
      * @param out the bundle folder to create
      * @throws InvalidInputException if it exists and is not an empty folder
      */
-    static void checkTarget(Path out) {
+    public static void checkTarget(Path out) {
         if (!Files.exists(out)) {
             return;
         }
@@ -53,13 +69,25 @@ final class StagingDir {
     }
 
     /** @param out the final folder @return the folder its staging folders live in */
-    static Path parent(Path out) {
+    public static Path parent(Path out) {
         Path abs = out.toAbsolutePath().normalize();
         return abs.getParent() == null ? abs : abs.getParent();
     }
 
     private static String prefix(Path out) {
-        return "." + out.toAbsolutePath().normalize().getFileName() + ".partial-";
+        return prefix(out, PARTIAL);
+    }
+
+    private static final String PARTIAL = ".partial-";
+    private static final String REPLACED = ".replaced-";
+
+    private static String prefix(Path out, String kind) {
+        return "." + out.toAbsolutePath().normalize().getFileName() + kind;
+    }
+
+    private static String suffix() {
+        ProcessHandle self = ProcessHandle.current();
+        return self.pid() + "-" + startMillis(self).orElse(0L);
     }
 
     /**
@@ -68,26 +96,27 @@ final class StagingDir {
      * @param out the final bundle folder
      * @return the new, empty staging folder
      */
-    static Path create(Path out) {
+    public static Path create(Path out) {
         Path parent = parent(out);
         try {
             Files.createDirectories(parent);
         } catch (IOException e) {
             throw BundleWriter.writeFailure(parent, e);
         }
-        String prefix = prefix(out);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path p : ds) {
-                if (!alive(p.getFileName().toString().substring(prefix.length()))) {
-                    LOG.info("removing {} left by a conversion that did not finish", p);
-                    delete(p);
+        for (String kind : new String[] {PARTIAL, REPLACED}) {
+            String prefix = prefix(out, kind);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+                for (Path p : ds) {
+                    if (!alive(p.getFileName().toString().substring(prefix.length()))) {
+                        LOG.info("removing {} left by a run that did not finish", p);
+                        delete(p);
+                    }
                 }
+            } catch (IOException e) {
+                throw new SonarLlmException("cannot list " + parent + ": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new SonarLlmException("cannot list " + parent + ": " + e.getMessage(), e);
         }
-        ProcessHandle self = ProcessHandle.current();
-        Path dir = parent.resolve(prefix + self.pid() + "-" + startMillis(self).orElse(0L));
+        Path dir = parent.resolve(prefix(out) + suffix());
         try {
             delete(dir);
             return Files.createDirectory(dir);
@@ -101,7 +130,7 @@ final class StagingDir {
     }
 
     /** Whether the run that named a staging folder {@code <pid>-<start>} is still alive. */
-    static boolean alive(String suffix) {
+    public static boolean alive(String suffix) {
         String[] parts = suffix.split("-", 2);
         try {
             long pid = Long.parseLong(parts[0]);
@@ -123,7 +152,49 @@ final class StagingDir {
      * @param staging the complete staging folder
      * @param out the final folder (absent or an empty folder)
      */
-    static void commit(Path staging, Path out) {
+    public static void commit(Path staging, Path out) {
+        sync(staging);
+        try {
+            Files.deleteIfExists(out); // an empty folder; a non-empty one makes this fail
+            move(staging, out);
+        } catch (IOException e) {
+            throw new SonarLlmException("cannot move the finished bundle " + staging + " to " + out + ": " + e, e);
+        }
+    }
+
+    /**
+     * Syncs every file of the staging folder and moves it to its final name, replacing what is there: an
+     * existing {@code out} is first moved aside, then removed once the new bundle is in place.
+     *
+     * @param staging the complete staging folder
+     * @param out the final folder (absent, empty, or a bundle to replace)
+     */
+    public static void commitReplacing(Path staging, Path out) {
+        if (!Files.exists(out)) {
+            commit(staging, out);
+            return;
+        }
+        sync(staging);
+        Path aside = parent(out).resolve(prefix(out, REPLACED) + suffix());
+        try {
+            delete(aside);
+            move(out, aside);
+            move(staging, out);
+        } catch (IOException e) {
+            throw new SonarLlmException("cannot move the finished bundle " + staging + " to " + out + ": " + e, e);
+        }
+        discard(aside);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    private static void sync(Path staging) {
         try (Stream<Path> s = Files.walk(staging)) {
             for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
                 try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
@@ -133,20 +204,10 @@ final class StagingDir {
         } catch (IOException e) {
             throw BundleWriter.writeFailure(staging, e);
         }
-        try {
-            Files.deleteIfExists(out); // an empty folder; a non-empty one makes this fail
-            try {
-                Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(staging, out);
-            }
-        } catch (IOException e) {
-            throw new SonarLlmException("cannot move the finished bundle " + staging + " to " + out + ": " + e, e);
-        }
     }
 
     /** Deletes a staging folder and everything in it; failures are logged, not thrown. */
-    static void discard(Path staging) {
+    public static void discard(Path staging) {
         try {
             delete(staging);
         } catch (IOException | UncheckedIOException e) {
