@@ -62,9 +62,10 @@ public final class SonarLlm implements SonarModel {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private boolean closed;
 
-    private SonarLlm(Bundle bundle, RuntimeOptions o) {
+    private SonarLlm(Bundle bundle, RuntimeOptions given) {
         this.bundle = bundle;
         SonarConfig d = bundle.manifest().dimensions();
+        RuntimeOptions o = given.resolvedFor(d.model()); // automatic intra-op threads: one for small models
         long t0 = System.nanoTime();
         // the components' sessions are independent: create them side by side (session creation is mostly
         // single-threaded parsing and weight packing), then keep them in a fixed order for closing

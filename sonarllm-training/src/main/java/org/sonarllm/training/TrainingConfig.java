@@ -39,7 +39,7 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
 
     /**
      * Validates every setting against its documented range; a violation is an {@link InvalidInputException}
-     * naming the setting and the given value ("expected a minimum learning rate <= the learning rate 3e-4,
+     * naming the setting and the given value ("expected a minimum learning rate &lt;= the learning rate 3e-4,
      * found 0.001").
      */
     public TrainingConfig {

@@ -15,6 +15,7 @@ import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.onnx.runtime.RuntimeOptions;
 import org.sonarllm.training.RunDirectory;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
@@ -350,7 +351,9 @@ public final class ConceptLMTraining {
 
         private Loaded fromCorpus(Path workDir) {
             List<CorpusReader.RawDocument> raw = CorpusReader.read(corpus);
-            try (SonarLlm llm = SonarLlm.load(bundle)) {
+            // sessions on first use: encoding needs only the encoder (none at all when the cache has every document),
+            // and all of them are closed before training starts
+            try (SonarLlm llm = SonarLlm.load(bundle, RuntimeOptions.builder().lazySessions(true).build())) {
                 CorpusPipeline pipeline = CorpusPipeline.forBundle(llm, language,
                         new CorpusPipeline.Options(maxSentences, validation, training.seed(), 256), workDir.resolve("cache"));
                 Dataset data = pipeline.load(raw, encoding);
