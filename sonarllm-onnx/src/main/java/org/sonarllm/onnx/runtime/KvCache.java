@@ -174,7 +174,9 @@ final class KvCache implements AutoCloseable {
         int seg = filled * headDim;
         int need = parents.length * heads * seg;
         if (scratch == null || scratch.capacity() < need) {
-            scratch = direct(Math.max(need, 1));
+            // sized for every row at the reserved length, so that it is not re-allocated (and zeroed) as the
+            // filled part grows step by step; it grows again only when the cache does
+            scratch = direct((int) Math.max(need, (long) Math.max(parents.length, capacity) * rowFloats));
         }
         for (FloatBuffer[] side : new FloatBuffer[][] {keys, values}) {
             for (FloatBuffer b : side) {
