@@ -46,7 +46,7 @@ class EvalNextCommandTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path dir = Files.createTempDirectory("cli-eval-next");
+        Path dir = org.sonarllm.testing.TempDirs.create("cli-eval-next");
         Path src = TinyA.dir();
         bundle = dir.resolve("bundle");
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), bundle,
@@ -164,7 +164,7 @@ class EvalNextCommandTest {
 
     @Test
     void beamMetricsEqualAnIndependentRecomputationAndPairsFileListsEveryPair() throws Exception {
-        Path pairs = Files.createTempDirectory("pairs").resolve("pairs.jsonl");
+        Path pairs = org.sonarllm.testing.TempDirs.create("pairs").resolve("pairs.jsonl");
         MainTest.Result res = MainTest.run("", "eval-next", "--model", bundle.toString(), "--corpus", corpus.toString(),
                 "--beam", "5", "--max-tokens", String.valueOf(BEAM_TOKENS), "--pairs", pairs.toString());
         Expected e = expected(docs, Integer.MAX_VALUE, DecodingOptions.beam(5).withMaxTokens(BEAM_TOKENS), 0);
@@ -236,7 +236,7 @@ class EvalNextCommandTest {
     void badInputGivesOneLineErrorsWithExitCode2() throws Exception {
         String m = bundle.toString();
         String c = corpus.toString();
-        Path dir = Files.createTempDirectory("bad-corpus");
+        Path dir = org.sonarllm.testing.TempDirs.create("bad-corpus");
         Path empty = Files.writeString(dir.resolve("empty.txt"), "\n\n");
         Path single = Files.writeString(dir.resolve("single.txt"), "One sentence.\n\nAnother one.\n");
         assertError("model bundle directory not found: " + dir.resolve("nope"),

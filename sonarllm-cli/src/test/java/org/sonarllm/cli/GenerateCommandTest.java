@@ -25,7 +25,7 @@ class GenerateCommandTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        Path dir = Files.createTempDirectory("cli-gen");
+        Path dir = org.sonarllm.testing.TempDirs.create("cli-gen");
         Path src = TinyA.dir();
         bundle = dir.resolve("with-lm");
         // through the CLI's own converter: convert --concept-lm DIR

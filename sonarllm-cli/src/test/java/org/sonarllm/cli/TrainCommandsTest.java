@@ -38,7 +38,7 @@ class TrainCommandsTest {
 
     @BeforeAll
     static void convert() throws IOException {
-        bundle = Files.createTempDirectory("train-cli").resolve("bundle");
+        bundle = org.sonarllm.testing.TempDirs.create("train-cli").resolve("bundle");
         Path a = TinyA.dir();
         SonarConverter.convert(a.resolve("encoder"), a.resolve("decoder"), a.resolve("tokenizer"), bundle, Map.of(), OnnxConceptEncoder::open);
     }

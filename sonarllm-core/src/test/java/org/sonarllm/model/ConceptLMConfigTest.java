@@ -101,7 +101,7 @@ class ConceptLMConfigTest {
 
     @Test
     void badConfigsAreModelFormatErrorsNamingTheField() throws Exception {
-        Path dir = Files.createTempDirectory("cfg");
+        Path dir = org.sonarllm.testing.TempDirs.create("cfg");
         Path p = dir.resolve("config.json");
         Files.writeString(p, "{not json");
         assertThrows(ModelFormatException.class, () -> ConceptLMConfig.read(p));

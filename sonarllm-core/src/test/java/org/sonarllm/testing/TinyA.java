@@ -35,7 +35,7 @@ public final class TinyA {
     public static synchronized Path dir() {
         if (dir == null) {
             try {
-                Path d = Files.createTempDirectory("tiny-a");
+                Path d = org.sonarllm.testing.TempDirs.create("tiny-a");
                 for (String f : FILES) {
                     Path target = d.resolve(f);
                     Files.createDirectories(target.getParent());

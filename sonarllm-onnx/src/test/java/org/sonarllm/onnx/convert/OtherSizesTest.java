@@ -30,7 +30,7 @@ class OtherSizesTest {
 
     @BeforeAll
     static void convert() throws Exception {
-        dir = java.nio.file.Files.createTempDirectory("other-sizes");
+        dir = org.sonarllm.testing.TempDirs.create("other-sizes");
         RandomSonarCheckpoint.write(dir, SPEC, 5L);
         SonarConverter.convert(dir.resolve("encoder"), dir.resolve("decoder"), TinyA.dir().resolve("tokenizer"),
                 dir.resolve("bundle"), Map.of(), OnnxConceptEncoder::open);

@@ -54,7 +54,7 @@ class ConceptLmGraphShapesTest {
         c.parameterShapes().forEach((key, shape) -> m.put(key, w.get(key, shape), shape));
         OnnxGraphBuilder g = new OnnxGraphBuilder("t");
         ConceptLmGraph.build(g, c, GraphWeights.inline(m));
-        Path f = Files.createTempDirectory("shape").resolve("m.onnx");
+        Path f = org.sonarllm.testing.TempDirs.create("shape").resolve("m.onnx");
         g.write(f);
         try (ConceptLM lm = OnnxConceptLm.open(f)) {
             if (!stepwise) {

@@ -1,8 +1,6 @@
 package org.sonarllm.onnx.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
@@ -24,14 +22,10 @@ import org.sonarllm.testing.TinyA;
  */
 record CaseF(Path model, float[][] inputs, float[][] expected, double tol) {
     static CaseF load() {
-        try {
-            Path out = Files.createTempDirectory("clm").resolve(ConceptLmConverter.FILE_NAME);
-            ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
-            JsonNode f = TinyA.expected().get("f_concept_lm");
-            return new CaseF(out, TinyA.floats2(f.get("input_embeddings")), TinyA.floats2(f.get("predicted")),
-                    TinyA.expected().get("tolerances").get("concept_lm_abs").asDouble());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path out = org.sonarllm.testing.TempDirs.create("clm").resolve(ConceptLmConverter.FILE_NAME);
+        ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
+        JsonNode f = TinyA.expected().get("f_concept_lm");
+        return new CaseF(out, TinyA.floats2(f.get("input_embeddings")), TinyA.floats2(f.get("predicted")),
+                TinyA.expected().get("tolerances").get("concept_lm_abs").asDouble());
     }
 }

@@ -141,7 +141,7 @@ class OnnxConceptLmTest {
 
     @Test
     void contextLimitIsEnforced() throws Exception {
-        Path out = Files.createTempDirectory("clm2").resolve("c.onnx");
+        Path out = org.sonarllm.testing.TempDirs.create("clm2").resolve("c.onnx");
         ConceptLmConverter.convert(TinyA.dir().resolve("sonar_llm"), out);
         try (ConceptLM small = OnnxConceptLm.open(out, 3, org.sonarllm.onnx.runtime.RuntimeOptions.defaults()); ConceptLMSession s = small.newSession()) {
             assertEquals(3, small.contextLimit());
@@ -163,7 +163,7 @@ class OnnxConceptLmTest {
 
     @Test
     void missingOrForeignFilesAreModelFormatErrors() throws Exception {
-        Path dir = Files.createTempDirectory("clm3");
+        Path dir = org.sonarllm.testing.TempDirs.create("clm3");
         assertThrows(ModelFormatException.class, () -> OnnxConceptLm.open(dir.resolve("none.onnx")));
         Path junk = dir.resolve("junk.onnx");
         Files.write(junk, new byte[] {1, 2, 3, 4});

@@ -29,15 +29,11 @@ public final class TinyABundle {
     /** @return the bundle directory (converted on first call) */
     public static synchronized Path get() {
         if (bundle == null) {
-            try {
-                Path out = Files.createTempDirectory("tiny-a-bundle").resolve("bundle");
-                Path src = TinyA.dir();
-                SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                        Map.of(), OnnxConceptEncoder::open);
-                bundle = out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Path out = org.sonarllm.testing.TempDirs.create("tiny-a-bundle").resolve("bundle");
+            Path src = TinyA.dir();
+            SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
+                    Map.of(), OnnxConceptEncoder::open);
+            bundle = out;
         }
         return bundle;
     }
@@ -48,16 +44,12 @@ public final class TinyABundle {
      */
     public static synchronized Path withConceptLm() {
         if (withLm == null) {
-            try {
-                Path out = Files.createTempDirectory("tiny-a-bundle-lm").resolve("bundle");
-                Path src = TinyA.dir();
-                SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
-                        Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
-                        OnnxConceptEncoder::open);
-                withLm = out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Path out = org.sonarllm.testing.TempDirs.create("tiny-a-bundle-lm").resolve("bundle");
+            Path src = TinyA.dir();
+            SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), out,
+                    Map.of(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(src.resolve("sonar_llm"), 0)),
+                    OnnxConceptEncoder::open);
+            withLm = out;
         }
         return withLm;
     }

@@ -30,7 +30,7 @@ public final class TinyAFormat1 {
     public static synchronized Path dir() {
         if (dir == null) {
             try {
-                Path d = Files.createTempDirectory("tiny-a-format1").resolve("bundle");
+                Path d = org.sonarllm.testing.TempDirs.create("tiny-a-format1").resolve("bundle");
                 List<String> files = new ArrayList<>(List.of("manifest.json"));
                 try (InputStream in = resource("manifest.json")) {
                     JsonNode m = new ObjectMapper().readTree(in);
