@@ -26,14 +26,19 @@ import org.sonarllm.training.internal.Nd4jOutput;
  * Imports the teacher-forcing decoder graph of a bundle into SameDiff. In bundle format 2 the graph holds
  * no weights: each weight is a graph input named by its key in {@code decoder.safetensors}, with its full
  * static shape (ND4J's importer reads only inline initializers, and a protobuf message cannot hold 4.5 GB).
- * After the import every such placeholder gets its array, streamed from the safetensors file straight
- * into native memory, and becomes a constant. The arrays of one file are loaded once and shared by every
- * import that passes the same {@link Weights} (the graph copies of data-parallel replicas read them, never
- * write). Format-1 graphs (weights inline) import unchanged. Stateless.
+ * The arrays, streamed from the safetensors file straight into native memory, stay placeholder values fed
+ * with every call ({@link Imported#weightFeeds}): SameDiff M2.1 keeps a second native copy of every constant
+ * (measured: {@code sd.constant} of a 1 GiB array adds 1 GiB of resident memory), while feeding a
+ * placeholder copies nothing. The importer also runs the graph eagerly on dummy inputs to infer shapes and
+ * keeps every result (full-size dummy weights included: 7.2 GB resident after importing SONAR's 140 KB
+ * graph); those arrays are freed right after the import. The arrays of one file are loaded once and shared
+ * by every import that passes the same {@link Weights} (the graph copies of data-parallel replicas read them,
+ * never write). Format-1 graphs (weights inline, as constants) import unchanged. Stateless.
  *
  * <pre>{@code
  * DecoderGraphs.Weights w = DecoderGraphs.Weights.of(bundle.resolve("decoder.safetensors"));
- * SameDiff sd = DecoderGraphs.importGraph(bundle.resolve("decoder_training.onnx"), w);
+ * DecoderGraphs.Imported g = DecoderGraphs.importGraph(bundle.resolve("decoder_training.onnx"), w, dataInputs);
+ * g.sd().output(feedsWith(g.weightFeeds()), "logits");
  * }</pre>
  */
 final class DecoderGraphs {
@@ -104,21 +109,23 @@ final class DecoderGraphs {
 
     /**
      * Imports a teacher-forcing graph. Placeholders other than {@code dataInputs} are weights: with
-     * {@code weights} given they are set from it and turned into constants; without, there must be none.
+     * {@code weights} given their arrays are read from it (once per file) and returned as feeds; without, there
+     * must be none.
      *
      * @param onnx the graph file
      * @param weights the weights of a format-2 bundle, or null for a graph with inline weights
      * @param dataInputs the graph's data inputs (ids, positions, embedding), left as placeholders
-     * @return the imported graph, its weights constants
+     * @return the imported graph and the arrays its weight placeholders take on every call
      * @throws ModelFormatException if the graph cannot be imported or a weight is missing
      */
-    static SameDiff importGraph(Path onnx, Weights weights, List<String> dataInputs) {
+    static Imported importGraph(Path onnx, Weights weights, List<String> dataInputs) {
         SameDiff sd;
         try {
             sd = Nd4jOutput.quietly(() -> new OnnxFrameworkImporter().runImport(onnx.toString(), Map.of(), false));
         } catch (RuntimeException e) {
             throw new ModelFormatException("cannot import the decoder graph " + onnx + ": " + e, e);
         }
+        dropEagerArrays(sd);
         List<String> names = new ArrayList<>();
         Map<String, long[]> shapes = new HashMap<>();
         for (SDVariable v : sd.variables()) {
@@ -133,19 +140,40 @@ final class DecoderGraphs {
             }
         }
         if (names.isEmpty()) {
-            return sd;
+            return new Imported(sd, Map.of());
         }
         if (weights == null) {
             throw new ModelFormatException(onnx + ": expected the decoder's weights inside the graph (bundle format 1),"
                     + " found " + names.size() + " weight inputs such as '" + names.get(0) + "' and no weights file");
         }
         Map<String, INDArray> arrays = weights.get(names, shapes);
+        Map<String, INDArray> feeds = new HashMap<>();
         for (String n : names) {
-            SDVariable v = sd.getVariable(n);
-            v.setArray(arrays.get(n));
-            sd.convertToConstant(v);
+            feeds.put(n, arrays.get(n));
         }
-        LOG.debug("decoder graph {}: {} weights set from {}", onnx.getFileName(), names.size(), weights.file().getFileName());
-        return sd;
+        LOG.debug("decoder graph {}: {} weights fed from {}", onnx.getFileName(), names.size(), weights.file().getFileName());
+        return new Imported(sd, Map.copyOf(feeds));
+    }
+
+    /**
+     * An imported graph.
+     *
+     * @param sd the graph
+     * @param weightFeeds the weight placeholders' arrays (shared, read-only), to add to every call's feeds;
+     *     empty for a graph with inline weights
+     */
+    record Imported(SameDiff sd, Map<String, INDArray> weightFeeds) {}
+
+    /**
+     * Forgets what the importer's eager shape inference computed and kept (and the inputs ops kept from it),
+     * so that those arrays are freed with their Java wrappers, and turns eager mode off.
+     */
+    private static void dropEagerArrays(SameDiff sd) {
+        sd.disableEagerMode();
+        for (String n : new ArrayList<>(sd.getEagerArrays().arrayNames())) {
+            sd.getEagerArrays().removeArray(n);
+        }
+        sd.clearOpInputs();
+        System.gc(); // ND4J frees native buffers only with their Java wrappers (NativeGarbage)
     }
 }

@@ -55,6 +55,7 @@ public final class ImportedSonarDecoder {
     private final SameDiff sd;
     private final Path onnx;
     private final DecoderGraphs.Weights weights;
+    private final Map<String, INDArray> weightFeeds;
     private final int dimension;
     private final int padId;
     private final int maxPositions;
@@ -63,9 +64,10 @@ public final class ImportedSonarDecoder {
     private boolean differentiable;
     private OnePassGradient onePass;
 
-    private ImportedSonarDecoder(SameDiff sd, Path onnx, DecoderGraphs.Weights weights, int dimension, int padId,
-            int maxPositions, String hidden, INDArray table) {
+    private ImportedSonarDecoder(SameDiff sd, Map<String, INDArray> weightFeeds, Path onnx, DecoderGraphs.Weights weights,
+            int dimension, int padId, int maxPositions, String hidden, INDArray table) {
         this.sd = sd;
+        this.weightFeeds = weightFeeds;
         this.onnx = onnx;
         this.weights = weights;
         this.dimension = dimension;
@@ -107,8 +109,11 @@ public final class ImportedSonarDecoder {
      */
     static ImportedSonarDecoder importFile(Path onnx, DecoderGraphs.Weights weights, int d, int pad, int maxPos,
             int vocab) {
-        SameDiff sd = DecoderGraphs.importGraph(onnx, weights, List.of(TeacherForcingDecoderGraph.INPUT_IDS,
-                TeacherForcingDecoderGraph.POSITION_IDS, TeacherForcingDecoderGraph.EMBEDDING));
+        DecoderGraphs.Imported imported = DecoderGraphs.importGraph(onnx, weights, List.of(
+                TeacherForcingDecoderGraph.INPUT_IDS, TeacherForcingDecoderGraph.POSITION_IDS,
+                TeacherForcingDecoderGraph.EMBEDDING));
+        SameDiff sd = imported.sd();
+        Map<String, INDArray> weightFeeds = imported.weightFeeds();
         int patched = 0;
         for (DifferentialFunction op : sd.ops()) {
             if (op instanceof Mmul m) {
@@ -133,12 +138,13 @@ public final class ImportedSonarDecoder {
         DifferentialFunction projection = producer(sd, producer(sd, sd.getVariable(TeacherForcingDecoderGraph.LOGITS),
                 onnx).args()[0], onnx);
         SDVariable[] in = projection.args();
-        if (!(projection instanceof Mmul) || in.length < 2 || in[1].getVariableType() != VariableType.CONSTANT
-                || !java.util.Arrays.equals(in[1].getArr().shape(), new long[] {vocab, d})) {
+        INDArray table = in.length < 2 ? null : in[1].getVariableType() == VariableType.CONSTANT ? in[1].getArr()
+                : weightFeeds.get(in[1].name());
+        if (!(projection instanceof Mmul) || table == null || !java.util.Arrays.equals(table.shape(), new long[] {vocab, d})) {
             throw new ModelFormatException(onnx + ": expected logits = hidden x output table [" + vocab + ", " + d
                     + "]^T, found " + projection.getClass().getSimpleName() + " of " + in.length + " inputs");
         }
-        return new ImportedSonarDecoder(sd, onnx, weights, d, pad, maxPos, in[0].name(), in[1].getArr());
+        return new ImportedSonarDecoder(sd, weightFeeds, onnx, weights, d, pad, maxPos, in[0].name(), table);
     }
 
     private static DifferentialFunction producer(SameDiff sd, SDVariable v, Path onnx) {
@@ -262,7 +268,8 @@ public final class ImportedSonarDecoder {
     }
 
     /**
-     * Feeds for one batch: ids, position rows {@code padding_idx + 1 + p} and embeddings.
+     * Feeds for one batch: ids, position rows {@code padding_idx + 1 + p}, embeddings and, for a bundle of
+     * format 2, the weights (shared arrays, never copied).
      *
      * @param decoderInputIds {@code [b][t]}, all rows of equal length t
      * @param embeddings {@code [b][d]}
@@ -294,7 +301,7 @@ public final class ImportedSonarDecoder {
                 pos[i][p] = padId + 1L + p;
             }
         }
-        Map<String, INDArray> f = new HashMap<>();
+        Map<String, INDArray> f = new HashMap<>(weightFeeds); // format 2: the weights are placeholders (shared arrays)
         f.put(TeacherForcingDecoderGraph.INPUT_IDS, Nd4j.createFromArray(decoderInputIds));
         f.put(TeacherForcingDecoderGraph.POSITION_IDS, Nd4j.createFromArray(pos));
         f.put(TeacherForcingDecoderGraph.EMBEDDING, Nd4j.createFromArray(embeddings));

@@ -100,7 +100,13 @@ class ConceptLMTrainerTest {
                 before.put(v.name(), v.getArr().dup().data().asFloat());
             }
         }
-        assertTrue(before.size() > 10, "decoder constants " + before.size());
+        // format 2: the weights are placeholder values fed with every call (shared arrays): they must not change either
+        Map<String, INDArray> weightFeeds = new LinkedHashMap<>(dec.feeds(new long[][] {{1}}, new float[][] {new float[64]}));
+        weightFeeds.keySet().removeAll(java.util.List.of("decoder_input_ids", "position_ids", "embedding"));
+        Map<String, float[]> weightsBefore = new LinkedHashMap<>();
+        weightFeeds.forEach((k, a) -> weightsBefore.put(k, a.dup().data().asFloat()));
+        assertTrue(before.size() + weightsBefore.size() > 10, "decoder constants " + before.size() + ", weights "
+                + weightsBefore.size());
         ConceptLMTrainer tr = ConceptLMTrainer.builder().model(small(64)).decoder(dec).training(t)
                 .outputDir(tmp.resolve("ce")).build();
         double start = tr.evaluate(data.train());
@@ -117,6 +123,7 @@ class ConceptLMTrainerTest {
                         "only the embedding input becomes a (never updated) variable: " + v.name());
             }
         }
+        weightFeeds.forEach((k, a) -> assertArrayEquals(weightsBefore.get(k), a.data().asFloat(), 0f, k));
         for (SDVariable v : tr.loss().lm().sameDiff().variables()) {
             if (v.getVariableType() == VariableType.VARIABLE) {
                 assertTrue(v.name().startsWith("forward_proj") || v.name().startsWith("llama_model")
