@@ -12,8 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
@@ -29,7 +27,6 @@ import org.sonarllm.predict.ConceptLM;
 import org.sonarllm.predict.ConceptLMBatch;
 import org.sonarllm.predict.ConceptLMSession;
 import org.sonarllm.segment.SentenceSegmenters;
-import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -37,25 +34,7 @@ import org.sonarllm.testing.TinyA;
  * cosines within case g's tolerances), for several batch sizes, thread counts and decodings; and
  * {@code generateAsync} with a cancel on the real runtime.
  */
-class BatchedGenerationCaseGTest {
-    private static SonarLlm llm;
-    private static JsonNode g;
-    private static double tolEmb;
-    private static double tolCos;
-
-    @BeforeAll
-    static void convert() throws Exception {
-        llm = SonarLlm.load(TinyABundle.withConceptLm());
-        g = TinyA.expected().get("g_generation");
-        tolEmb = TinyA.expected().get("tolerances").get("embeddings_abs").asDouble();
-        tolCos = TinyA.expected().get("tolerances").get("cosines_abs").asDouble();
-    }
-
-    @AfterAll
-    static void close() {
-        llm.close();
-    }
-
+class BatchedGenerationCaseGTest extends CaseGBase {
     private static GenerationOptions options(double threshold, int maxSentences) {
         return GenerationOptions.builder()
                 .decoding(DecodingOptions.greedy().withMaxTokens(g.get("max_new_tokens").asInt()))

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
@@ -28,25 +26,7 @@ import org.sonarllm.segment.Segment;
 import org.sonarllm.testing.TinyA;
 
 /** tiny-a case g end to end: converter -> bundle -> SonarLlm.generator(). */
-class GenerationCaseGTest {
-    private static SonarLlm llm;
-    private static JsonNode g;
-    private static double tolEmb;
-    private static double tolCos;
-
-    @BeforeAll
-    static void convert() throws Exception {
-        llm = SonarLlm.load(TinyABundle.withConceptLm());
-        g = TinyA.expected().get("g_generation");
-        tolEmb = TinyA.expected().get("tolerances").get("embeddings_abs").asDouble();
-        tolCos = TinyA.expected().get("tolerances").get("cosines_abs").asDouble();
-    }
-
-    @AfterAll
-    static void close() {
-        llm.close();
-    }
-
+class GenerationCaseGTest extends CaseGBase {
     private static GenerationOptions options(double threshold) {
         return GenerationOptions.builder()
                 .decoding(DecodingOptions.greedy().withMaxTokens(g.get("max_new_tokens").asInt()))
