@@ -4,7 +4,7 @@
 A benchmark tool only: nothing in the SDK runs it. An independent implementation written from the
 semantics of Hugging Face's M2M100 encoder/decoder, SONAR's mean pooling, fairseq2 0.4's beam search as
 SONAR runs it, and SONAR-LLM's generate.py; it reads the Hugging Face checkpoints a bundle was converted
-from (config.json + model.safetensors per side, the concept LM in SONAR-LLM key names).
+from (config.json + model.safetensors or its shards per side, the concept LM in SONAR-LLM key names).
 
 Tasks (each prints one JSON line per measurement; ids are hashed so that equality with Java is checked):
   encode    token ids -> embeddings, at --batch sizes (sentences sorted by length, right-padded)
@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_train_step import read_safetensors, rope_inv_freq, rotate_half  # noqa: E402
+from torch_train_step import read_checkpoint, read_safetensors, rope_inv_freq, rotate_half  # noqa: E402
 
 EOS, UNK, PAD = 2, 3, 1
 LINEAR = "blas"
@@ -90,6 +90,19 @@ def strip(w, prefixes):
     return out
 
 
+def layer(w, p, hd, **extra):
+    """One M2M100 layer's self-attention (q pre-scaled by hd^-0.5, q/k/v fused), norms and FFN, plus `extra`."""
+    q = w[p + "self_attn.q_proj.weight"] * hd ** -0.5
+    qb = w[p + "self_attn.q_proj.bias"] * hd ** -0.5
+    qkv = torch.cat([q, w[p + "self_attn.k_proj.weight"], w[p + "self_attn.v_proj.weight"]])
+    qkvb = torch.cat([qb, w[p + "self_attn.k_proj.bias"], w[p + "self_attn.v_proj.bias"]])
+    return dict(ln1=(w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"]),
+                qkv=Lin(qkv, qkvb), out=Lin(w[p + "self_attn.out_proj.weight"], w[p + "self_attn.out_proj.bias"]),
+                ln2=(w[p + "final_layer_norm.weight"], w[p + "final_layer_norm.bias"]),
+                fc1=Lin(w[p + "fc1.weight"], w[p + "fc1.bias"]), fc2=Lin(w[p + "fc2.weight"], w[p + "fc2.bias"]),
+                **extra)
+
+
 class Encoder:
     """M2M100 encoder + SONAR mean pooling."""
 
@@ -98,20 +111,12 @@ class Encoder:
         self.d, self.layers, self.heads = c["d_model"], c["encoder_layers"], c["encoder_attention_heads"]
         self.pad = c.get("pad_token_id", PAD)
         self.scale = math.sqrt(self.d) if c.get("scale_embedding", True) else 1.0
-        w = strip(read_safetensors(os.path.join(directory, "model.safetensors")), ["model.encoder.", "encoder."])
+        w = strip(read_checkpoint(directory), ["model.encoder.", "encoder."])
         self.table = w["embed_tokens.weight"]
         hd = self.d // self.heads
         self.L = []
         for l in range(self.layers):
-            p = f"layers.{l}."
-            q = w[p + "self_attn.q_proj.weight"] * hd ** -0.5
-            qb = w[p + "self_attn.q_proj.bias"] * hd ** -0.5
-            qkv = torch.cat([q, w[p + "self_attn.k_proj.weight"], w[p + "self_attn.v_proj.weight"]])
-            qkvb = torch.cat([qb, w[p + "self_attn.k_proj.bias"], w[p + "self_attn.v_proj.bias"]])
-            self.L.append(dict(ln1=(w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"]),
-                               qkv=Lin(qkv, qkvb), out=Lin(w[p + "self_attn.out_proj.weight"], w[p + "self_attn.out_proj.bias"]),
-                               ln2=(w[p + "final_layer_norm.weight"], w[p + "final_layer_norm.bias"]),
-                               fc1=Lin(w[p + "fc1.weight"], w[p + "fc1.bias"]), fc2=Lin(w[p + "fc2.weight"], w[p + "fc2.bias"])))
+            self.L.append(layer(w, f"layers.{l}.", hd))
         self.norm = (w["layer_norm.weight"], w["layer_norm.bias"])
 
     def __call__(self, ids, mask):
@@ -141,9 +146,8 @@ class Decoder:
         self.d, self.layers, self.heads = c["d_model"], c["decoder_layers"], c["decoder_attention_heads"]
         self.pad = c.get("pad_token_id", PAD)
         self.scale = math.sqrt(self.d) if c.get("scale_embedding", True) else 1.0
-        w = strip(read_safetensors(os.path.join(directory, "model.safetensors"),
-                                   lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
-                                   and k != "model.shared.weight"), ["model.decoder."])
+        w = strip(read_checkpoint(directory, lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
+                                  and k != "model.shared.weight"), ["model.decoder."])
         self.table = w["embed_tokens.weight"]
         self.vocab = self.table.shape[0]
         self.head = Lin(w.get("lm_head.weight", self.table), None)
@@ -151,16 +155,8 @@ class Decoder:
         self.L = []
         for l in range(self.layers):
             p = f"layers.{l}."
-            q = w[p + "self_attn.q_proj.weight"] * hd ** -0.5
-            qb = w[p + "self_attn.q_proj.bias"] * hd ** -0.5
-            qkv = torch.cat([q, w[p + "self_attn.k_proj.weight"], w[p + "self_attn.v_proj.weight"]])
-            qkvb = torch.cat([qb, w[p + "self_attn.k_proj.bias"], w[p + "self_attn.v_proj.bias"]])
-            self.L.append(dict(ln1=(w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"]),
-                               qkv=Lin(qkv, qkvb), out=Lin(w[p + "self_attn.out_proj.weight"], w[p + "self_attn.out_proj.bias"]),
-                               cv=Lin(w[p + "encoder_attn.v_proj.weight"], w[p + "encoder_attn.v_proj.bias"]),
-                               co=Lin(w[p + "encoder_attn.out_proj.weight"], w[p + "encoder_attn.out_proj.bias"]),
-                               ln2=(w[p + "final_layer_norm.weight"], w[p + "final_layer_norm.bias"]),
-                               fc1=Lin(w[p + "fc1.weight"], w[p + "fc1.bias"]), fc2=Lin(w[p + "fc2.weight"], w[p + "fc2.bias"])))
+            self.L.append(layer(w, p, hd, cv=Lin(w[p + "encoder_attn.v_proj.weight"], w[p + "encoder_attn.v_proj.bias"]),
+                                co=Lin(w[p + "encoder_attn.out_proj.weight"], w[p + "encoder_attn.out_proj.bias"])))
         self.norm = (w["layer_norm.weight"], w["layer_norm.bias"])
 
     def cross(self, e):

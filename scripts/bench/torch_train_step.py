@@ -63,6 +63,17 @@ def read_safetensors(path, wanted=None):
         return out
 
 
+def read_checkpoint(directory, wanted=None):
+    """Tensors of a Hugging Face folder: model.safetensors, or model.safetensors.index.json and its shards."""
+    index = os.path.join(directory, "model.safetensors.index.json")
+    if not os.path.exists(index):
+        return read_safetensors(os.path.join(directory, "model.safetensors"), wanted)
+    w = {}
+    for shard in sorted(set(json.load(open(index))["weight_map"].values())):
+        w.update(read_safetensors(os.path.join(directory, shard), wanted))
+    return w
+
+
 def rope_inv_freq(cfg, head_dim):
     theta = cfg.get("rope_theta", 10000.0)
     inv = [theta ** (-(2.0 * i) / head_dim) for i in range(head_dim // 2)]
@@ -154,15 +165,8 @@ class FrozenDecoder:
         self.heads = cfg["decoder_attention_heads"]
         self.pad = cfg.get("pad_token_id", 1)
         self.scale = math.sqrt(self.d) if cfg.get("scale_embedding", True) else 1.0
-        keep = (lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
-                and k != "model.shared.weight")
-        index = os.path.join(directory, "model.safetensors.index.json")
-        if os.path.exists(index):  # sharded: model.safetensors.index.json + its shards
-            w = {}
-            for shard in sorted(set(json.load(open(index))["weight_map"].values())):
-                w.update(read_safetensors(os.path.join(directory, shard), keep))
-        else:
-            w = read_safetensors(os.path.join(directory, "model.safetensors"), keep)
+        w = read_checkpoint(directory, lambda k: "encoder_attn.q_proj" not in k and "encoder_attn.k_proj" not in k
+                            and k != "model.shared.weight")
         self.w = {k[len("model.decoder."):] if k.startswith("model.decoder.") else k: v for k, v in w.items()}
         self.table = self.w["embed_tokens.weight"]
         self.head = self.w.get("lm_head.weight", self.table)
