@@ -30,7 +30,7 @@ import org.sonarllm.training.internal.Nd4jOutput;
  * with every call ({@link Imported#weightFeeds}): SameDiff M2.1 keeps a second native copy of every constant
  * (measured: {@code sd.constant} of a 1 GiB array adds 1 GiB of resident memory), while feeding a
  * placeholder copies nothing. The importer also runs the graph eagerly on dummy inputs to infer shapes and
- * keeps every result (full-size dummy weights included: 7.2 GB resident after importing SONAR's 140 KB
+ * keeps every result (full-size dummy weights included: 7.4 GB resident after importing SONAR's 140 KB
  * graph); those arrays are freed right after the import. The arrays of one file are loaded once and shared
  * by every import that passes the same {@link Weights} (the graph copies of data-parallel replicas read them,
  * never write). Format-1 graphs (weights inline, as constants) import unchanged. Stateless.
@@ -38,7 +38,9 @@ import org.sonarllm.training.internal.Nd4jOutput;
  * <pre>{@code
  * DecoderGraphs.Weights w = DecoderGraphs.Weights.of(bundle.resolve("decoder.safetensors"));
  * DecoderGraphs.Imported g = DecoderGraphs.importGraph(bundle.resolve("decoder_training.onnx"), w, dataInputs);
- * g.sd().output(feedsWith(g.weightFeeds()), "logits");
+ * Map<String, INDArray> feeds = new HashMap<>(g.weightFeeds());   // plus ids, positions and embedding
+ * feeds.putAll(dataFeeds);
+ * INDArray logits = g.sd().output(feeds, "logits").get("logits");
  * }</pre>
  */
 final class DecoderGraphs {
@@ -146,13 +148,9 @@ final class DecoderGraphs {
             throw new ModelFormatException(onnx + ": expected the decoder's weights inside the graph (bundle format 1),"
                     + " found " + names.size() + " weight inputs such as '" + names.get(0) + "' and no weights file");
         }
-        Map<String, INDArray> arrays = weights.get(names, shapes);
-        Map<String, INDArray> feeds = new HashMap<>();
-        for (String n : names) {
-            feeds.put(n, arrays.get(n));
-        }
+        Map<String, INDArray> feeds = Map.copyOf(weights.get(names, shapes)); // exactly the weight placeholders
         LOG.debug("decoder graph {}: {} weights fed from {}", onnx.getFileName(), names.size(), weights.file().getFileName());
-        return new Imported(sd, Map.copyOf(feeds));
+        return new Imported(sd, feeds);
     }
 
     /**

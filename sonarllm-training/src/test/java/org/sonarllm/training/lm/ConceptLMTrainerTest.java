@@ -25,6 +25,7 @@ import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.Dataset;
@@ -102,7 +103,8 @@ class ConceptLMTrainerTest {
         }
         // format 2: the weights are placeholder values fed with every call (shared arrays): they must not change either
         Map<String, INDArray> weightFeeds = new LinkedHashMap<>(dec.feeds(new long[][] {{1}}, new float[][] {new float[64]}));
-        weightFeeds.keySet().removeAll(java.util.List.of("decoder_input_ids", "position_ids", "embedding"));
+        weightFeeds.keySet().removeAll(List.of(TeacherForcingDecoderGraph.INPUT_IDS,
+                TeacherForcingDecoderGraph.POSITION_IDS, TeacherForcingDecoderGraph.EMBEDDING));
         Map<String, float[]> weightsBefore = new LinkedHashMap<>();
         weightFeeds.forEach((k, a) -> weightsBefore.put(k, a.dup().data().asFloat()));
         assertTrue(before.size() + weightsBefore.size() > 10, "decoder constants " + before.size() + ", weights "
