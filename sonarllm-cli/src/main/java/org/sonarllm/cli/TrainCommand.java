@@ -74,6 +74,11 @@ final class TrainCommand extends Nd4jCommand {
     @Option(names = "--clip", defaultValue = "1.0") double clip;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
+    @Option(names = "--patience", defaultValue = "0", paramLabel = "EPOCHS",
+            description = "Validation-based stopping: stop after this many epochs without a better validation loss and "
+                    + "export the best epoch's concept LM (0 = off, export the last).") int patience;
+    @Option(names = "--mse-weight", defaultValue = "0", paramLabel = "LAMBDA",
+            description = "ce only: add LAMBDA x the MSE to the next embedding to the loss (0 = pure CE).") double mseWeight;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a micro-batch.") int workers;
     @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
     @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
@@ -103,9 +108,9 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("--resume cannot be combined with --force");
         }
         ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
-                .objective(obj).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .objective(obj).mseWeight(mseWeight).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
-                        weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers))
+                        weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers, patience))
                 .listener(progress(stderr()))
                 .encodingProgress((done, total) -> stderr().printf("encoding: %d/%d documents%n", done, total))
                 .onModel(cfg -> stderr().printf("concept LM: sonar dim %d, hidden %d, layers %d, heads %d (kv %d) x %d, "
@@ -132,6 +137,9 @@ final class TrainCommand extends Nd4jCommand {
         summary.put("steps", r.training().steps());
         summary.put("loss", r.training().lastLoss());
         summary.put("validation_loss", Double.isNaN(r.training().validationLoss()) ? null : r.training().validationLoss());
+        if (r.training().best() != null) {
+            summary.put("best_validation_loss", r.training().bestValidationLoss());
+        }
         summary.put("out", r.bundle().toString());
         summary.put("work", r.work().toString());
         json().write(summary);

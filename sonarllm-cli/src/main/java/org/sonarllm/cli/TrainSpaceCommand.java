@@ -79,7 +79,7 @@ final class TrainSpaceCommand extends Nd4jCommand {
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
                 noisedShare, maxSentences, lang, vectorNoise);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
-                Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers);
+                Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers, 0);
         AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume, force);
         stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%n", model.model(),
                 layers, layers, heads, model.encoderFfn(), vocab, trainer.sentenceCount());

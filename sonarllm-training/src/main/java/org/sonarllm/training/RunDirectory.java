@@ -34,7 +34,7 @@ public final class RunDirectory implements AutoCloseable {
     /** Lock file name in the work directory. */
     public static final String LOCK = ".lock";
     /** Files of a run that {@code force} removes. */
-    static final List<String> RUN_FILES = List.of(TrainingLoop.CHECKPOINT, "metrics.csv", "validation.csv", "loss.png",
+    static final List<String> RUN_FILES = List.of(TrainingLoop.CHECKPOINT, TrainingLoop.BEST, "metrics.csv", "validation.csv", "loss.png",
             "export.done");
 
     private static final Map<Path, Held> HELD = new HashMap<>();

@@ -29,10 +29,13 @@ import org.sonarllm.InvalidInputException;
  * @param validateEveryEpoch compute the task's validation loss at the end of each epoch and of the run
  * @param workers graph replicas each micro-batch is split over, one thread each (1..64); the result
  *     equals one replica's up to float rounding
+ * @param patience validation-based stopping (0 = off): the run stops when this many epoch-end validations
+ *     in a row have not improved on the best one, and the parameters of the best validation are kept
+ *     ({@link TrainingResult#best()}); needs {@code validateEveryEpoch} and validation data
  */
 public record TrainingConfig(long steps, int batchSize, int accumulation, double learningRate, double minLearningRate,
         long warmupSteps, double weightDecay, double beta1, double beta2, double adamEps, double clipNorm, long seed,
-        long checkpointEvery, boolean validateEveryEpoch, int workers) {
+        long checkpointEvery, boolean validateEveryEpoch, int workers, int patience) {
 
     /** Largest accepted number of workers. */
     public static final int MAX_WORKERS = 64;
@@ -69,6 +72,13 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
         if (!(clipNorm > 0)) {
             throw new InvalidInputException("expected a gradient clip norm > 0 (Infinity for no clipping), found "
                     + format(clipNorm));
+        }
+        if (patience < 0) {
+            throw new InvalidInputException("expected a patience >= 0 epochs (0 = off), found " + patience);
+        }
+        if (patience > 0 && !validateEveryEpoch) {
+            throw new InvalidInputException("expected validation at every epoch with a patience of " + patience
+                    + ", found validation off");
         }
         if (workers < 1 || workers > MAX_WORKERS) {
             throw new InvalidInputException("expected 1.." + MAX_WORKERS + " workers, found " + workers);
@@ -108,7 +118,7 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
      *     0.9/0.95, eps 1e-8, clip 1, seed 42, checkpoint every 100, validation every epoch, 1 worker
      */
     public static TrainingConfig defaults() {
-        return new TrainingConfig(1000, 8, 1, 3e-4, 3e-5, 100, 0.1, 0.9, 0.95, 1e-8, 1.0, 42, 100, true, 1);
+        return new TrainingConfig(1000, 8, 1, 3e-4, 3e-5, 100, 0.1, 0.9, 0.95, 1e-8, 1.0, 42, 100, true, 1, 0);
     }
 
     /**
@@ -131,25 +141,28 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
         m.put("eps", format(adamEps));
         m.put("clip", format(clipNorm));
         m.put("seed", Long.toString(seed));
+        if (patience > 0) {
+            m.put("patience", Integer.toString(patience));
+        }
         return m;
     }
 
     /** @param v steps (the warmup is cut to them) @return a copy */
     public TrainingConfig withSteps(long v) {
         return new TrainingConfig(v, batchSize, accumulation, learningRate, minLearningRate, Math.min(warmupSteps, v),
-                weightDecay, beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                weightDecay, beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v examples per micro-batch @return a copy */
     public TrainingConfig withBatchSize(int v) {
         return new TrainingConfig(steps, v, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay, beta1,
-                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v micro-batches per step @return a copy */
     public TrainingConfig withAccumulation(int v) {
         return new TrainingConfig(steps, batchSize, v, learningRate, minLearningRate, warmupSteps, weightDecay, beta1,
-                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /**
@@ -160,7 +173,7 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
      */
     public TrainingConfig withLearningRate(double peak, double min, long warmup) {
         return new TrainingConfig(steps, batchSize, accumulation, peak, min, warmup, weightDecay, beta1, beta2, adamEps,
-                clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /**
@@ -170,42 +183,48 @@ public record TrainingConfig(long steps, int batchSize, int accumulation, double
      */
     public TrainingConfig withBetas(double b1, double b2) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                b1, b2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                b1, b2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v seed @return a copy */
     public TrainingConfig withSeed(long v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                beta1, beta2, adamEps, clipNorm, v, checkpointEvery, validateEveryEpoch, workers);
+                beta1, beta2, adamEps, clipNorm, v, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v checkpoint interval in steps @return a copy */
     public TrainingConfig withCheckpointEvery(long v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                beta1, beta2, adamEps, clipNorm, seed, v, validateEveryEpoch, workers);
+                beta1, beta2, adamEps, clipNorm, seed, v, validateEveryEpoch, workers, patience);
     }
 
     /** @param v clip norm (> 0; infinity disables) @return a copy */
     public TrainingConfig withClipNorm(double v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                beta1, beta2, adamEps, v, seed, checkpointEvery, validateEveryEpoch, workers);
+                beta1, beta2, adamEps, v, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v weight decay @return a copy */
     public TrainingConfig withWeightDecay(double v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, v, beta1,
-                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers);
+                beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, patience);
     }
 
     /** @param v graph replicas on threads (1 = none) @return a copy */
     public TrainingConfig withWorkers(int v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, v);
+                beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, v, patience);
     }
 
     /** @param v validate at epoch ends @return a copy */
     public TrainingConfig withValidateEveryEpoch(boolean v) {
         return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
-                beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, v, workers);
+                beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, v, workers, patience);
+    }
+
+    /** @param v epochs without improvement before stopping (0 = off) @return a copy */
+    public TrainingConfig withPatience(int v) {
+        return new TrainingConfig(steps, batchSize, accumulation, learningRate, minLearningRate, warmupSteps, weightDecay,
+                beta1, beta2, adamEps, clipNorm, seed, checkpointEvery, validateEveryEpoch, workers, v);
     }
 }

@@ -34,7 +34,10 @@ import org.sonarllm.training.optim.GradientClipping;
  *   <li>a non-finite loss throws {@link TrainingDivergedException} before the update;</li>
  *   <li>{@code metrics.csv} (one row per step), {@code validation.csv} and {@code loss.png} in the output
  *       directory, and the {@link TrainingListener} callbacks;</li>
- *   <li>the task's validation loss at every epoch end and at the end of the run;</li>
+ *   <li>the task's validation loss at every epoch end and at the end of the run; with a
+ *       {@link TrainingConfig#patience() patience}, the parameters of the best validation in {@value #BEST}
+ *       ({@link TrainingResult#bestParameters()}) and a stop when that many epoch ends in a row have not
+ *       improved on it;</li>
  *   <li>a checkpoint (atomic) every {@code checkpointEvery} steps and at the end, after the final validation.</li>
  * </ol>
  *
@@ -51,6 +54,8 @@ import org.sonarllm.training.optim.GradientClipping;
 public final class TrainingLoop {
     /** Checkpoint file name in the output directory. */
     public static final String CHECKPOINT = "checkpoint.bin";
+    /** File name of the best-validation checkpoint (with a patience). */
+    public static final String BEST = "best.bin";
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     /** Resident-memory growth after which a step ends with a garbage collection ({@link NativeGarbage}). */
     private static final long GARBAGE_GROWTH = 64L << 20;
@@ -113,15 +118,17 @@ public final class TrainingLoop {
             AdamW adam = new AdamW(config.beta1(), config.beta2(), config.adamEps(), config.weightDecay());
             Position start = resume && Files.exists(file) ? restore(task, adam, file, settings)
                     : new Position(0, 0, 0, Double.NaN, Double.NaN);
+            BestValidation best = BestValidation.restore(outputDir.resolve(BEST), config.patience(), resume);
             if (start.step() >= config.steps()) {
                 LOG.info("the run in {} is finished ({} steps): nothing to do", outputDir, start.step());
-                return new TrainingResult(start.step(), start.epoch(), start.loss(), start.validation(), file);
+                return best.result(new TrainingResult(start.step(), start.epoch(), start.loss(), start.validation(), file,
+                        null, Double.NaN));
             }
             MetricsFiles metrics = new MetricsFiles(outputDir);
             metrics.reset(start.step());
             return Nd4jOutput.quietly(() -> {
                 try (Replicas<E> replicas = new Replicas<>(task, config.workers())) {
-                    return loop(task, replicas, adam, start, file, settings, metrics, listener);
+                    return loop(task, replicas, adam, start, file, settings, metrics, listener, best);
                 }
             });
         }
@@ -143,7 +150,7 @@ public final class TrainingLoop {
     }
 
     private <E> TrainingResult loop(TrainingTask<E> task, Replicas<E> replicas, AdamW adam, Position start, Path file,
-            Map<String, String> settings, MetricsFiles metrics, TrainingListener listener) {
+            Map<String, String> settings, MetricsFiles metrics, TrainingListener listener, BestValidation best) {
         CosineSchedule schedule = new CosineSchedule(config.learningRate(), config.minLearningRate(), config.warmupSteps(),
                 config.steps());
         long step = start.step();
@@ -154,6 +161,8 @@ public final class TrainingLoop {
         double lastLoss = start.loss();
         double lastValidation = start.validation();
         Map<String, INDArray> live = task.parameters();
+        boolean stopped = false;
+        steps:
         while (step < config.steps()) {
             long t0 = System.nanoTime();
             List<String> names = task.trainable(step);
@@ -165,6 +174,11 @@ public final class TrainingLoop {
                 if (batch >= batches.size()) {
                     lastValidation = validate(task, epoch, step, metrics, listener, lastValidation);
                     metrics.plot();
+                    keepIfBest(best, settings, step, epoch, batch, lastValidation, live);
+                    if (best.exhausted(epoch)) {
+                        stopped = true;
+                        break steps;
+                    }
                     epoch++;
                     batch = 0;
                     batches = task.epochBatches(epoch, config.seed(), config.batchSize());
@@ -201,12 +215,26 @@ public final class TrainingLoop {
                 checkpoint(settings, step, epoch, batch, adam, lastLoss, lastValidation, live, file, listener);
             }
         }
-        lastValidation = validate(task, epoch, step, metrics, listener, lastValidation);
-        metrics.plot();
+        if (!stopped) {
+            lastValidation = validate(task, epoch, step, metrics, listener, lastValidation);
+            metrics.plot();
+            keepIfBest(best, settings, step, epoch, batch, lastValidation, live);
+        }
         // The last checkpoint follows the final validation: a run killed before it redoes its last steps (their
-        // rows are dropped), and a checkpoint at the end means a finished run, which a resume leaves as it is.
+        // rows are dropped), and a checkpoint at the end means a finished run, which a resume leaves as it is. A
+        // run stopped by its patience resumes to the same validation and the same stop.
         checkpoint(settings, step, epoch, batch, adam, lastLoss, lastValidation, live, file, listener);
-        return new TrainingResult(step, epoch, lastLoss, lastValidation, file);
+        return best.result(new TrainingResult(step, epoch, lastLoss, lastValidation, file, null, Double.NaN));
+    }
+
+    /** With validation-based stopping, writes the parameters of a new best validation to {@value #BEST}. */
+    private void keepIfBest(BestValidation best, Map<String, String> settings, long step, int epoch, int batch,
+            double validation, Map<String, INDArray> live) {
+        if (best.improves(validation)) {
+            new Checkpoint(settings, step, epoch, batch, config.seed(), 0, Double.NaN, validation, live, Map.of(), Map.of())
+                    .write(outputDir.resolve(BEST));
+            best.record(epoch, validation);
+        }
     }
 
     private void checkpoint(Map<String, String> settings, long step, int epoch, int batch, AdamW adam, double loss,

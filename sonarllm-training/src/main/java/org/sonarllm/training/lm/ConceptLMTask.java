@@ -43,6 +43,9 @@ final class ConceptLMTask implements TrainingTask<Batch.Document> {
         m.put("task", "concept-lm");
         m.put("model", String.valueOf(loss.lm().config()));
         m.put("objective", String.valueOf(loss.objective()));
+        if (loss.mseWeight() != 0) {
+            m.put("mse weight", String.valueOf(loss.mseWeight()));
+        }
         m.put("dtype", String.valueOf(loss.dtype()));
         m.put("data", data.contentHash());
         return m;

@@ -43,6 +43,7 @@ import org.sonarllm.training.model.Objective;
 public final class ConceptLMTrainer {
     private final ConceptLMConfig config;
     private final Objective objective;
+    private final double mseWeight;
     private final ImportedSonarDecoder decoder;
     private final TrainingConfig training;
     private final Path outputDir;
@@ -54,6 +55,7 @@ public final class ConceptLMTrainer {
     private ConceptLMTrainer(Builder b) {
         this.config = b.config;
         this.objective = b.objective;
+        this.mseWeight = b.mseWeight;
         this.decoder = b.decoder;
         this.training = b.training;
         this.outputDir = b.outputDir;
@@ -62,7 +64,7 @@ public final class ConceptLMTrainer {
         this.dtype = b.dtype;
         Map<String, INDArray> init = b.initial != null ? b.initial
                 : ConceptLMWeights.random(config, training.seed(), 0.02, dtype);
-        this.loss = ConceptLMLoss.create(objective, config, init, decoder, dtype);
+        this.loss = ConceptLMLoss.create(objective, mseWeight, config, init, decoder, dtype);
     }
 
     /** @return a new builder */
@@ -110,7 +112,7 @@ public final class ConceptLMTrainer {
     private ConceptLMLoss copy() {
         Map<String, INDArray> p = new LinkedHashMap<>();
         parameters().forEach((k, v) -> p.put(k, v.dup()));
-        return ConceptLMLoss.create(objective, config, p, decoder == null ? null : decoder.copy(), dtype);
+        return ConceptLMLoss.create(objective, mseWeight, config, p, decoder == null ? null : decoder.copy(), dtype);
     }
 
     /**
@@ -128,6 +130,7 @@ public final class ConceptLMTrainer {
         private ConceptLMConfig config;
         private Map<String, INDArray> initial;
         private Objective objective = Objective.CE;
+        private double mseWeight;
         private ImportedSonarDecoder decoder;
         private TrainingConfig training = TrainingConfig.defaults();
         private Path outputDir;
@@ -152,6 +155,16 @@ public final class ConceptLMTrainer {
         /** @param o CE (default, needs {@link #decoder}) or MSE @return this */
         public Builder objective(Objective o) {
             this.objective = o;
+            return this;
+        }
+
+        /**
+         * @param w CE only: the weight of the MSE to the next embedding added to the token cross-entropy
+         *     (default 0, pure CE); keeps predictions near real sentence embeddings
+         * @return this
+         */
+        public Builder mseWeight(double w) {
+            this.mseWeight = w;
             return this;
         }
 

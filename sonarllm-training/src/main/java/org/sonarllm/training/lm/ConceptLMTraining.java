@@ -92,6 +92,7 @@ public final class ConceptLMTraining {
         private ConceptLMConfig shape;
         private String preset;
         private Objective objective = Objective.CE;
+        private double mseWeight;
         private Language language = Language.ENGLISH;
         private TrainingConfig training = TrainingConfig.defaults();
         private int maxSentences = 32;
@@ -139,6 +140,16 @@ public final class ConceptLMTraining {
         /** @param o CE (default) or MSE @return this */
         public Builder objective(Objective o) {
             this.objective = o;
+            return this;
+        }
+
+        /**
+         * @param w CE only: weight of the MSE to the next embedding added to the loss (default 0, pure CE;
+         *     {@link ConceptLMTrainer.Builder#mseWeight})
+         * @return this
+         */
+        public Builder mseWeight(double w) {
+            this.mseWeight = w;
             return this;
         }
 
@@ -289,7 +300,7 @@ public final class ConceptLMTraining {
                 onCorpus.accept(new Result(null, cfg, data.stats(), data.data().train().size(),
                         data.data().validation().size(), out, workDir));
                 ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial)
-                        .objective(objective)
+                        .objective(objective).mseWeight(mseWeight)
                         .decoder(objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
                         .training(training).outputDir(workDir).resume(resume).force(force).build();
                 TrainingResult r = trainer.train(data.data(), listener);
@@ -297,8 +308,9 @@ public final class ConceptLMTraining {
                 if (marker.done(r.steps())) {
                     LOG.info("{} already holds the export of step {}: nothing to do", out, r.steps());
                 } else {
-                    ConceptLMExport.writeCheckpoint(cfg, trainer.parameters(), workDir.resolve("model"));
-                    ConceptLMExport.toBundle(cfg, trainer.parameters(), bundle, out, onExport);
+                    Map<String, INDArray> kept = r.best() != null ? r.bestParameters() : trainer.parameters();
+                    ConceptLMExport.writeCheckpoint(cfg, kept, workDir.resolve("model"));
+                    ConceptLMExport.toBundle(cfg, kept, bundle, out, onExport);
                     marker.write(r.steps());
                 }
                 return new Result(r, cfg, data.stats(), data.data().train().size(), data.data().validation().size(), out,
@@ -323,6 +335,10 @@ public final class ConceptLMTraining {
             }
             if (!(validation >= 0 && validation < 1)) {
                 throw new InvalidInputException("expected a validation share in [0, 1), found " + TrainingConfig.format(validation));
+            }
+            if (training.patience() > 0 && validation == 0 && dataset == null) {
+                throw new InvalidInputException("expected a validation share > 0 with a patience of " + training.patience()
+                        + " epochs, found 0");
             }
             if (maxSentences < 2) {
                 throw new InvalidInputException("expected max sentences >= 2 (one sentence plus the end of sequence), found "

@@ -160,6 +160,18 @@ public record Batch(List<Document> documents, int eosId) {
         return rows;
     }
 
+    /** @return the next-sentence embedding of every prediction, [predictions][d] in {@link #predictionRows()} order */
+    float[][] nextEmbeddingRows() {
+        float[][] rows = new float[predictions()][];
+        int n = 0;
+        for (Document doc : documents) {
+            for (int k = 1; k < doc.embeddings().length; k++) {
+                rows[n++] = doc.embeddings()[k];
+            }
+        }
+        return rows;
+    }
+
     /** @return next-sentence targets [b, positions, d] (zero where nothing is predicted) */
     INDArray nextEmbeddings() {
         int t = positions();

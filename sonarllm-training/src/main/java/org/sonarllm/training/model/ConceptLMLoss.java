@@ -17,6 +17,8 @@ import org.sonarllm.model.ConceptLMConfig;
  *   <li>{@link Objective#MSE}: mean squared error between the predictions and the next sentence
  *   embeddings over real positions (the MSE-LCM baseline), in one SameDiff graph.</li>
  * </ul>
+ * A mixture: CE plus {@code mseWeight} x the same MSE (over the supervised rows, computed beside the
+ * decoder), which keeps CE's predictions near the manifold of real sentence embeddings.
  * The loss is a mean over {@link Value#weight()} units (CE: target tokens; MSE: predictions x d, reported
  * as predictions), so batches combine by weight.
  *
@@ -33,6 +35,9 @@ public interface ConceptLMLoss {
 
     /** @return the objective */
     Objective objective();
+
+    /** @return the weight of the MSE term added to CE (0: pure CE; always 0 for MSE) */
+    double mseWeight();
 
     /** @return the array type of the concept LM */
     DataType dtype();
@@ -79,13 +84,36 @@ public interface ConceptLMLoss {
      */
     static ConceptLMLoss create(Objective objective, ConceptLMConfig cfg, Map<String, INDArray> params,
             ImportedSonarDecoder decoder, DataType dtype) {
+        return create(objective, 0, cfg, params, decoder, dtype);
+    }
+
+    /**
+     * @param objective CE or MSE
+     * @param mseWeight CE only: the weight of the MSE to the next embedding added to the loss (finite, >= 0)
+     * @param cfg concept LM shape
+     * @param params initial parameters (copied into the graph)
+     * @param decoder the frozen decoder (required for CE, ignored for MSE)
+     * @param dtype FLOAT or DOUBLE
+     * @return the loss
+     * @throws InvalidInputException if CE has no decoder or one of another dimension, or the weight is out of
+     *     range or given for MSE
+     */
+    static ConceptLMLoss create(Objective objective, double mseWeight, ConceptLMConfig cfg, Map<String, INDArray> params,
+            ImportedSonarDecoder decoder, DataType dtype) {
+        if (!(mseWeight >= 0) || !Double.isFinite(mseWeight)) {
+            throw new InvalidInputException("expected an MSE weight >= 0, found " + mseWeight);
+        }
         if (objective == Objective.MSE) {
+            if (mseWeight != 0) {
+                throw new InvalidInputException("expected the ce objective with an MSE weight (" + mseWeight
+                        + "), found mse");
+            }
             return new MseLoss(cfg, params, dtype);
         }
         if (decoder == null || decoder.dimension() != cfg.sonarDim()) {
             throw new InvalidInputException("expected a frozen decoder of dimension " + cfg.sonarDim()
                     + " for the ce objective, found " + (decoder == null ? "none" : decoder.dimension()));
         }
-        return new DecoderCrossEntropy(cfg, params, decoder, dtype);
+        return new DecoderCrossEntropy(cfg, params, decoder, dtype, mseWeight);
     }
 }

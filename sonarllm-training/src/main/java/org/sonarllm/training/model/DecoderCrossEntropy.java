@@ -14,6 +14,8 @@ import org.sonarllm.model.ConceptLMConfig;
  * {@link VocabularyHead}) gives the CE loss and G = dL/dP; G is scattered back to the output's shape as
  * the {@code G} of the concept LM's surrogate {@code sum(output * G)} ({@link OnePassGradient}), whose
  * backward pass then yields the CE gradients of every concept-LM parameter. No graph runs forward twice.
+ * With an MSE weight w, the loss is CE + w x mean((P - Y)^2) over the supervised rows and dimensions (Y the
+ * next embeddings) and G gains w x 2 (P - Y) / (rows x d): the same MSE as {@link MseLoss}, beside the decoder.
  */
 final class DecoderCrossEntropy implements ConceptLMLoss {
     private static final String OUTPUT_GRAD = "predicted_embeddings_grad";
@@ -22,8 +24,11 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     private final ImportedSonarDecoder decoder;
     private final DataType dtype;
     private final OnePassGradient onePass;
+    private final double mseWeight;
 
-    DecoderCrossEntropy(ConceptLMConfig cfg, Map<String, INDArray> params, ImportedSonarDecoder decoder, DataType dtype) {
+    DecoderCrossEntropy(ConceptLMConfig cfg, Map<String, INDArray> params, ImportedSonarDecoder decoder, DataType dtype,
+            double mseWeight) {
+        this.mseWeight = mseWeight;
         SameDiff sd = SameDiff.create();
         this.lm = ConceptLMGraph.build(sd, cfg, dtype, params);
         this.decoder = decoder;
@@ -37,12 +42,39 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         return Nd4j.pullRows(flat, 1, rows).castTo(DataType.FLOAT).toFloatMatrix();
     }
 
+    /**
+     * The MSE term: returns {@code w x mean((P - Y)^2)} and, when {@code grad} is not null, adds its gradient
+     * {@code w x 2 (P - Y) / (rows x d)} to it.
+     */
+    private double addMse(float[][] p, Batch batch, INDArray grad) {
+        if (mseWeight == 0) {
+            return 0;
+        }
+        float[][] y = batch.nextEmbeddingRows();
+        int d = p[0].length;
+        double n = (double) p.length * d;
+        double sum = 0;
+        float[][] g = new float[p.length][d];
+        for (int i = 0; i < p.length; i++) {
+            for (int j = 0; j < d; j++) {
+                double diff = (double) p[i][j] - y[i][j];
+                sum += diff * diff;
+                g[i][j] = (float) (mseWeight * 2 * diff / n);
+            }
+        }
+        if (grad != null) {
+            grad.addi(Nd4j.createFromArray(g).castTo(grad.dataType()));
+        }
+        return mseWeight * sum / n;
+    }
+
     @Override
     public Value value(Batch batch) {
         INDArray out = lm.sameDiff().output(lm.feeds(batch.input()), ConceptLMGraph.OUTPUT).get(ConceptLMGraph.OUTPUT);
         int pad = decoder.padId();
-        return new Value(decoder.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad),
-                pick(out, batch.predictionRows())).loss(), batch.targetTokens());
+        float[][] p = pick(out, batch.predictionRows());
+        double ce = decoder.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad), p).loss();
+        return new Value(ce + addMse(p, batch, null), batch.targetTokens());
     }
 
     @Override
@@ -55,16 +87,21 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         int t = batch.positions();
         int d = lm.config().sonarDim();
         ImportedSonarDecoder.LossAndGradient[] ce = new ImportedSonarDecoder.LossAndGradient[1];
+        double[] mse = new double[1];
+        INDArray[] total = new INDArray[1];
         Map<String, INDArray> grads = onePass.gradients(lm.feeds(batch.input()), new long[] {b, t, d}, out -> {
-            ce[0] = decoder.crossEntropy(in, labels, pick(out, rows));
+            float[][] p = pick(out, rows);
+            ce[0] = decoder.crossEntropy(in, labels, p);
+            total[0] = mseWeight == 0 ? ce[0].gradient() : ce[0].gradient().dup();
+            mse[0] = addMse(p, batch, total[0]);
             INDArray g = Nd4j.zeros(dtype, (long) b * t, d);
-            INDArray pg = ce[0].gradient().castTo(dtype);
+            INDArray pg = total[0].castTo(dtype);
             for (int i = 0; i < rows.length; i++) {
                 g.putRow(rows[i], pg.getRow(i));
             }
             return g.reshape(b, t, d);
         }, lm.parameterNames());
-        return new Step(ce[0].loss(), ce[0].targets(), grads, ce[0].gradient());
+        return new Step(ce[0].loss() + mse[0], ce[0].targets(), grads, total[0]);
     }
 
     @Override
@@ -75,6 +112,11 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     @Override
     public Objective objective() {
         return Objective.CE;
+    }
+
+    @Override
+    public double mseWeight() {
+        return mseWeight;
     }
 
     @Override

@@ -60,6 +60,11 @@ final class MseLoss implements ConceptLMLoss {
     }
 
     @Override
+    public double mseWeight() {
+        return 0;
+    }
+
+    @Override
     public DataType dtype() {
         return dtype;
     }
