@@ -88,15 +88,8 @@ final class EvalRepetitionCommand extends CliCommand {
     }
 
     private List<String> openings() {
-        List<List<String>> docs = NextSentenceEvaluator.documents(CorpusReader.read(corpus),
-                SentenceSegmenters.forLanguage(Language.ENGLISH));
-        List<List<String>> longEnough = docs.stream().filter(d -> d.size() >= promptSentences).toList();
-        if (longEnough.isEmpty()) {
-            throw new InvalidInputException("expected paragraphs of at least " + promptSentences + " sentences in "
-                    + corpus + ", found none");
-        }
-        return NextSentenceEvaluator.sample(longEnough, prompts, seed).stream()
-                .map(d -> String.join(" ", d.subList(0, promptSentences))).toList();
+        return NextSentenceEvaluator.openings(CorpusReader.read(corpus), SentenceSegmenters.forLanguage(Language.ENGLISH),
+                prompts, promptSentences, seed);
     }
 
     private Map<String, Object> report(List<GenerationResult> results) {

@@ -44,6 +44,7 @@ public final class Main implements Callable<Integer> {
             EvalLossCommand.class,
             EvalNextCommand.class,
             EvalRepetitionCommand.class,
+            EvalGenerationCommand.class,
             BenchTrainCommand.class,
             TrainSpaceCommand.class,
             EvalSpaceCommand.class);

@@ -127,6 +127,27 @@ public final class NextSentenceEvaluator {
     }
 
     /**
+     * Prompts for generation: the first {@code k} sentences of {@code n} paragraphs (seeded sample) among those
+     * with at least {@code k} sentences.
+     *
+     * @param raw documents as read
+     * @param segmenter the language's segmenter
+     * @param n paragraphs
+     * @param k sentences of each used as its prompt (>= 1)
+     * @param seed seed of the sample
+     * @return the prompts, one text each
+     * @throws InvalidInputException if no paragraph has {@code k} sentences
+     */
+    public static List<String> openings(List<CorpusReader.RawDocument> raw, SentenceSegmenter segmenter, int n, int k,
+            long seed) {
+        List<List<String>> longEnough = documents(raw, segmenter).stream().filter(d -> d.size() >= k).toList();
+        if (longEnough.isEmpty()) {
+            throw new InvalidInputException("expected paragraphs of at least " + k + " sentences, found none");
+        }
+        return sample(longEnough, n, seed).stream().map(d -> String.join(" ", d.subList(0, k))).toList();
+    }
+
+    /**
      * @param docs items
      * @param n at most this many, or null for all
      * @param seed seed of the shuffle that picks them

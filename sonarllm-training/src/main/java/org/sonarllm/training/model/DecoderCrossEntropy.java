@@ -1,5 +1,7 @@
 package org.sonarllm.training.model;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -16,6 +18,7 @@ import org.sonarllm.model.ConceptLMConfig;
  * backward pass then yields the CE gradients of every concept-LM parameter. No graph runs forward twice.
  * With an MSE weight w, the loss is CE + w x mean((P - Y)^2) over the supervised rows and dimensions (Y the
  * next embeddings) and G gains w x 2 (P - Y) / (rows x d): the same MSE as {@link MseLoss}, beside the decoder.
+ * The decoder runs on the predictions in {@link LengthBuckets} groups (little padding), combined exactly.
  */
 final class DecoderCrossEntropy implements ConceptLMLoss {
     private static final String OUTPUT_GRAD = "predicted_embeddings_grad";
@@ -68,12 +71,69 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         return mseWeight * sum / n;
     }
 
+    /**
+     * The decoder's cross-entropy of all predictions, run in {@link LengthBuckets} groups: each group's mean
+     * loss and gradient weighted by its share of the target tokens, which is the whole batch's mean exactly.
+     */
+    private ImportedSonarDecoder.LossAndGradient crossEntropy(long[][] in, long[][] labels, float[][] p, boolean gradient) {
+        int pad = decoder.padId();
+        int[] lengths = new int[in.length];
+        for (int i = 0; i < in.length; i++) {
+            int n = in[i].length;
+            while (n > 1 && in[i][n - 1] == pad) {
+                n--;
+            }
+            lengths[i] = n;
+        }
+        List<int[]> groups = LengthBuckets.groups(lengths);
+        if (groups.size() == 1) {
+            return gradient ? decoder.crossEntropy(in, labels, p) : decoder.crossEntropyLoss(in, labels, p);
+        }
+        ImportedSonarDecoder.LossAndGradient[] parts = new ImportedSonarDecoder.LossAndGradient[groups.size()];
+        long targets = 0;
+        for (int k = 0; k < parts.length; k++) {
+            int[] rows = groups.get(k);
+            int len = 0;
+            for (int r : rows) {
+                len = Math.max(len, lengths[r]);
+            }
+            long[][] gi = new long[rows.length][];
+            long[][] gl = new long[rows.length][];
+            float[][] gp = new float[rows.length][];
+            for (int j = 0; j < rows.length; j++) {
+                gi[j] = Arrays.copyOf(in[rows[j]], len);
+                gl[j] = Arrays.copyOf(labels[rows[j]], len);
+                gp[j] = p[rows[j]];
+            }
+            parts[k] = gradient ? decoder.crossEntropy(gi, gl, gp) : decoder.crossEntropyLoss(gi, gl, gp);
+            targets += parts[k].targets();
+        }
+        double loss = 0;
+        float[][] grad = gradient ? new float[p.length][] : null;
+        for (int k = 0; k < parts.length; k++) {
+            double share = (double) parts[k].targets() / targets;
+            loss += parts[k].loss() * share;
+            if (gradient) {
+                float[][] g = parts[k].gradient().castTo(DataType.FLOAT).toFloatMatrix();
+                int[] rows = groups.get(k);
+                for (int j = 0; j < rows.length; j++) {
+                    float[] row = g[j];
+                    for (int c = 0; c < row.length; c++) {
+                        row[c] = (float) (row[c] * share);
+                    }
+                    grad[rows[j]] = row;
+                }
+            }
+        }
+        return new ImportedSonarDecoder.LossAndGradient(loss, targets, gradient ? Nd4j.createFromArray(grad) : null);
+    }
+
     @Override
     public Value value(Batch batch) {
         INDArray out = lm.sameDiff().output(lm.feeds(batch.input()), ConceptLMGraph.OUTPUT).get(ConceptLMGraph.OUTPUT);
         int pad = decoder.padId();
         float[][] p = pick(out, batch.predictionRows());
-        double ce = decoder.crossEntropyLoss(batch.decoderInputs(pad), batch.labels(pad), p).loss();
+        double ce = crossEntropy(batch.decoderInputs(pad), batch.labels(pad), p, false).loss();
         return new Value(ce + addMse(p, batch, null), batch.targetTokens());
     }
 
@@ -91,7 +151,7 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         INDArray[] total = new INDArray[1];
         Map<String, INDArray> grads = onePass.gradients(lm.feeds(batch.input()), new long[] {b, t, d}, out -> {
             float[][] p = pick(out, rows);
-            ce[0] = decoder.crossEntropy(in, labels, p);
+            ce[0] = crossEntropy(in, labels, p, true);
             total[0] = mseWeight == 0 ? ce[0].gradient() : ce[0].gradient().dup();
             mse[0] = addMse(p, batch, total[0]);
             INDArray g = Nd4j.zeros(dtype, (long) b * t, d);

@@ -1,0 +1,128 @@
+package org.sonarllm.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.bundle.DefaultBundle;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.generate.BatchOptions;
+import org.sonarllm.generate.GeneratedSentence;
+import org.sonarllm.generate.GenerationOptions;
+import org.sonarllm.generate.GenerationResult;
+import org.sonarllm.generate.StopCriterion;
+import org.sonarllm.generate.StopRules;
+import org.sonarllm.lang.Language;
+import org.sonarllm.onnx.SonarLlm;
+import org.sonarllm.segment.SentenceSegmenters;
+import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.training.eval.GenerationMetrics;
+import org.sonarllm.training.eval.NextSentenceEvaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sonarllm eval-generation}: what a reader sees in generated text, as numbers
+ * ({@link GenerationMetrics}). Continues the first sentences of held-out paragraphs with the bundle's own
+ * generation defaults (its stop rules, with at most {@code --max-sentences} sentences) and prints one JSON
+ * line: the share of words found in the training text, verbatim repeats, distinct-2, prompt dependence,
+ * and every prompt with its continuation.
+ *
+ * <pre>{@code
+ * ./sonarllm eval-generation --model my-bundle --corpus data/austen/persuasion.txt --vocabulary runs/austen-train
+ * }</pre>
+ */
+@Command(name = "eval-generation", mixinStandardHelpOptions = true,
+        description = "Vocabulary share, verbatim repeats, distinct-2 and prompt dependence of generated continuations.")
+final class EvalGenerationCommand extends CliCommand {
+    @Option(names = "--model", paramLabel = "BUNDLE", description = "Bundle (default: the embedded default model).")
+    Path model;
+    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "Held-out paragraphs (.txt or .jsonl).")
+    Path corpus;
+    @Option(names = "--vocabulary", required = true, paramLabel = "PATH",
+            description = "The training text (file or directory) whose words count as known.")
+    Path vocabulary;
+    @Option(names = "--prompts", defaultValue = "20", paramLabel = "N", description = "Paragraph openings (default ${DEFAULT-VALUE}).")
+    int prompts;
+    @Option(names = "--prompt-sentences", defaultValue = "2", paramLabel = "K",
+            description = "Sentences of each paragraph used as its prompt (default ${DEFAULT-VALUE}).")
+    int promptSentences;
+    @Option(names = "--max-sentences", defaultValue = "8", paramLabel = "N", description = "Generated per prompt at most (default ${DEFAULT-VALUE}).")
+    int maxSentences;
+    @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
+    int beam;
+    @Option(names = "--no-repetition-stop", description = "Turn the bundle's repetition stop off (to see the model alone).")
+    boolean noRepetitionStop;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the paragraph sample (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    protected int run() {
+        if (prompts < 1 || promptSentences < 1 || maxSentences < 1) {
+            throw new InvalidInputException("expected --prompts >= 1, --prompt-sentences >= 1, --max-sentences >= 1, found "
+                    + prompts + ", " + promptSentences + ", " + maxSentences);
+        }
+        if (!Files.exists(vocabulary)) {
+            throw new UsageException("vocabulary text not found: " + vocabulary);
+        }
+        List<String> openings = NextSentenceEvaluator.openings(CorpusReader.read(corpus),
+                SentenceSegmenters.forLanguage(Language.ENGLISH), prompts, promptSentences, seed);
+        Set<String> vocab = GenerationMetrics.vocabulary(CorpusReader.read(vocabulary).stream()
+                .map(CorpusReader.RawDocument::text).toList());
+        Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
+                "no model: pass --model BUNDLE"));
+        if (!Files.isDirectory(bundle)) {
+            throw new UsageException("model bundle directory not found: " + bundle);
+        }
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            GenerationOptions defaults = llm.generator().defaultOptions();
+            StopRules rules = defaults.stopCriterion() instanceof StopRules r ? r : StopRules.paper();
+            if (noRepetitionStop) {
+                rules = rules.withRepetition(StopRules.RepetitionAction.OFF, rules.repetitionThreshold());
+            }
+            StopCriterion stop = rules.withMaxSentences(maxSentences);
+            int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
+            GenerationOptions o = defaults.toBuilder()
+                    .decoding((beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens))
+                    .stopCriterion(stop).build();
+            List<GenerationResult> results = llm.generator(BatchOptions.of(16, 1)).generateAll(openings, o);
+            List<List<String>> texts = new ArrayList<>();
+            for (GenerationResult g : results) {
+                texts.add(g.sentences().stream().map(GeneratedSentence::text).toList());
+            }
+            GenerationMetrics.Report r = GenerationMetrics.of(openings, texts, vocab);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", bundle.toString());
+            out.put("prompts", r.prompts());
+            out.put("sentences", r.sentences());
+            out.put("words", r.words());
+            out.put("vocabulary_share", round(r.vocabularyShare()));
+            out.put("outside_vocabulary", r.outside());
+            out.put("verbatim_repeats", r.verbatimRepeats());
+            out.put("distinct_2", round(r.distinct2()));
+            out.put("prompt_dependent", r.promptDependent());
+            out.put("prompt_dependent_share", round(r.promptDependentShare()));
+            out.put("mean_shared_with_own_prompt", round(r.meanOwnOverlap()));
+            out.put("mean_shared_with_other_prompts", round(r.meanOtherOverlap()));
+            List<Map<String, Object>> samples = new ArrayList<>();
+            for (int i = 0; i < openings.size(); i++) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("prompt", openings.get(i));
+                m.put("continuation", texts.get(i));
+                m.put("stop", String.valueOf(results.get(i).stopReason()));
+                samples.add(m);
+            }
+            out.put("samples", samples);
+            json().write(out);
+        }
+        return 0;
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 1e4) / 1e4;
+    }
+}
