@@ -105,8 +105,13 @@ public final class CorpusReader {
         }
         List<Path> files = new ArrayList<>();
         if (Files.isDirectory(path)) {
-            try (Stream<Path> s = Files.walk(path)) {
-                s.filter(Files::isRegularFile).filter(CorpusReader::supported).sorted().forEach(files::add);
+            try {
+                // a directory given through a symbolic link is walked at its target, its files named under the link
+                Path real = path.toRealPath();
+                try (Stream<Path> s = Files.walk(real)) {
+                    s.filter(Files::isRegularFile).filter(CorpusReader::supported).sorted()
+                            .forEach(f -> files.add(path.resolve(real.relativize(f).toString())));
+                }
             } catch (IOException e) {
                 throw new InvalidInputException("cannot list corpus " + path + ": " + e.getMessage(), e);
             }

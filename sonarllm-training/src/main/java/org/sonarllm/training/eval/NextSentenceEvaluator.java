@@ -144,7 +144,7 @@ public final class NextSentenceEvaluator {
         if (longEnough.isEmpty()) {
             throw new InvalidInputException("expected paragraphs of at least " + k + " sentences, found none");
         }
-        return sample(longEnough, n, seed).stream().map(d -> String.join(" ", d.subList(0, k))).toList();
+        return sample(longEnough, n, seed).stream().map(d -> TextMetrics.normalize(String.join(" ", d.subList(0, k)))).toList();
     }
 
     /**
