@@ -95,6 +95,14 @@ class EvalNextCommandTest {
         }
     }
 
+    private static double cosineDot(float[] a, float[] b) {
+        double dot = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * (double) b[i];
+        }
+        return dot;
+    }
+
     private static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;
@@ -108,7 +116,24 @@ class EvalNextCommandTest {
     }
 
     /** hypotheses, references, cosines recomputed through the API. */
-    private record Expected(List<String> hyps, List<String> refs, List<Double> cos) {
+    private record Expected(List<String> hyps, List<String> refs, List<Double> cos, List<float[]> preds,
+            List<float[]> targets) {
+        double meanNearest() {
+            double sum = 0;
+            for (float[] p : preds) {
+                double best = -2;
+                for (float[] t : targets) {
+                    best = Math.max(best, cosine(p, t));
+                }
+                sum += best;
+            }
+            return sum / preds.size();
+        }
+
+        static double meanNorm(List<float[]> vs) {
+            return vs.stream().mapToDouble(v -> Math.sqrt(cosineDot(v, v))).average().orElseThrow();
+        }
+
         double meanCos() {
             return cos.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         }
@@ -126,6 +151,8 @@ class EvalNextCommandTest {
         List<String> h = new ArrayList<>();
         List<String> r = new ArrayList<>();
         List<Double> c = new ArrayList<>();
+        List<float[]> ps = new ArrayList<>();
+        List<float[]> ts = new ArrayList<>();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             for (List<String> d : ds) {
                 for (int k = 1; k < d.size(); k++) {
@@ -135,11 +162,14 @@ class EvalNextCommandTest {
                     float[] p = predict(llm, d.subList(0, k), window);
                     h.add(llm.decoder().decode(p, EN, o).text());
                     r.add(d.get(k));
-                    c.add(cosine(p, llm.encoder().encode(List.of(d.get(k)), EN).get(0)));
+                    float[] t = llm.encoder().encode(List.of(d.get(k)), EN).get(0);
+                    c.add(cosine(p, t));
+                    ps.add(p);
+                    ts.add(t);
                 }
             }
         }
-        return new Expected(h, r, c);
+        return new Expected(h, r, c, ps, ts);
     }
 
     private static void assertSummary(MainTest.Result res, int nDocs, Expected e) throws Exception {
@@ -147,13 +177,19 @@ class EvalNextCommandTest {
         List<JsonNode> lines = res.lines();
         assertEquals(1, lines.size(), res.out());
         JsonNode o = lines.get(0);
-        assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine"), fieldNames(o));
+        assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine", "chrF", "meanNearestCosine",
+                "meanPredictionNorm", "meanTargetNorm"), fieldNames(o));
         assertEquals(nDocs, o.get("docs").asInt());
         assertEquals(e.hyps().size(), o.get("pairs").asInt());
         assertEquals(100 * TextMetrics.corpusBleu(e.hyps(), e.refs()), o.get("bleu").asDouble(), 1e-10);
         assertEquals(TextMetrics.meanRougeL(e.hyps(), e.refs()), o.get("rougeL").asDouble(), 1e-12);
         assertEquals(e.exact(), o.get("exact").asDouble(), 1e-12);
         assertEquals(e.meanCos(), o.get("meanCosine").asDouble(), 1e-5);
+        assertEquals(TextMetrics.corpusChrF(e.hyps(), e.refs()), o.get("chrF").asDouble(), 1e-10);
+        assertEquals(e.meanNearest(), o.get("meanNearestCosine").asDouble(), 1e-5);
+        assertTrue(o.get("meanNearestCosine").asDouble() >= o.get("meanCosine").asDouble() - 1e-9);
+        assertEquals(Expected.meanNorm(e.preds()), o.get("meanPredictionNorm").asDouble(), 1e-4);
+        assertEquals(Expected.meanNorm(e.targets()), o.get("meanTargetNorm").asDouble(), 1e-4);
     }
 
     private static List<String> fieldNames(JsonNode o) {

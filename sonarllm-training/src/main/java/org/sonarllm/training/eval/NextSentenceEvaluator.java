@@ -72,8 +72,17 @@ public final class NextSentenceEvaluator {
      * @param rougeL mean ROUGE-L F1, 0-1
      * @param exact share of hypotheses equal to their reference
      * @param meanCosine mean cosine to the true next vector
+     * @param chrF corpus chrF, 0-100 ({@link TextMetrics#corpusChrF})
+     * @param meanNearestCosine mean, over predictions, of the largest cosine with any true next vector of the
+     *     evaluation (how close predictions stay to real sentence embeddings)
+     * @param meanPredictionNorm mean L2 norm of the predicted vectors
+     * @param meanTargetNorm mean L2 norm of the true next vectors
      */
-    public record Summary(int docs, int pairs, double bleu, double rougeL, double exact, double meanCosine) {}
+    public record Summary(int docs, int pairs, double bleu, double rougeL, double exact, double meanCosine, double chrF,
+            double meanNearestCosine, double meanPredictionNorm, double meanTargetNorm) {}
+
+    /** A scored pair with its vectors. */
+    private record Scored(Pair pair, float[] prediction, float[] target) {}
 
     /** Progress of an evaluation. */
     public interface Listener {
@@ -185,8 +194,13 @@ public final class NextSentenceEvaluator {
         double cosSum = 0;
         int exact = 0;
         int done = 0;
+        List<float[]> predictions = new ArrayList<>();
+        List<float[]> targets = new ArrayList<>();
         for (List<String> doc : docs) {
-            for (Pair p : evaluate(doc, window)) {
+            for (Scored sp : evaluate(doc, window)) {
+                Pair p = sp.pair();
+                predictions.add(sp.prediction());
+                targets.add(sp.target());
                 hyps.add(p.hypothesis());
                 refs.add(p.reference());
                 cosSum += p.cosine();
@@ -200,12 +214,32 @@ public final class NextSentenceEvaluator {
                     + " words, found none in " + docs.size() + " documents (raise the word limit)");
         }
         int n = hyps.size();
+        double nearest = 0;
+        double predNorm = 0;
+        double targetNorm = 0;
+        for (int i = 0; i < n; i++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (float[] t : targets) {
+                best = Math.max(best, Vectors.cosine(predictions.get(i), t));
+            }
+            nearest += best;
+            predNorm += norm(predictions.get(i));
+            targetNorm += norm(targets.get(i));
+        }
         return new Summary(docs.size(), n, 100 * TextMetrics.corpusBleu(hyps, refs), TextMetrics.meanRougeL(hyps, refs),
-                exact / (double) n, cosSum / n);
+                exact / (double) n, cosSum / n, TextMetrics.corpusChrF(hyps, refs), nearest / n, predNorm / n, targetNorm / n);
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * (double) x;
+        }
+        return Math.sqrt(s);
     }
 
     /** The scored pairs of one document (positions whose next sentence passes {@code maxWords}). */
-    private List<Pair> evaluate(List<String> doc, int window) {
+    private List<Scored> evaluate(List<String> doc, int window) {
         Language lang = options.language();
         List<float[]> emb = encoder.encode(doc, lang);
         List<Integer> ks = new ArrayList<>();
@@ -228,14 +262,14 @@ public final class NextSentenceEvaluator {
                 }
             }
         }
-        List<Pair> out = new ArrayList<>(ks.size());
+        List<Scored> out = new ArrayList<>(ks.size());
         for (int i = 0; i < ks.size(); i += DECODE_BATCH) {
             List<float[]> part = preds.subList(i, Math.min(ks.size(), i + DECODE_BATCH));
             List<DecodedSentence> d = decoder.decode(part, lang, options.decoding());
             for (int j = 0; j < part.size(); j++) {
                 int k = ks.get(i + j);
-                out.add(new Pair(TextMetrics.normalize(doc.get(k - 1)), TextMetrics.normalize(doc.get(k)), d.get(j).text(),
-                        Vectors.cosine(part.get(j), emb.get(k))));
+                out.add(new Scored(new Pair(TextMetrics.normalize(doc.get(k - 1)), TextMetrics.normalize(doc.get(k)),
+                        d.get(j).text(), Vectors.cosine(part.get(j), emb.get(k))), part.get(j), emb.get(k)));
             }
         }
         return out;

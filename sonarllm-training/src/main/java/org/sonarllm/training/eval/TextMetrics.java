@@ -139,6 +139,58 @@ public final class TextMetrics {
         return s / hypotheses.size();
     }
 
+    /**
+     * Corpus chrF (Popovic 2015, as sacreBLEU computes it): character n-grams of orders 1..6 of the texts
+     * without white space, matched counts summed over the corpus; per order precision and recall, the
+     * F-beta score with beta 2, averaged over the orders that both sides have.
+     *
+     * @param hypotheses system outputs
+     * @param references one reference per output
+     * @return chrF in [0, 100]
+     */
+    public static double corpusChrF(List<String> hypotheses, List<String> references) {
+        check(hypotheses, references);
+        int orders = 6;
+        long[] hyp = new long[orders];
+        long[] ref = new long[orders];
+        long[] match = new long[orders];
+        for (int i = 0; i < hypotheses.size(); i++) {
+            String h = hypotheses.get(i).replaceAll("\\s+", "");
+            String r = references.get(i).replaceAll("\\s+", "");
+            for (int n = 1; n <= orders; n++) {
+                Map<String, Integer> hc = charNgrams(h, n);
+                Map<String, Integer> rc = charNgrams(r, n);
+                for (Map.Entry<String, Integer> e : hc.entrySet()) {
+                    hyp[n - 1] += e.getValue();
+                    match[n - 1] += Math.min(e.getValue(), rc.getOrDefault(e.getKey(), 0));
+                }
+                for (int c : rc.values()) {
+                    ref[n - 1] += c;
+                }
+            }
+        }
+        double beta2 = 4;
+        double sum = 0;
+        int effective = 0;
+        for (int n = 0; n < orders; n++) {
+            double p = hyp[n] > 0 ? (double) match[n] / hyp[n] : 1e-16;
+            double r = ref[n] > 0 ? (double) match[n] / ref[n] : 1e-16;
+            double denom = beta2 * p + r;
+            sum += denom > 0 ? (1 + beta2) * p * r / denom : 1e-16;
+            effective += hyp[n] > 0 && ref[n] > 0 ? 1 : 0;
+        }
+        return effective == 0 ? 0 : 100 * sum / effective;
+    }
+
+    private static Map<String, Integer> charNgrams(String s, int n) {
+        Map<String, Integer> m = new HashMap<>();
+        int[] cp = s.codePoints().toArray();
+        for (int i = 0; i + n <= cp.length; i++) {
+            m.merge(new String(cp, i, n), 1, Integer::sum);
+        }
+        return m;
+    }
+
     private static void check(List<String> h, List<String> r) {
         if (h.size() != r.size() || h.isEmpty()) {
             throw new InvalidInputException("expected equally many (> 0) hypotheses and references, found "

@@ -51,4 +51,15 @@ class TextMetricsTest {
         assertThrows(InvalidInputException.class, () -> TextMetrics.corpusBleu(List.of("a"), List.of()));
         assertThrows(InvalidInputException.class, () -> TextMetrics.meanRougeL(List.of(), List.of()));
     }
+
+    @Test
+    void chrFByHand() {
+        // "ab" vs "abc": order 1 P 1 R 2/3 -> F2 = 5 (2/3) / (4 + 2/3) = 10/14; order 2 P 1 R 1/2 -> 2.5/4.5;
+        // order 3: no hypothesis n-gram -> F 0, not an effective order; mean over the 2 effective orders
+        assertEquals(100 * (10.0 / 14 + 2.5 / 4.5) / 2, TextMetrics.corpusChrF(List.of("ab"), List.of("abc")), 1e-9);
+        assertEquals(100 * (10.0 / 14 + 2.5 / 4.5) / 2, TextMetrics.corpusChrF(List.of("a b"), List.of("ab c")), 1e-9);
+        // corpus statistics are summed before the scores: order 1 4/4 vs 4/5 -> 4/4.8; order 2 2/2 vs 2/3 -> 10/14
+        assertEquals(100 * (4 / 4.8 + 10.0 / 14) / 2, TextMetrics.corpusChrF(List.of("ab", "xy"), List.of("abc", "xy")), 1e-9);
+        assertEquals(100.0, TextMetrics.corpusChrF(List.of("Anne smiled."), List.of("Anne smiled.")), 1e-9);
+    }
 }
