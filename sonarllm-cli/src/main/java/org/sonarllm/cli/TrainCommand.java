@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.sonarllm.bundle.Bundle;
+import org.sonarllm.generate.StopRules;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.TrainingConfig;
@@ -79,12 +80,30 @@ final class TrainCommand extends Nd4jCommand {
                     + "export the best epoch's concept LM (0 = off, export the last).") int patience;
     @Option(names = "--mse-weight", defaultValue = "0", paramLabel = "LAMBDA",
             description = "ce only: add LAMBDA x the MSE to the next embedding to the loss (0 = pure CE).") double mseWeight;
+    @Option(names = "--repetition", paramLabel = "MODE",
+            description = "Record a repetition stop in the bundle's generation defaults: off, keep_and_stop or "
+                    + "drop_and_stop (default: none recorded, the paper's rules).") String repetition;
+    @Option(names = "--repetition-threshold", defaultValue = "0.9", paramLabel = "X",
+            description = "Cosine of the recorded repetition stop (default ${DEFAULT-VALUE}).") double repetitionThreshold;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a micro-batch.") int workers;
     @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
     @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
     @Option(names = "--work", paramLabel = "DIR", description = "Checkpoint, metrics and cache (default: OUT.work).") Path work;
     @Option(names = "--resume", description = "Continue from the checkpoint in the work directory (a finished run: nothing to do).") boolean resume;
     @Option(names = "--force", description = "Start over when the work directory holds a run, replacing --out.") boolean force;
+
+    private StopRules stopDefaults() {
+        if (repetition == null) {
+            return null;
+        }
+        StopRules.RepetitionAction action;
+        try {
+            action = StopRules.RepetitionAction.valueOf(repetition.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("expected --repetition off, keep_and_stop or drop_and_stop, found " + repetition);
+        }
+        return StopRules.paper().withRepetition(action, repetitionThreshold);
+    }
 
     @Override
     protected int body() throws Exception {
@@ -108,7 +127,7 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("--resume cannot be combined with --force");
         }
         ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
-                .objective(obj).mseWeight(mseWeight).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .objective(obj).mseWeight(mseWeight).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                         weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers, patience))
                 .listener(progress(stderr()))

@@ -166,6 +166,44 @@ class TrainCommandsTest {
         assertTrue(missing.err().contains("expected a corpus file or directory"), missing.err());
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void patienceKeepsTheBestEpochAndStopDefaultsReachTheExportedBundle() throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        String[] names = {"Anne", "Mary", "Louisa", "Henrietta", "Elizabeth", "Charles", "Walter", "Frederick"};
+        for (int i = 0; i < 24; i++) {
+            corpus.append(names[i % names.length]).append(" walked to the ").append(i % 3 == 0 ? "garden" : "village")
+                    .append(". The weather was fine on day ").append(i).append(". Nobody said a word.\n\n");
+        }
+        Path text = Files.writeString(tmp.resolve("days.txt"), corpus.toString());
+        Path out = tmp.resolve("best");
+        Result r = run("", "train", "--model", bundle.toString(), "--corpus", text.toString(), "--out", out.toString(),
+                "--objective", "mse", "--shape", "16,1,2,1,8,24", "--steps", "40", "--batch-size", "4", "--lr", "3e-3",
+                "--warmup", "0", "--validation", "0.25", "--patience", "1", "--repetition", "drop_and_stop",
+                "--repetition-threshold", "0.85");
+        assertEquals(0, r.code(), r.err());
+        JsonNode summary = JSON.readTree(r.out());
+        Path work = Path.of(summary.get("work").asText());
+        List<String> validation = Files.readAllLines(work.resolve("validation.csv"));
+        double min = validation.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[2])).min().orElseThrow();
+        assertEquals(min, summary.get("best_validation_loss").asDouble(), 1e-6 * min, validation.toString());
+        assertTrue(Files.exists(work.resolve("best.bin")));
+
+        Map<String, Object> generation = (Map<String, Object>) org.sonarllm.bundle.Bundle.readManifest(out).components()
+                .get(BundleManifest.CONCEPT_LM).properties().get("generation");
+        assertEquals("drop_and_stop", generation.get("repetition"));
+        assertEquals(0.85, ((Number) generation.get("repetitionThreshold")).doubleValue(), 1e-12);
+        try (SonarLlm llm = SonarLlm.load(out)) {
+            var rules = (org.sonarllm.generate.StopRules) llm.generator().defaultOptions().stopCriterion();
+            assertEquals(org.sonarllm.generate.StopRules.RepetitionAction.DROP_AND_STOP, rules.repetition());
+            assertEquals(0.85, rules.repetitionThreshold(), 1e-12);
+        }
+        Result bad = run("", "train", "--model", bundle.toString(), "--corpus", text.toString(), "--out",
+                tmp.resolve("bad").toString(), "--objective", "mse", "--steps", "1", "--repetition", "sometimes");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("expected --repetition off, keep_and_stop or drop_and_stop, found sometimes"), bad.err());
+    }
+
     /**
      * A bundle converted with a concept LM (the authors' checkpoint.pt here) is complete: eval-loss reads its
      * concept LM without --lm and reproduces case h; train --init-from starts from it; the trained bundle

@@ -93,6 +93,7 @@ public final class ConceptLMTraining {
         private String preset;
         private Objective objective = Objective.CE;
         private double mseWeight;
+        private org.sonarllm.generate.StopRules stopDefaults;
         private Language language = Language.ENGLISH;
         private TrainingConfig training = TrainingConfig.defaults();
         private int maxSentences = 32;
@@ -150,6 +151,17 @@ public final class ConceptLMTraining {
          */
         public Builder mseWeight(double w) {
             this.mseWeight = w;
+            return this;
+        }
+
+        /**
+         * @param rules stop rules recorded in the exported bundle as its generation defaults (the concept LM's
+         *     {@code generation} property, {@link org.sonarllm.generate.ModelDefaults}); default none (the
+         *     paper's rules)
+         * @return this
+         */
+        public Builder stopDefaults(org.sonarllm.generate.StopRules rules) {
+            this.stopDefaults = rules;
             return this;
         }
 
@@ -310,7 +322,10 @@ public final class ConceptLMTraining {
                 } else {
                     Map<String, INDArray> kept = r.best() != null ? r.bestParameters() : trainer.parameters();
                     ConceptLMExport.writeCheckpoint(cfg, kept, workDir.resolve("model"));
-                    ConceptLMExport.toBundle(cfg, kept, bundle, out, onExport);
+                    ConceptLMExport.toBundle(cfg, kept, bundle, out, staged -> {
+                        recordDefaults(staged);
+                        onExport.accept(staged);
+                    });
                     marker.write(r.steps());
                 }
                 return new Result(r, cfg, data.stats(), data.data().train().size(), data.data().validation().size(), out,
@@ -350,6 +365,19 @@ public final class ConceptLMTraining {
             if (corpus != null && !Files.exists(corpus)) {
                 throw new InvalidInputException("expected a corpus file or directory, found nothing at " + corpus);
             }
+        }
+
+        /** Writes the stop defaults (when set) into the staged bundle's concept-LM properties. */
+        private void recordDefaults(Path staged) {
+            if (stopDefaults == null) {
+                return;
+            }
+            BundleManifest m = Bundle.readManifest(staged);
+            BundleManifest.Component c = m.components().get(BundleManifest.CONCEPT_LM);
+            Map<String, Object> props = new java.util.LinkedHashMap<>(c.properties());
+            props.put(org.sonarllm.generate.ModelDefaults.GENERATION, org.sonarllm.generate.ModelDefaults.properties(stopDefaults));
+            org.sonarllm.bundle.BundleWriter.writeManifest(staged, m.withComponent(BundleManifest.CONCEPT_LM,
+                    new BundleManifest.Component(c.files(), props)));
         }
 
         private void refuseExistingBundle() {
