@@ -1,6 +1,5 @@
 package org.sonarllm.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GenerationOptions;
@@ -70,11 +68,7 @@ final class BenchBatchCommand extends CliCommand {
         }
         int most = Arrays.stream(promptCounts).max().orElseThrow();
         List<String> prompts = prompts(most);
-        Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
-                "no model: pass --model BUNDLE"));
-        if (!Files.isDirectory(bundle)) {
-            throw new UsageException("model bundle directory not found: " + bundle);
-        }
+        Path bundle = HeldOutPrompts.bundleOrDefault(model);
         int decoderBatch = Math.max(RuntimeOptions.defaults().decoderBatchSize(), most * 4);
         try (SonarLlm llm = SonarLlm.load(bundle, RuntimeOptions.builder().intraOpThreads(threads)
                 .decoderBatchSize(Math.min(decoderBatch, 4096)).build())) {

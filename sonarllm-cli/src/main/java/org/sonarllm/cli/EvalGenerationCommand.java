@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GeneratedSentence;
@@ -16,13 +15,11 @@ import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.GenerationResult;
 import org.sonarllm.generate.StopCriterion;
 import org.sonarllm.generate.StopRules;
-import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
-import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.eval.GenerationMetrics;
-import org.sonarllm.training.eval.NextSentenceEvaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,45 +36,32 @@ import picocli.CommandLine.Option;
 @Command(name = "eval-generation", mixinStandardHelpOptions = true,
         description = "Vocabulary share, verbatim repeats, distinct-2 and prompt dependence of generated continuations.")
 final class EvalGenerationCommand extends CliCommand {
-    @Option(names = "--model", paramLabel = "BUNDLE", description = "Bundle (default: the embedded default model).")
-    Path model;
-    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "Held-out paragraphs (.txt or .jsonl).")
-    Path corpus;
+    @Mixin
+    HeldOutPrompts held;
     @Option(names = "--vocabulary", required = true, paramLabel = "PATH",
             description = "The training text (file or directory) whose words count as known.")
     Path vocabulary;
     @Option(names = "--prompts", defaultValue = "20", paramLabel = "N", description = "Paragraph openings (default ${DEFAULT-VALUE}).")
     int prompts;
-    @Option(names = "--prompt-sentences", defaultValue = "2", paramLabel = "K",
-            description = "Sentences of each paragraph used as its prompt (default ${DEFAULT-VALUE}).")
-    int promptSentences;
     @Option(names = "--max-sentences", defaultValue = "8", paramLabel = "N", description = "Generated per prompt at most (default ${DEFAULT-VALUE}).")
     int maxSentences;
     @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
     int beam;
     @Option(names = "--no-repetition-stop", description = "Turn the bundle's repetition stop off (to see the model alone).")
     boolean noRepetitionStop;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the paragraph sample (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Override
     protected int run() {
-        if (prompts < 1 || promptSentences < 1 || maxSentences < 1) {
-            throw new InvalidInputException("expected --prompts >= 1, --prompt-sentences >= 1, --max-sentences >= 1, found "
-                    + prompts + ", " + promptSentences + ", " + maxSentences);
+        if (maxSentences < 1) {
+            throw new InvalidInputException("expected --max-sentences >= 1, found " + maxSentences);
         }
         if (!Files.exists(vocabulary)) {
             throw new UsageException("vocabulary text not found: " + vocabulary);
         }
-        List<String> openings = NextSentenceEvaluator.openings(CorpusReader.read(corpus),
-                SentenceSegmenters.forLanguage(Language.ENGLISH), prompts, promptSentences, seed);
+        List<String> openings = held.openings(prompts);
         Set<String> vocab = GenerationMetrics.vocabulary(CorpusReader.read(vocabulary).stream()
                 .map(CorpusReader.RawDocument::text).toList());
-        Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
-                "no model: pass --model BUNDLE"));
-        if (!Files.isDirectory(bundle)) {
-            throw new UsageException("model bundle directory not found: " + bundle);
-        }
+        Path bundle = held.bundle();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             GenerationOptions defaults = llm.generator().defaultOptions();
             StopRules rules = defaults.stopCriterion() instanceof StopRules r ? r : StopRules.paper();

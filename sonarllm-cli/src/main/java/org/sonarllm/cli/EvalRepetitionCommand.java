@@ -1,6 +1,5 @@
 package org.sonarllm.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.encode.Vectors;
 import org.sonarllm.generate.BatchOptions;
@@ -17,12 +15,9 @@ import org.sonarllm.generate.GeneratedSentence;
 import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.GenerationResult;
 import org.sonarllm.generate.StopRules;
-import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
-import org.sonarllm.segment.SentenceSegmenters;
-import org.sonarllm.training.data.CorpusReader;
-import org.sonarllm.training.eval.NextSentenceEvaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,21 +38,14 @@ import picocli.CommandLine.Option;
 final class EvalRepetitionCommand extends CliCommand {
     private static final double[] THRESHOLDS = {0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98, 0.99};
 
-    @Option(names = "--model", paramLabel = "BUNDLE", description = "Bundle (default: the embedded default model).")
-    Path model;
-    @Option(names = "--corpus", required = true, paramLabel = "PATH", description = "Held-out paragraphs (.txt or .jsonl).")
-    Path corpus;
+    @Mixin
+    HeldOutPrompts held;
     @Option(names = "--prompts", defaultValue = "20", paramLabel = "N", description = "Paragraph openings (default ${DEFAULT-VALUE}).")
     int prompts;
-    @Option(names = "--prompt-sentences", defaultValue = "2", paramLabel = "K",
-            description = "Sentences of each paragraph used as its prompt (default ${DEFAULT-VALUE}).")
-    int promptSentences;
     @Option(names = "--max-sentences", defaultValue = "32", paramLabel = "N", description = "Generated per prompt (default ${DEFAULT-VALUE}).")
     int maxSentences;
     @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
     int beam;
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the paragraph sample (default ${DEFAULT-VALUE}).")
-    long seed;
     @Option(names = "--examples", defaultValue = "8", paramLabel = "N", description = "Closest distinct pairs shown (default ${DEFAULT-VALUE}).")
     int examples;
 
@@ -66,16 +54,12 @@ final class EvalRepetitionCommand extends CliCommand {
 
     @Override
     protected int run() {
-        if (prompts < 1 || promptSentences < 1 || maxSentences < 2 || examples < 0) {
-            throw new InvalidInputException("expected --prompts >= 1, --prompt-sentences >= 1, --max-sentences >= 2,"
-                    + " --examples >= 0, found " + prompts + ", " + promptSentences + ", " + maxSentences + ", " + examples);
+        if (maxSentences < 2 || examples < 0) {
+            throw new InvalidInputException("expected --max-sentences >= 2 and --examples >= 0, found " + maxSentences + ", "
+                    + examples);
         }
-        List<String> openings = openings();
-        Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
-                "no model: pass --model BUNDLE"));
-        if (!Files.isDirectory(bundle)) {
-            throw new UsageException("model bundle directory not found: " + bundle);
-        }
+        List<String> openings = held.openings(prompts);
+        Path bundle = held.bundle();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
             GenerationOptions o = llm.generator().defaultOptions().toBuilder()
@@ -85,11 +69,6 @@ final class EvalRepetitionCommand extends CliCommand {
             json().write(report(results));
         }
         return 0;
-    }
-
-    private List<String> openings() {
-        return NextSentenceEvaluator.openings(CorpusReader.read(corpus), SentenceSegmenters.forLanguage(Language.ENGLISH),
-                prompts, promptSentences, seed);
     }
 
     private Map<String, Object> report(List<GenerationResult> results) {
