@@ -56,17 +56,29 @@ public final class TrainingFixtures {
      * @return random documents of 2..5 sentences with random piece tokens
      */
     public static List<Batch.Document> docs(int count, int d, long seed) {
+        return docs(count, d, seed, 0, 5);
+    }
+
+    /**
+     * @param count documents
+     * @param d embedding size
+     * @param seed seed
+     * @param sentences sentences per document, or 0 for 2..5 at random
+     * @param maxTokens longest decoder row ({@code [lang] + pieces}) drawn
+     * @return random documents with random piece tokens
+     */
+    public static List<Batch.Document> docs(int count, int d, long seed, int sentences, int maxTokens) {
         Random r = new Random(seed);
         List<Batch.Document> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            int n = 2 + r.nextInt(4);
+            int n = sentences > 0 ? sentences : 2 + r.nextInt(4);
             float[][] e = new float[n][d];
             int[][] tok = new int[n][];
             for (int k = 0; k < n; k++) {
                 for (int j = 0; j < d; j++) {
                     e[k][j] = (float) (r.nextGaussian() * 0.1);
                 }
-                tok[k] = new int[1 + r.nextInt(5)];
+                tok[k] = new int[1 + r.nextInt(maxTokens)];
                 tok[k][0] = 1047;
                 for (int t = 1; t < tok[k].length; t++) {
                     tok[k][t] = 4 + r.nextInt(990);

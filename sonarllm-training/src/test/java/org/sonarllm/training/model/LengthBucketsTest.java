@@ -39,24 +39,7 @@ class LengthBucketsTest {
         ConceptLMConfig cfg = TrainingFixtures.small(64);
         Map<String, INDArray> init = ConceptLMWeights.random(cfg, 4, 0.2, DataType.FLOAT);
         // documents whose sentences range from 3 to 40 tokens, so that the batch splits into several groups
-        List<Batch.Document> docs = new ArrayList<>();
-        java.util.Random r = new java.util.Random(8);
-        for (int d = 0; d < 4; d++) {
-            int n = 6;
-            float[][] e = new float[n][64];
-            int[][] tok = new int[n][];
-            for (int k = 0; k < n; k++) {
-                for (int j = 0; j < 64; j++) {
-                    e[k][j] = (float) (r.nextGaussian() * 0.1);
-                }
-                tok[k] = new int[1 + r.nextInt(38)];
-                tok[k][0] = 1047;
-                for (int t = 1; t < tok[k].length; t++) {
-                    tok[k][t] = 4 + r.nextInt(990);
-                }
-            }
-            docs.add(new Batch.Document(e, tok));
-        }
+        List<Batch.Document> docs = TrainingFixtures.docs(4, 64, 8, 6, 38);
         Batch batch = new Batch(docs, Batch.EOS);
         int pad = TrainingFixtures.decoder().padId();
         long[][] in = batch.decoderInputs(pad);
