@@ -36,8 +36,8 @@ SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm t
 #    mixture weight makes the two terms' gradient norms equal at the first step (docs/default-model.md).
 #    The bundles record the repetition stop of docs/generation.md as their generation defaults.
 export SONARLLM_JAVA_OPTS="-Xmx4g $MEM"
-MIX_WEIGHT=${MIX_WEIGHT:-30}
-LM="--shape 192,4,4,4,48,576 --steps 1100 --batch-size 16 --lr 1e-3 --warmup 100 --checkpoint-every 100 --validation 0.02
+MIX_WEIGHT=${MIX_WEIGHT:-40}
+LM="--shape 192,4,4,4,48,576 --steps 1134 --batch-size 16 --lr 1e-3 --warmup 100 --checkpoint-every 100 --validation 0.02
     --seed 1 --patience 1 --repetition drop_and_stop --repetition-threshold 0.9"
 train_lm() { # name objective [extra options]
   local name=$1 obj=$2; shift 2

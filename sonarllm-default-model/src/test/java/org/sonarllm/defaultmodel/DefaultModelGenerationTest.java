@@ -23,8 +23,7 @@ import org.sonarllm.onnx.SonarLlm;
 /**
  * Generation with the embedded default model as users run it: its bundle turns the repetition stop
  * on (docs/generation.md, "Model defaults"), so the README prompt's continuation has no repeated
- * sentence; and its concept-LM graph, converted before graphs took padded batches, still batches
- * {@code generateAll} (one session per row) with the same texts as one prompt at a time.
+ * sentence; and batched {@code generateAll} gives the same texts as one prompt at a time.
  */
 class DefaultModelGenerationTest {
     static final String README_PROMPT = "It is a truth universally acknowledged, that a single man in possession of a "
@@ -86,7 +85,7 @@ class DefaultModelGenerationTest {
     }
 
     @Test
-    void batchedGenerationEqualsOnePromptAtATimeOnTheOlderGraph() {
+    void batchedGenerationEqualsOnePromptAtATime() {
         List<String> prompts = List.of(README_PROMPT, "Anne walked to the window.",
                 "Captain Wentworth said nothing. Anne looked away. The evening was long.", "Mr. Elliot bowed.");
         GenerationOptions o = llm.generator().defaultOptions().toBuilder()
