@@ -185,9 +185,9 @@ public final class Bundle {
                 listed.put(f.path(), f);
             }
         }
-        try (Stream<Path> s = Files.walk(dir)) {
+        try (Stream<Path> s = Files.walk(real)) { // at its target when the bundle directory itself is a link
             for (Path p : (Iterable<Path>) s::iterator) {
-                String rel = dir.relativize(p).toString().replace('\\', '/');
+                String rel = real.relativize(p).toString().replace('\\', '/');
                 if (Files.isSymbolicLink(p)) {
                     inside(dir, real, rel, where);
                 }

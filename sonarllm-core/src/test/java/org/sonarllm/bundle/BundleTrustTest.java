@@ -86,6 +86,15 @@ class BundleTrustTest {
     }
 
     @Test
+    void aBundleOpenedThroughALinkToItsDirectoryIsCheckedAtItsTarget() throws Exception {
+        Path b = bundle("target");
+        Path link = Files.createSymbolicLink(tmp.resolve("through-link"), b);
+        assertTrue(Bundle.open(link).manifest().components().containsKey(BundleManifest.ENCODER));
+        Files.createSymbolicLink(b.resolve("extra"), Path.of("/etc"));
+        assertTrue(fails(link).getMessage().contains("'extra' inside the bundle, found a link leaving it"));
+    }
+
+    @Test
     void linksThatStayInsideAreAccepted() throws Exception {
         Path b = bundle("inner-link");
         Files.createSymbolicLink(b.resolve("alias"), b.resolve("tokenizer"));
