@@ -17,7 +17,7 @@ import org.sonarllm.InvalidInputException;
  * @param cudaDevice CUDA device id, 0 to {@value #MAX_CUDA_DEVICE}
  * @param intraOpThreads threads inside one op, 0 to {@value #MAX_THREADS}; 0 = automatic: one thread for models
  *     narrower than {@value #SMALL_MODEL_WIDTH} (their ops are too small to split: measured 1.8x faster
- *     generation with the d-128 default model), else ONNX Runtime's choice (one per core)
+ *     generation with a d-128 model, 1.4x with the d-256 default model), else ONNX Runtime's choice (one per core)
  * @param interOpThreads threads across independent ops, 0 to {@value #MAX_THREADS}; 0 lets ONNX Runtime choose
  * @param encoderBatchSize sentences per encoder call (after length sorting), 1 to {@value #MAX_BATCH}
  * @param decoderBatchSize embeddings decoded together per decoder run (beam rows are this times the beam), 1
@@ -45,10 +45,10 @@ public record RuntimeOptions(Provider provider, int cudaDevice, int intraOpThrea
     public static final int MAX_BATCH = 4096;
     /**
      * Model width (d) below which automatic intra-op threads means one thread. Measured on 2 cores
-     * (docs/onnx-runtime.md): at d 128 one thread generated 1.8x faster than two; at d 512 two threads
-     * encoded 1.85x and decoded 1.1-1.6x faster than one.
+     * (docs/onnx-runtime.md): at d 128 one thread generated 1.8x faster than two, at d 256 1.4x faster; at
+     * d 512 two threads encoded 1.85x and decoded 1.1-1.6x faster than one.
      */
-    public static final int SMALL_MODEL_WIDTH = 256;
+    public static final int SMALL_MODEL_WIDTH = 512;
     /** Largest accepted CUDA device id. */
     public static final int MAX_CUDA_DEVICE = 63;
 
