@@ -80,6 +80,9 @@ final class TrainCommand extends Nd4jCommand {
                     + "export the best epoch's concept LM (0 = off, export the last).") int patience;
     @Option(names = "--mse-weight", defaultValue = "0", paramLabel = "LAMBDA",
             description = "ce only: add LAMBDA x the MSE to the next embedding to the loss (0 = pure CE).") double mseWeight;
+    @Option(names = "--norm-weight", defaultValue = "0", paramLabel = "LAMBDA",
+            description = "ce only: add LAMBDA x mean((|prediction| - |next embedding|)^2) to the loss (0 = none).")
+    double normWeight;
     @Option(names = "--repetition", paramLabel = "MODE",
             description = "Record a repetition stop in the bundle's generation defaults: off, keep_and_stop or "
                     + "drop_and_stop (default: none recorded, the paper's rules).") String repetition;
@@ -127,7 +130,7 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("--resume cannot be combined with --force");
         }
         ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
-                .objective(obj).mseWeight(mseWeight).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .objective(obj).mseWeight(mseWeight).normWeight(normWeight).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                         weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers, patience))
                 .listener(progress(stderr()))

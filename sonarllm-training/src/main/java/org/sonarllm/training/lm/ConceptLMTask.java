@@ -43,8 +43,11 @@ final class ConceptLMTask implements TrainingTask<Batch.Document> {
         m.put("task", "concept-lm");
         m.put("model", String.valueOf(loss.lm().config()));
         m.put("objective", String.valueOf(loss.objective()));
-        if (loss.mseWeight() != 0) {
-            m.put("mse weight", String.valueOf(loss.mseWeight()));
+        if (loss.anchors().mse() != 0) {
+            m.put("mse weight", String.valueOf(loss.anchors().mse()));
+        }
+        if (loss.anchors().norm() != 0) {
+            m.put("norm weight", String.valueOf(loss.anchors().norm()));
         }
         m.put("dtype", String.valueOf(loss.dtype()));
         m.put("data", data.contentHash());

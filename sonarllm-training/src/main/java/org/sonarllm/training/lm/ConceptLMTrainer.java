@@ -43,7 +43,7 @@ import org.sonarllm.training.model.Objective;
 public final class ConceptLMTrainer {
     private final ConceptLMConfig config;
     private final Objective objective;
-    private final double mseWeight;
+    private final ConceptLMLoss.Anchors anchors;
     private final ImportedSonarDecoder decoder;
     private final TrainingConfig training;
     private final Path outputDir;
@@ -55,7 +55,7 @@ public final class ConceptLMTrainer {
     private ConceptLMTrainer(Builder b) {
         this.config = b.config;
         this.objective = b.objective;
-        this.mseWeight = b.mseWeight;
+        this.anchors = new ConceptLMLoss.Anchors(b.mseWeight, b.normWeight);
         this.decoder = b.decoder;
         this.training = b.training;
         this.outputDir = b.outputDir;
@@ -64,7 +64,7 @@ public final class ConceptLMTrainer {
         this.dtype = b.dtype;
         Map<String, INDArray> init = b.initial != null ? b.initial
                 : ConceptLMWeights.random(config, training.seed(), 0.02, dtype);
-        this.loss = ConceptLMLoss.create(objective, mseWeight, config, init, decoder, dtype);
+        this.loss = ConceptLMLoss.create(objective, anchors, config, init, decoder, dtype);
     }
 
     /** @return a new builder */
@@ -112,7 +112,7 @@ public final class ConceptLMTrainer {
     private ConceptLMLoss copy() {
         Map<String, INDArray> p = new LinkedHashMap<>();
         parameters().forEach((k, v) -> p.put(k, v.dup()));
-        return ConceptLMLoss.create(objective, mseWeight, config, p, decoder == null ? null : decoder.copy(), dtype);
+        return ConceptLMLoss.create(objective, anchors, config, p, decoder == null ? null : decoder.copy(), dtype);
     }
 
     /**
@@ -131,6 +131,7 @@ public final class ConceptLMTrainer {
         private Map<String, INDArray> initial;
         private Objective objective = Objective.CE;
         private double mseWeight;
+        private double normWeight;
         private ImportedSonarDecoder decoder;
         private TrainingConfig training = TrainingConfig.defaults();
         private Path outputDir;
@@ -165,6 +166,16 @@ public final class ConceptLMTrainer {
          */
         public Builder mseWeight(double w) {
             this.mseWeight = w;
+            return this;
+        }
+
+        /**
+         * @param w CE only: the weight of the norm term {@code mean((|p| - |y|)^2)} added to the token
+         *     cross-entropy (default 0): holds each prediction's length to its true next vector's
+         * @return this
+         */
+        public Builder normWeight(double w) {
+            this.normWeight = w;
             return this;
         }
 

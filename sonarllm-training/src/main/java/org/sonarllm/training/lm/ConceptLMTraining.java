@@ -93,6 +93,7 @@ public final class ConceptLMTraining {
         private String preset;
         private Objective objective = Objective.CE;
         private double mseWeight;
+        private double normWeight;
         private org.sonarllm.generate.StopRules stopDefaults;
         private Language language = Language.ENGLISH;
         private TrainingConfig training = TrainingConfig.defaults();
@@ -151,6 +152,15 @@ public final class ConceptLMTraining {
          */
         public Builder mseWeight(double w) {
             this.mseWeight = w;
+            return this;
+        }
+
+        /**
+         * @param w CE only: weight of the norm term added to the loss (default 0; {@link ConceptLMTrainer.Builder#normWeight})
+         * @return this
+         */
+        public Builder normWeight(double w) {
+            this.normWeight = w;
             return this;
         }
 
@@ -312,7 +322,7 @@ public final class ConceptLMTraining {
                 onCorpus.accept(new Result(null, cfg, data.stats(), data.data().train().size(),
                         data.data().validation().size(), out, workDir));
                 ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial)
-                        .objective(objective).mseWeight(mseWeight)
+                        .objective(objective).mseWeight(mseWeight).normWeight(normWeight)
                         .decoder(objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
                         .training(training).outputDir(workDir).resume(resume).force(force).build();
                 TrainingResult r = trainer.train(data.data(), listener);

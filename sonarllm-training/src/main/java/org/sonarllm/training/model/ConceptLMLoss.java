@@ -17,8 +17,8 @@ import org.sonarllm.model.ConceptLMConfig;
  *   <li>{@link Objective#MSE}: mean squared error between the predictions and the next sentence
  *   embeddings over real positions (the MSE-LCM baseline), in one SameDiff graph.</li>
  * </ul>
- * A mixture: CE plus {@code mseWeight} x the same MSE (over the supervised rows, computed beside the
- * decoder), which keeps CE's predictions near the manifold of real sentence embeddings.
+ * CE can carry {@link Anchors}: the same MSE and a norm term (over the supervised rows, computed beside the
+ * decoder), which keep CE's predictions near real sentence embeddings.
  * The loss is a mean over {@link Value#weight()} units (CE: target tokens; MSE: predictions x d, reported
  * as predictions), so batches combine by weight.
  *
@@ -36,8 +36,39 @@ public interface ConceptLMLoss {
     /** @return the objective */
     Objective objective();
 
-    /** @return the weight of the MSE term added to CE (0: pure CE; always 0 for MSE) */
-    double mseWeight();
+    /** @return the terms added to CE ({@link Anchors#NONE}: pure CE; always NONE for MSE) */
+    Anchors anchors();
+
+    /**
+     * Terms added to the CE objective that keep predictions near real sentence embeddings, over the
+     * supervised rows P (predictions) and Y (their true next embeddings):
+     * {@code mse x mean((P - Y)^2)} (over rows and dimensions, as {@link Objective#MSE}) and
+     * {@code norm x mean((|p| - |y|)^2)} (over rows: the prediction's length held to the true vector's,
+     * its direction left to CE).
+     *
+     * <pre>{@code
+     * ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(40, 0), cfg, params, decoder, DataType.FLOAT);
+     * }</pre>
+     *
+     * @param mse weight of the MSE term (finite, >= 0)
+     * @param norm weight of the norm term (finite, >= 0)
+     */
+    record Anchors(double mse, double norm) {
+        /** No anchor: pure CE. */
+        public static final Anchors NONE = new Anchors(0, 0);
+
+        /** Validates. */
+        public Anchors {
+            if (!(mse >= 0) || !Double.isFinite(mse) || !(norm >= 0) || !Double.isFinite(norm)) {
+                throw new InvalidInputException("expected anchor weights >= 0, found MSE " + mse + ", norm " + norm);
+            }
+        }
+
+        /** @return whether any term is on */
+        public boolean any() {
+            return mse != 0 || norm != 0;
+        }
+    }
 
     /** @return the array type of the concept LM */
     DataType dtype();
@@ -84,29 +115,26 @@ public interface ConceptLMLoss {
      */
     static ConceptLMLoss create(Objective objective, ConceptLMConfig cfg, Map<String, INDArray> params,
             ImportedSonarDecoder decoder, DataType dtype) {
-        return create(objective, 0, cfg, params, decoder, dtype);
+        return create(objective, Anchors.NONE, cfg, params, decoder, dtype);
     }
 
     /**
      * @param objective CE or MSE
-     * @param mseWeight CE only: the weight of the MSE to the next embedding added to the loss (finite, >= 0)
+     * @param anchors CE only: terms added to the loss ({@link Anchors#NONE} for none)
      * @param cfg concept LM shape
      * @param params initial parameters (copied into the graph)
      * @param decoder the frozen decoder (required for CE, ignored for MSE)
      * @param dtype FLOAT or DOUBLE
      * @return the loss
-     * @throws InvalidInputException if CE has no decoder or one of another dimension, or the weight is out of
-     *     range or given for MSE
+     * @throws InvalidInputException if CE has no decoder or one of another dimension, or anchors are given
+     *     for MSE
      */
-    static ConceptLMLoss create(Objective objective, double mseWeight, ConceptLMConfig cfg, Map<String, INDArray> params,
+    static ConceptLMLoss create(Objective objective, Anchors anchors, ConceptLMConfig cfg, Map<String, INDArray> params,
             ImportedSonarDecoder decoder, DataType dtype) {
-        if (!(mseWeight >= 0) || !Double.isFinite(mseWeight)) {
-            throw new InvalidInputException("expected an MSE weight >= 0, found " + mseWeight);
-        }
         if (objective == Objective.MSE) {
-            if (mseWeight != 0) {
-                throw new InvalidInputException("expected the ce objective with an MSE weight (" + mseWeight
-                        + "), found mse");
+            if (anchors.any()) {
+                throw new InvalidInputException("expected the ce objective with anchor weights (MSE " + anchors.mse()
+                        + ", norm " + anchors.norm() + "), found mse");
             }
             return new MseLoss(cfg, params, dtype);
         }
@@ -114,6 +142,6 @@ public interface ConceptLMLoss {
             throw new InvalidInputException("expected a frozen decoder of dimension " + cfg.sonarDim()
                     + " for the ce objective, found " + (decoder == null ? "none" : decoder.dimension()));
         }
-        return new DecoderCrossEntropy(cfg, params, decoder, dtype, mseWeight);
+        return new DecoderCrossEntropy(cfg, params, decoder, dtype, anchors);
     }
 }

@@ -16,8 +16,9 @@ import org.sonarllm.model.ConceptLMConfig;
  * {@link VocabularyHead}) gives the CE loss and G = dL/dP; G is scattered back to the output's shape as
  * the {@code G} of the concept LM's surrogate {@code sum(output * G)} ({@link OnePassGradient}), whose
  * backward pass then yields the CE gradients of every concept-LM parameter. No graph runs forward twice.
- * With an MSE weight w, the loss is CE + w x mean((P - Y)^2) over the supervised rows and dimensions (Y the
- * next embeddings) and G gains w x 2 (P - Y) / (rows x d): the same MSE as {@link MseLoss}, beside the decoder.
+ * With {@link ConceptLMLoss.Anchors}, the loss is CE + m x mean((P - Y)^2) (rows and dimensions; Y the next
+ * embeddings: the same MSE as {@link MseLoss}) + n x mean((|p| - |y|)^2) (rows), and G gains their gradients
+ * m x 2 (P - Y) / (rows x d) and n x 2 (|p| - |y|) p / (|p| x rows), beside the decoder.
  * The decoder runs on the predictions in {@link LengthBuckets} groups (little padding), combined exactly.
  */
 final class DecoderCrossEntropy implements ConceptLMLoss {
@@ -27,11 +28,11 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     private final ImportedSonarDecoder decoder;
     private final DataType dtype;
     private final OnePassGradient onePass;
-    private final double mseWeight;
+    private final Anchors anchors;
 
     DecoderCrossEntropy(ConceptLMConfig cfg, Map<String, INDArray> params, ImportedSonarDecoder decoder, DataType dtype,
-            double mseWeight) {
-        this.mseWeight = mseWeight;
+            Anchors anchors) {
+        this.anchors = anchors;
         SameDiff sd = SameDiff.create();
         this.lm = ConceptLMGraph.build(sd, cfg, dtype, params);
         this.decoder = decoder;
@@ -46,29 +47,42 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     }
 
     /**
-     * The MSE term: returns {@code w x mean((P - Y)^2)} and, when {@code grad} is not null, adds its gradient
-     * {@code w x 2 (P - Y) / (rows x d)} to it.
+     * The anchor terms: returns their value and, when {@code grad} is not null, adds their gradient w.r.t. P.
      */
-    private double addMse(float[][] p, Batch batch, INDArray grad) {
-        if (mseWeight == 0) {
+    private double addAnchors(float[][] p, Batch batch, INDArray grad) {
+        if (!anchors.any()) {
             return 0;
         }
         float[][] y = batch.nextEmbeddingRows();
+        int rows = p.length;
         int d = p[0].length;
-        double n = (double) p.length * d;
-        double sum = 0;
-        float[][] g = new float[p.length][d];
-        for (int i = 0; i < p.length; i++) {
+        double mse = 0;
+        double norm = 0;
+        float[][] g = new float[rows][d];
+        for (int i = 0; i < rows; i++) {
+            double np = 0;
+            double ny = 0;
             for (int j = 0; j < d; j++) {
                 double diff = (double) p[i][j] - y[i][j];
-                sum += diff * diff;
-                g[i][j] = (float) (mseWeight * 2 * diff / n);
+                mse += diff * diff;
+                g[i][j] = (float) (anchors.mse() * 2 * diff / ((double) rows * d));
+                np += (double) p[i][j] * p[i][j];
+                ny += (double) y[i][j] * y[i][j];
+            }
+            np = Math.sqrt(np);
+            ny = Math.sqrt(ny);
+            norm += (np - ny) * (np - ny);
+            if (anchors.norm() != 0 && np > 0) {
+                double f = anchors.norm() * 2 * (np - ny) / (np * rows);
+                for (int j = 0; j < d; j++) {
+                    g[i][j] += (float) (f * p[i][j]);
+                }
             }
         }
         if (grad != null) {
             grad.addi(Nd4j.createFromArray(g).castTo(grad.dataType()));
         }
-        return mseWeight * sum / n;
+        return anchors.mse() * mse / ((double) rows * d) + anchors.norm() * norm / rows;
     }
 
     /**
@@ -134,7 +148,7 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         int pad = decoder.padId();
         float[][] p = pick(out, batch.predictionRows());
         double ce = crossEntropy(batch.decoderInputs(pad), batch.labels(pad), p, false).loss();
-        return new Value(ce + addMse(p, batch, null), batch.targetTokens());
+        return new Value(ce + addAnchors(p, batch, null), batch.targetTokens());
     }
 
     @Override
@@ -152,8 +166,8 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         Map<String, INDArray> grads = onePass.gradients(lm.feeds(batch.input()), new long[] {b, t, d}, out -> {
             float[][] p = pick(out, rows);
             ce[0] = crossEntropy(in, labels, p, true);
-            total[0] = mseWeight == 0 ? ce[0].gradient() : ce[0].gradient().dup();
-            mse[0] = addMse(p, batch, total[0]);
+            total[0] = anchors.any() ? ce[0].gradient().dup() : ce[0].gradient();
+            mse[0] = addAnchors(p, batch, total[0]);
             INDArray g = Nd4j.zeros(dtype, (long) b * t, d);
             INDArray pg = total[0].castTo(dtype);
             for (int i = 0; i < rows.length; i++) {
@@ -175,8 +189,8 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     }
 
     @Override
-    public double mseWeight() {
-        return mseWeight;
+    public Anchors anchors() {
+        return anchors;
     }
 
     @Override

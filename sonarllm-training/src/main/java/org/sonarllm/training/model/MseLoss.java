@@ -60,8 +60,8 @@ final class MseLoss implements ConceptLMLoss {
     }
 
     @Override
-    public double mseWeight() {
-        return 0;
+    public Anchors anchors() {
+        return Anchors.NONE;
     }
 
     @Override

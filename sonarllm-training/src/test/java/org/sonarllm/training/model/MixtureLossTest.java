@@ -26,7 +26,7 @@ class MixtureLossTest {
         Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
         Batch batch = new Batch(TrainingFixtures.docs(3, 64, 21), Batch.EOS);
         ImportedSonarDecoder dec = TrainingFixtures.decoder();
-        ConceptLMLoss mix = ConceptLMLoss.create(Objective.CE, W, cfg, init, dec, DataType.FLOAT);
+        ConceptLMLoss mix = ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(W, 0), cfg, init, dec, DataType.FLOAT);
         ConceptLMLoss ce = ConceptLMLoss.create(Objective.CE, cfg, init, dec, DataType.FLOAT);
         ConceptLMLoss mse = ConceptLMLoss.create(Objective.MSE, cfg, init, null, DataType.FLOAT);
 
@@ -47,19 +47,75 @@ class MixtureLossTest {
             maxMse = Math.max(maxMse, s.gradients().get(name).norm2Number().doubleValue() * W / scale);
         }
         assertTrue(maxMse > 0.01, "the MSE part must be a visible share of some gradient: " + maxMse);
-        assertEquals(W, mix.mseWeight());
+        assertEquals(new ConceptLMLoss.Anchors(W, 0), mix.anchors());
+    }
+
+    /** 2.5 x mean over rows of (|p| - |y|)^2, in double. */
+    private static double normTerm(double[][] p, float[][] y) {
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            double np = 0;
+            double ny = 0;
+            for (int j = 0; j < p[i].length; j++) {
+                np += p[i][j] * p[i][j];
+                ny += (double) y[i][j] * y[i][j];
+            }
+            sum += Math.pow(Math.sqrt(np) - Math.sqrt(ny), 2);
+        }
+        return 2.5 * sum / p.length;
+    }
+
+    @Test
+    void theNormTermAndItsGradientAtThePredictionsMatchFiniteDifferences() {
+        ConceptLMConfig cfg = TrainingFixtures.small(64);
+        Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
+        Batch batch = new Batch(TrainingFixtures.docs(3, 64, 21), Batch.EOS);
+        ImportedSonarDecoder dec = TrainingFixtures.decoder();
+        ConceptLMLoss norm = ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(0, 2.5), cfg, init, dec,
+                DataType.FLOAT);
+        ConceptLMLoss ce = ConceptLMLoss.create(Objective.CE, cfg, init, dec, DataType.FLOAT);
+        ConceptLMLoss.Step n = norm.step(batch);
+        ConceptLMLoss.Step c = ce.step(batch);
+        INDArray out = ce.lm().sameDiff().output(ce.lm().feeds(batch.input()), ConceptLMGraph.OUTPUT)
+                .get(ConceptLMGraph.OUTPUT);
+        float[][] pf = org.nd4j.linalg.factory.Nd4j.pullRows(out.reshape(-1, out.size(2)), 1, batch.predictionRows())
+                .toFloatMatrix();
+        double[][] p = new double[pf.length][];
+        for (int i = 0; i < pf.length; i++) {
+            p[i] = new double[pf[i].length];
+            for (int j = 0; j < pf[i].length; j++) {
+                p[i][j] = pf[i][j];
+            }
+        }
+        float[][] y = batch.nextEmbeddingRows();
+        double term = normTerm(p, y);
+        assertTrue(term > 0.01, "the term must matter: " + term);
+        assertEquals(c.loss() + term, n.loss(), 1e-5 * n.loss());
+        INDArray extra = n.predictionGradient().sub(c.predictionGradient());
+        java.util.Random r = new java.util.Random(4);
+        for (int k = 0; k < 20; k++) {
+            int i = r.nextInt(p.length);
+            int j = r.nextInt(p[0].length);
+            double keep = p[i][j];
+            p[i][j] = keep + 1e-6;
+            double up = normTerm(p, y);
+            p[i][j] = keep - 1e-6;
+            double down = normTerm(p, y);
+            p[i][j] = keep;
+            double fd = (up - down) / 2e-6;
+            assertEquals(fd, extra.getDouble(i, j), 1e-5 + 1e-3 * Math.abs(fd), "dTerm/dP[" + i + "][" + j + "]");
+        }
     }
 
     @Test
     void aWeightIsRefusedForMseAndOutOfRange() {
         ConceptLMConfig cfg = TrainingFixtures.small(64);
         Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
-        assertEquals("expected the ce objective with an MSE weight (1.0), found mse", assertThrows(InvalidInputException.class,
-                () -> ConceptLMLoss.create(Objective.MSE, 1.0, cfg, init, null, DataType.FLOAT)).getMessage());
-        assertEquals("expected an MSE weight >= 0, found -1.0", assertThrows(InvalidInputException.class,
-                () -> ConceptLMLoss.create(Objective.CE, -1.0, cfg, init, TrainingFixtures.decoder(), DataType.FLOAT))
-                .getMessage());
-        assertThrows(InvalidInputException.class,
-                () -> ConceptLMLoss.create(Objective.CE, Double.NaN, cfg, init, TrainingFixtures.decoder(), DataType.FLOAT));
+        assertEquals("expected the ce objective with anchor weights (MSE 1.0, norm 0.0), found mse",
+                assertThrows(InvalidInputException.class, () -> ConceptLMLoss.create(Objective.MSE,
+                        new ConceptLMLoss.Anchors(1.0, 0), cfg, init, null, DataType.FLOAT)).getMessage());
+        assertEquals("expected anchor weights >= 0, found MSE -1.0, norm 0.0", assertThrows(InvalidInputException.class,
+                () -> new ConceptLMLoss.Anchors(-1.0, 0)).getMessage());
+        assertThrows(InvalidInputException.class, () -> new ConceptLMLoss.Anchors(0, Double.NaN));
     }
 }
