@@ -11,6 +11,7 @@ import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.lm.ConceptLMTraining;
+import org.sonarllm.training.model.ConceptLMLoss;
 import org.sonarllm.training.model.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -130,7 +131,7 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("--resume cannot be combined with --force");
         }
         ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
-                .objective(obj).mseWeight(mseWeight).normWeight(normWeight).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .objective(obj).anchors(new ConceptLMLoss.Anchors(mseWeight, normWeight)).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                         weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers, patience))
                 .listener(progress(stderr()))

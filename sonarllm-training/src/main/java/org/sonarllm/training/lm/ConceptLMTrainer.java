@@ -55,7 +55,7 @@ public final class ConceptLMTrainer {
     private ConceptLMTrainer(Builder b) {
         this.config = b.config;
         this.objective = b.objective;
-        this.anchors = new ConceptLMLoss.Anchors(b.mseWeight, b.normWeight);
+        this.anchors = b.anchors;
         this.decoder = b.decoder;
         this.training = b.training;
         this.outputDir = b.outputDir;
@@ -130,8 +130,7 @@ public final class ConceptLMTrainer {
         private ConceptLMConfig config;
         private Map<String, INDArray> initial;
         private Objective objective = Objective.CE;
-        private double mseWeight;
-        private double normWeight;
+        private ConceptLMLoss.Anchors anchors = ConceptLMLoss.Anchors.NONE;
         private ImportedSonarDecoder decoder;
         private TrainingConfig training = TrainingConfig.defaults();
         private Path outputDir;
@@ -160,22 +159,12 @@ public final class ConceptLMTrainer {
         }
 
         /**
-         * @param w CE only: the weight of the MSE to the next embedding added to the token cross-entropy
-         *     (default 0, pure CE); keeps predictions near real sentence embeddings
+         * @param a CE only: terms added to the token cross-entropy that keep predictions near real sentence
+         *     embeddings (default {@link ConceptLMLoss.Anchors#NONE}, pure CE)
          * @return this
          */
-        public Builder mseWeight(double w) {
-            this.mseWeight = w;
-            return this;
-        }
-
-        /**
-         * @param w CE only: the weight of the norm term {@code mean((|p| - |y|)^2)} added to the token
-         *     cross-entropy (default 0): holds each prediction's length to its true next vector's
-         * @return this
-         */
-        public Builder normWeight(double w) {
-            this.normWeight = w;
+        public Builder anchors(ConceptLMLoss.Anchors a) {
+            this.anchors = a;
             return this;
         }
 
@@ -227,7 +216,7 @@ public final class ConceptLMTrainer {
          * @throws InvalidInputException without a model config, an output directory or (CE) a decoder
          */
         public ConceptLMTrainer build() {
-            if (config == null || outputDir == null || objective == null) {
+            if (config == null || outputDir == null || objective == null || anchors == null) {
                 throw new InvalidInputException("expected a model config, an objective and an output directory, found "
                         + (config == null ? "no config" : objective == null ? "no objective" : "no output directory"));
             }

@@ -25,6 +25,7 @@ import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.data.EncodedDatasets;
 import org.sonarllm.training.model.Batch;
+import org.sonarllm.training.model.ConceptLMLoss;
 import org.sonarllm.training.model.ConceptLMWeights;
 import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
@@ -92,8 +93,7 @@ public final class ConceptLMTraining {
         private ConceptLMConfig shape;
         private String preset;
         private Objective objective = Objective.CE;
-        private double mseWeight;
-        private double normWeight;
+        private ConceptLMLoss.Anchors anchors = ConceptLMLoss.Anchors.NONE;
         private org.sonarllm.generate.StopRules stopDefaults;
         private Language language = Language.ENGLISH;
         private TrainingConfig training = TrainingConfig.defaults();
@@ -146,21 +146,11 @@ public final class ConceptLMTraining {
         }
 
         /**
-         * @param w CE only: weight of the MSE to the next embedding added to the loss (default 0, pure CE;
-         *     {@link ConceptLMTrainer.Builder#mseWeight})
+         * @param a CE only: terms added to the loss (default none, pure CE; {@link ConceptLMLoss.Anchors})
          * @return this
          */
-        public Builder mseWeight(double w) {
-            this.mseWeight = w;
-            return this;
-        }
-
-        /**
-         * @param w CE only: weight of the norm term added to the loss (default 0; {@link ConceptLMTrainer.Builder#normWeight})
-         * @return this
-         */
-        public Builder normWeight(double w) {
-            this.normWeight = w;
+        public Builder anchors(ConceptLMLoss.Anchors a) {
+            this.anchors = a;
             return this;
         }
 
@@ -322,7 +312,7 @@ public final class ConceptLMTraining {
                 onCorpus.accept(new Result(null, cfg, data.stats(), data.data().train().size(),
                         data.data().validation().size(), out, workDir));
                 ConceptLMTrainer trainer = ConceptLMTrainer.builder().model(cfg).initialParameters(initial)
-                        .objective(objective).mseWeight(mseWeight).normWeight(normWeight)
+                        .objective(objective).anchors(anchors)
                         .decoder(objective == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
                         .training(training).outputDir(workDir).resume(resume).force(force).build();
                 TrainingResult r = trainer.train(data.data(), listener);

@@ -20,15 +20,22 @@ import org.sonarllm.training.TrainingFixtures;
 class MixtureLossTest {
     private static final double W = 3.5;
 
+    private static final ConceptLMConfig CFG = TrainingFixtures.small(64);
+    private static final Map<String, INDArray> INIT = ConceptLMWeights.random(CFG, 9, 0.2, DataType.FLOAT);
+    private static final Batch BATCH = new Batch(TrainingFixtures.docs(3, 64, 21), Batch.EOS);
+
+    /** @return the loss of {@code o} with {@code anchors} on the shared weights and the tiny-a decoder */
+    private static ConceptLMLoss loss(Objective o, ConceptLMLoss.Anchors anchors) {
+        return ConceptLMLoss.create(o, anchors, CFG, INIT, o == Objective.CE ? TrainingFixtures.decoder() : null,
+                DataType.FLOAT);
+    }
+
     @Test
     void lossAndGradientsAreCePlusWeightTimesMse() {
-        ConceptLMConfig cfg = TrainingFixtures.small(64);
-        Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
-        Batch batch = new Batch(TrainingFixtures.docs(3, 64, 21), Batch.EOS);
-        ImportedSonarDecoder dec = TrainingFixtures.decoder();
-        ConceptLMLoss mix = ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(W, 0), cfg, init, dec, DataType.FLOAT);
-        ConceptLMLoss ce = ConceptLMLoss.create(Objective.CE, cfg, init, dec, DataType.FLOAT);
-        ConceptLMLoss mse = ConceptLMLoss.create(Objective.MSE, cfg, init, null, DataType.FLOAT);
+        Batch batch = BATCH;
+        ConceptLMLoss mix = loss(Objective.CE, new ConceptLMLoss.Anchors(W, 0));
+        ConceptLMLoss ce = loss(Objective.CE, ConceptLMLoss.Anchors.NONE);
+        ConceptLMLoss mse = loss(Objective.MSE, ConceptLMLoss.Anchors.NONE);
 
         ConceptLMLoss.Step m = mix.step(batch);
         ConceptLMLoss.Step c = ce.step(batch);
@@ -67,13 +74,9 @@ class MixtureLossTest {
 
     @Test
     void theNormTermAndItsGradientAtThePredictionsMatchFiniteDifferences() {
-        ConceptLMConfig cfg = TrainingFixtures.small(64);
-        Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
-        Batch batch = new Batch(TrainingFixtures.docs(3, 64, 21), Batch.EOS);
-        ImportedSonarDecoder dec = TrainingFixtures.decoder();
-        ConceptLMLoss norm = ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(0, 2.5), cfg, init, dec,
-                DataType.FLOAT);
-        ConceptLMLoss ce = ConceptLMLoss.create(Objective.CE, cfg, init, dec, DataType.FLOAT);
+        Batch batch = BATCH;
+        ConceptLMLoss norm = loss(Objective.CE, new ConceptLMLoss.Anchors(0, 2.5));
+        ConceptLMLoss ce = loss(Objective.CE, ConceptLMLoss.Anchors.NONE);
         ConceptLMLoss.Step n = norm.step(batch);
         ConceptLMLoss.Step c = ce.step(batch);
         INDArray out = ce.lm().sameDiff().output(ce.lm().feeds(batch.input()), ConceptLMGraph.OUTPUT)
@@ -109,11 +112,9 @@ class MixtureLossTest {
 
     @Test
     void aWeightIsRefusedForMseAndOutOfRange() {
-        ConceptLMConfig cfg = TrainingFixtures.small(64);
-        Map<String, INDArray> init = ConceptLMWeights.random(cfg, 9, 0.2, DataType.FLOAT);
         assertEquals("expected the ce objective with anchor weights (MSE 1.0, norm 0.0), found mse",
-                assertThrows(InvalidInputException.class, () -> ConceptLMLoss.create(Objective.MSE,
-                        new ConceptLMLoss.Anchors(1.0, 0), cfg, init, null, DataType.FLOAT)).getMessage());
+                assertThrows(InvalidInputException.class, () -> loss(Objective.MSE, new ConceptLMLoss.Anchors(1.0, 0)))
+                        .getMessage());
         assertEquals("expected anchor weights >= 0, found MSE -1.0, norm 0.0", assertThrows(InvalidInputException.class,
                 () -> new ConceptLMLoss.Anchors(-1.0, 0)).getMessage());
         assertThrows(InvalidInputException.class, () -> new ConceptLMLoss.Anchors(0, Double.NaN));
