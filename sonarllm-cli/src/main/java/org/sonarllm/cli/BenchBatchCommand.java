@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GenerationOptions;
 import org.sonarllm.generate.GenerationResult;
@@ -72,9 +71,8 @@ final class BenchBatchCommand extends CliCommand {
         int decoderBatch = Math.max(RuntimeOptions.defaults().decoderBatchSize(), most * 4);
         try (SonarLlm llm = SonarLlm.load(bundle, RuntimeOptions.builder().intraOpThreads(threads)
                 .decoderBatchSize(Math.min(decoderBatch, 4096)).build())) {
-            int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
             GenerationOptions base = GenerationOptions.builder()
-                    .decoding((beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens))
+                    .decoding(decoding(beam, defaultMaxTokens(llm)))
                     .stopCriterion(StopRules.paper().withEos(StopRules.EosTest.OFF, 0).withMaxSentences(sentences))
                     .build();
             List<Config> configs = new ArrayList<>();

@@ -6,6 +6,8 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
+import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.onnx.SonarLlm;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -34,6 +36,24 @@ public abstract class CliCommand implements Callable<Integer> {
 
     /** @return the exit code (0 on success) */
     protected abstract int run() throws Exception;
+
+    /**
+     * @param beam 1 = greedy, else beam search of that width
+     * @param maxTokens most tokens per sentence
+     * @return the decoding options of the evaluation and benchmark commands' {@code --beam}
+     */
+    static DecodingOptions decoding(int beam, int maxTokens) {
+        return (beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(maxTokens);
+    }
+
+    /**
+     * @param llm a loaded bundle
+     * @return the default token limit within the decoder's positions:
+     *     {@code min(DecodingOptions.DEFAULT_MAX_TOKENS, maxPositions - 2)}, at least 1
+     */
+    static int defaultMaxTokens(SonarLlm llm) {
+        return Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
+    }
 
     @Override
     public final Integer call() throws Exception {

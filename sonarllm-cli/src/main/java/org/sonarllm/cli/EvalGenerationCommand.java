@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GeneratedSentence;
 import org.sonarllm.generate.GenerationOptions;
@@ -69,9 +68,8 @@ final class EvalGenerationCommand extends CliCommand {
                 rules = rules.withRepetition(StopRules.RepetitionAction.OFF, rules.repetitionThreshold());
             }
             StopCriterion stop = rules.withMaxSentences(maxSentences);
-            int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
             GenerationOptions o = defaults.toBuilder()
-                    .decoding((beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens))
+                    .decoding(decoding(beam, defaultMaxTokens(llm)))
                     .stopCriterion(stop).build();
             List<GenerationResult> results = llm.generator(BatchOptions.of(16, 1)).generateAll(openings, o);
             List<List<String>> texts = new ArrayList<>();

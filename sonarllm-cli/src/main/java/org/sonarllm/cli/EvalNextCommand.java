@@ -74,9 +74,7 @@ final class EvalNextCommand extends CliCommand {
                 throw new UsageException(model + ": expected a bundle with a concept LM, found none"
                         + " (add one with convert --concept-lm DIR, or train)");
             }
-            int tokens = maxTokens != null ? maxTokens
-                    : Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
-            DecodingOptions decoding = (beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens);
+            DecodingOptions decoding = decoding(beam, maxTokens != null ? maxTokens : defaultMaxTokens(llm));
             NextSentenceEvaluator evaluator = new NextSentenceEvaluator(llm.encoder(), llm.conceptLm(), llm.decoder(),
                     new NextSentenceEvaluator.Options(maxContext, decoding, maxWords, lang));
             try (PrintStream pairsOut = openPairs()) {

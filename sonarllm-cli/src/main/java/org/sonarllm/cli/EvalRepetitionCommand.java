@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.encode.Vectors;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GeneratedSentence;
@@ -61,9 +60,8 @@ final class EvalRepetitionCommand extends CliCommand {
         List<String> openings = held.openings(prompts);
         Path bundle = held.bundle();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
-            int tokens = Math.max(1, Math.min(DecodingOptions.DEFAULT_MAX_TOKENS, llm.manifest().dimensions().maxPositions() - 2));
             GenerationOptions o = llm.generator().defaultOptions().toBuilder()
-                    .decoding((beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(tokens))
+                    .decoding(decoding(beam, defaultMaxTokens(llm)))
                     .stopCriterion(StopRules.paper().withMaxSentences(maxSentences)).build();
             List<GenerationResult> results = llm.generator(BatchOptions.of(16, 1)).generateAll(openings, o);
             json().write(report(results));

@@ -41,7 +41,7 @@ final class EvalSpaceCommand extends CliCommand {
         if (beam < 1 || maxTokens < 1) {
             throw new UsageException("--beam and --max-tokens must be >= 1, got " + beam + " and " + maxTokens);
         }
-        DecodingOptions decoding = (beam == 1 ? DecodingOptions.greedy() : DecodingOptions.beam(beam)).withMaxTokens(maxTokens);
+        DecodingOptions decoding = decoding(beam, maxTokens);
         SpaceEvaluator.Options o = new SpaceEvaluator.Options(sentences, distractors, maxWords, seed, decoding, lang);
         try (SonarLlm llm = SonarLlm.load(model)) {
             json().write(new SpaceEvaluator(llm.encoder(), llm.decoder(), o).evaluate(SpaceEvaluator.sentences(corpus, lang)));

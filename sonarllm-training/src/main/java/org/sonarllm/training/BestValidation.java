@@ -44,11 +44,6 @@ final class BestValidation {
         return b;
     }
 
-    /** @return whether validation-based stopping is on */
-    boolean on() {
-        return patience > 0;
-    }
-
     /**
      * @param v a validation loss
      * @return whether it improves on the best (the caller then writes the best checkpoint and calls

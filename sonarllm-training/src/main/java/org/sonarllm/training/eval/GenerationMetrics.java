@@ -81,8 +81,13 @@ public final class GenerationMetrics {
      * @return its letter runs, lower-cased, in order
      */
     public static List<String> words(String text) {
+        return words(TextMetrics.tokens(text));
+    }
+
+    /** The letter runs among {@link TextMetrics#tokens}, lower-cased. */
+    private static List<String> words(List<String> tokens) {
         List<String> out = new ArrayList<>();
-        for (String t : TextMetrics.tokens(text)) {
+        for (String t : tokens) {
             if (t.codePoints().allMatch(Character::isLetter)) {
                 out.add(t.toLowerCase(Locale.ROOT));
             }
@@ -132,7 +137,8 @@ public final class GenerationMetrics {
                 if (!seen.add(s.strip())) {
                     repeats++;
                 }
-                for (String w : words(s)) {
+                List<String> sentenceTokens = TextMetrics.tokens(s);
+                for (String w : words(sentenceTokens)) {
                     words++;
                     if (vocabulary.contains(w)) {
                         known++;
@@ -140,7 +146,7 @@ public final class GenerationMetrics {
                         outside.add(w);
                     }
                 }
-                TextMetrics.tokens(s).forEach(t -> tokens.add(t.toLowerCase(Locale.ROOT)));
+                sentenceTokens.forEach(t -> tokens.add(t.toLowerCase(Locale.ROOT)));
             }
             for (int i = 0; i + 1 < tokens.size(); i++) {
                 bigrams.add(tokens.get(i) + " " + tokens.get(i + 1));

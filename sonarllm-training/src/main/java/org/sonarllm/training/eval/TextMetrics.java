@@ -155,11 +155,11 @@ public final class TextMetrics {
         long[] ref = new long[orders];
         long[] match = new long[orders];
         for (int i = 0; i < hypotheses.size(); i++) {
-            String h = hypotheses.get(i).replaceAll("\\s+", "");
-            String r = references.get(i).replaceAll("\\s+", "");
+            List<String> h = characters(hypotheses.get(i));
+            List<String> r = characters(references.get(i));
             for (int n = 1; n <= orders; n++) {
-                Map<String, Integer> hc = charNgrams(h, n);
-                Map<String, Integer> rc = charNgrams(r, n);
+                Map<String, Integer> hc = ngrams(h, n);
+                Map<String, Integer> rc = ngrams(r, n);
                 for (Map.Entry<String, Integer> e : hc.entrySet()) {
                     hyp[n - 1] += e.getValue();
                     match[n - 1] += Math.min(e.getValue(), rc.getOrDefault(e.getKey(), 0));
@@ -182,13 +182,11 @@ public final class TextMetrics {
         return effective == 0 ? 0 : 100 * sum / effective;
     }
 
-    private static Map<String, Integer> charNgrams(String s, int n) {
-        Map<String, Integer> m = new HashMap<>();
-        int[] cp = s.codePoints().toArray();
-        for (int i = 0; i + n <= cp.length; i++) {
-            m.merge(new String(cp, i, n), 1, Integer::sum);
-        }
-        return m;
+    /** The characters (code points) of a text without its white space, for {@link #ngrams}. */
+    private static List<String> characters(String text) {
+        List<String> out = new ArrayList<>();
+        text.replaceAll("\\s+", "").codePoints().forEach(c -> out.add(Character.toString(c)));
+        return out;
     }
 
     private static void check(List<String> h, List<String> r) {

@@ -161,13 +161,13 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         int t = batch.positions();
         int d = lm.config().sonarDim();
         ImportedSonarDecoder.LossAndGradient[] ce = new ImportedSonarDecoder.LossAndGradient[1];
-        double[] mse = new double[1];
+        double[] anchor = new double[1];
         INDArray[] total = new INDArray[1];
         Map<String, INDArray> grads = onePass.gradients(lm.feeds(batch.input()), new long[] {b, t, d}, out -> {
             float[][] p = pick(out, rows);
             ce[0] = crossEntropy(in, labels, p, true);
             total[0] = anchors.any() ? ce[0].gradient().dup() : ce[0].gradient();
-            mse[0] = addAnchors(p, batch, total[0]);
+            anchor[0] = addAnchors(p, batch, total[0]);
             INDArray g = Nd4j.zeros(dtype, (long) b * t, d);
             INDArray pg = total[0].castTo(dtype);
             for (int i = 0; i < rows.length; i++) {
@@ -175,7 +175,7 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
             }
             return g.reshape(b, t, d);
         }, lm.parameterNames());
-        return new Step(ce[0].loss() + mse[0], ce[0].targets(), grads, total[0]);
+        return new Step(ce[0].loss() + anchor[0], ce[0].targets(), grads, total[0]);
     }
 
     @Override
