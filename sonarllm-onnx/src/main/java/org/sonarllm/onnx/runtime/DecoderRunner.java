@@ -16,7 +16,8 @@ import org.sonarllm.onnx.graph.SonarDecoderGraph;
 
 /**
  * Runs decoder.onnx one step at a time and carries the KV cache between steps as the ONNX Runtime
- * output tensors themselves (no copy into Java). Stateless apart from the sessions: thread-safe.
+ * output tensors themselves (no copy into Java). Holds the sessions and the pool of cache memory
+ * ({@link CacheBuffers}) kept between searches: thread-safe.
  */
 final class DecoderRunner {
     private final OrtSession decoder;
@@ -31,6 +32,8 @@ final class DecoderRunner {
     final boolean inPlace;
     /** Head size of the in-place cache (the head size rounded up to a multiple of 8). */
     final int cacheHeadDim;
+    /** The in-place caches' memory, kept between searches (thread-safe). */
+    final CacheBuffers buffers = new CacheBuffers();
 
     DecoderRunner(OrtSession decoder, OrtSession cross, String decFile, String crossFile, int layers, int heads,
             int dim, int vocab) {
@@ -85,8 +88,9 @@ final class DecoderRunner {
         }
     }
 
-    /** Closes both sessions (idempotent through the owner's guard). */
+    /** Closes both sessions and drops the kept cache memory (idempotent through the owner's guard). */
     void close() {
+        buffers.clear();
         for (OrtSession s : new OrtSession[] {decoder, cross}) {
             try {
                 s.close();
@@ -139,7 +143,7 @@ final class DecoderRunner {
             return new ConcatCacheStepper(this, crossAll, kv);
         }
         // the cache grows by doubling: reserve what short sentences need
-        return new InPlaceCacheStepper(decoder, layers, heads, cacheHeadDim, vocab, crossAll, sentences, dim,
+        return new InPlaceCacheStepper(decoder, buffers, layers, heads, cacheHeadDim, vocab, crossAll, sentences, dim,
                 sentences * beam, 2 + Math.min(maxTokens, INITIAL_TOKENS), kv);
     }
 
@@ -157,8 +161,8 @@ final class DecoderRunner {
         if (!inPlace) {
             return step(ids, rows, positions, crossAll, null, null, false, false).logits();
         }
-        try (InPlaceCacheStepper s = new InPlaceCacheStepper(decoder, layers, heads, cacheHeadDim, vocab, crossAll, rows,
-                dim, rows, positions, false)) {
+        try (InPlaceCacheStepper s = new InPlaceCacheStepper(decoder, buffers, layers, heads, cacheHeadDim, vocab,
+                crossAll, rows, dim, rows, positions, false)) {
             return s.logits(ids, rows, positions);
         }
     }

@@ -34,17 +34,17 @@ final class InPlaceCacheStepper implements Stepper {
     private int filled;
 
     /**
-     * @param session decoder.onnx @param layers layers @param heads heads @param cacheHeadDim head size of the
+     * @param session decoder.onnx @param buffers where the cache's memory comes from @param layers layers @param heads heads @param cacheHeadDim head size of the
      *     cache @param vocab vocabulary @param crossAll {@code [sentences, layers * d]} @param sentences sentences
      * @param dim d @param rows most rows @param length positions to reserve @param kv whether to keep the cache
      */
-    InPlaceCacheStepper(OrtSession session, int layers, int heads, int cacheHeadDim, int vocab, float[] crossAll,
-            int sentences, int dim, int rows, int length, boolean kv) {
+    InPlaceCacheStepper(OrtSession session, CacheBuffers buffers, int layers, int heads, int cacheHeadDim, int vocab,
+            float[] crossAll, int sentences, int dim, int rows, int length, boolean kv) {
         this.session = session;
         this.layers = layers;
         this.vocab = vocab;
         this.kv = kv;
-        this.cache = new KvCache(layers, heads, cacheHeadDim, rows, length);
+        this.cache = new KvCache(buffers, layers, heads, cacheHeadDim, rows, length);
         try {
             this.cross = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(crossAll),
                     new long[] {sentences, layers, dim});

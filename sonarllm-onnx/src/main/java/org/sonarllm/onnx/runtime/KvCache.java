@@ -3,8 +3,6 @@ package org.sonarllm.onnx.runtime;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.sonarllm.SonarLlmException;
 
@@ -14,17 +12,20 @@ import org.sonarllm.SonarLlmException;
  * headDim]} (row-major; {@code length} positions reserved per row). A step writes its new positions into
  * the buffers itself (the graph's attention takes them as past and present at once), so nothing is
  * copied per step; rows are reordered here only when the search's rows change (beam parents, finished
- * sentences), and the length grows by doubling when a row outgrows it. Not thread-safe (one per search);
- * close it to release the tensors (the memory goes with the garbage collector).
+ * sentences), and the length grows by doubling when a row outgrows it. The buffers come from the decoder's
+ * {@link CacheBuffers} and go back to it on close (positions a search has not written hold whatever an
+ * earlier search left there: the attention reads only written ones). Not thread-safe (one per search);
+ * close it to release the tensors and give the buffers back.
  *
  * <pre>{@code
- * try (KvCache c = new KvCache(layers, heads, headDim, rows, 34)) {
+ * try (KvCache c = new KvCache(pool, layers, heads, headDim, rows, 34)) {
  *     OnnxTensor k0 = c.keys(0, rows);     // [rows, heads, 34, headDim] over the buffer
  *     c.reorder(new int[] {1, 1, 0}, 3);   // row 0 and 1 continue old row 1, row 2 old row 0
  * }
  * }</pre>
  */
 final class KvCache implements AutoCloseable {
+    private final CacheBuffers pool;
     private final int layers;
     private final int heads;
     private final int headDim;
@@ -38,15 +39,22 @@ final class KvCache implements AutoCloseable {
     private FloatBuffer scratch;
 
     /**
-     * @param layers decoder layers @param heads heads @param headDim head size of the cache
-     * @param capacity most rows @param length positions reserved per row at first
+     * @param pool where the buffers come from @param layers decoder layers @param heads heads
+     * @param headDim head size of the cache @param capacity most rows @param length positions reserved per
+     *     row at first
      */
-    KvCache(int layers, int heads, int headDim, int capacity, int length) {
+    KvCache(CacheBuffers pool, int layers, int heads, int headDim, int capacity, int length) {
+        this.pool = pool;
         this.layers = layers;
         this.heads = heads;
         this.headDim = headDim;
         this.capacity = capacity;
-        allocate(Math.max(1, length));
+        try {
+            allocate(Math.max(1, length));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
     }
 
     private void allocate(int len) {
@@ -55,26 +63,32 @@ final class KvCache implements AutoCloseable {
             throw new SonarLlmException("decoder cache of " + capacity + " rows x " + len + " positions exceeds 2 GB"
                     + " per layer; decode fewer sentences at once (decoderBatchSize) or fewer tokens");
         }
-        FloatBuffer[] k = new FloatBuffer[layers];
-        FloatBuffer[] v = new FloatBuffer[layers];
-        for (int l = 0; l < layers; l++) {
-            k[l] = direct((int) floats);
-            v[l] = direct((int) floats);
-        }
-        if (keys != null) {
-            for (int l = 0; l < layers; l++) {
-                widen(keys[l], k[l], length, len);
-                widen(values[l], v[l], length, len);
-            }
-        }
         closeViews();
-        keys = k;
-        values = v;
+        if (keys == null) {
+            keys = new FloatBuffer[layers];
+            values = new FloatBuffer[layers];
+        }
+        // layer by layer, so that one old buffer at a time is held beside the new ones; each slot always
+        // holds the one buffer this cache owns there (close gives back exactly those, even after a failure)
+        for (int l = 0; l < layers; l++) {
+            keys[l] = grown(keys[l], (int) floats, len);
+            values[l] = grown(values[l], (int) floats, len);
+        }
         length = len;
+        if (scratch != null) {
+            pool.release(scratch);
+            scratch = null;
+        }
     }
 
-    private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    /** @return a buffer of {@code floats} for length {@code len} holding {@code old}'s rows; old given back */
+    private FloatBuffer grown(FloatBuffer old, int floats, int len) {
+        FloatBuffer b = pool.acquire(floats);
+        if (old != null) {
+            widen(old, b, length, len);
+            pool.release(old);
+        }
+        return b;
     }
 
     /** Copies every row and head of {@code from} (oldLen positions each) into {@code to} (newLen each). */
@@ -158,40 +172,61 @@ final class KvCache implements AutoCloseable {
 
     /**
      * Renumbers rows: new row {@code i} holds what old row {@code parents[i]} held, for the first
-     * {@code filled} positions. Rows that stay in place are not copied.
+     * {@code filled} positions. Rows that continue themselves ({@code parents[i] == i}) are not copied;
+     * a row whose parent is not overwritten is copied straight from it, the others through a scratch
+     * buffer filled before any row is written.
      *
      * @param parents for each new row, its old row @param filled positions written so far
      */
     void reorder(int[] parents, int filled) {
-        boolean identity = true;
-        for (int i = 0; i < parents.length && identity; i++) {
-            identity = parents[i] == i;
-        }
-        if (identity) {
-            return;
+        int n = parents.length;
+        // 0: stays, 1: copied from a parent nobody overwrites, 2: its parent is overwritten (via scratch)
+        byte[] how = new byte[n];
+        int viaScratch = 0;
+        for (int i = 0; i < n; i++) {
+            if (parents[i] != i) {
+                int p = parents[i];
+                how[i] = (byte) (p < n && parents[p] != p ? 2 : 1);
+                viaScratch += how[i] == 2 ? 1 : 0;
+            }
         }
         int rowFloats = heads * length * headDim;
         int seg = filled * headDim;
-        int need = parents.length * heads * seg;
-        if (scratch == null || scratch.capacity() < need) {
-            // sized for every row at the reserved length, so that it is not re-allocated (and zeroed) as the
-            // filled part grows step by step; it grows again only when the cache does
-            scratch = direct((int) Math.max(need, (long) Math.max(parents.length, capacity) * rowFloats));
+        if (viaScratch > 0 && scratch == null) {
+            // room for every row at the reserved length, so that it is taken once per length
+            scratch = pool.acquire(Math.max(n, capacity) * rowFloats);
         }
         for (FloatBuffer[] side : new FloatBuffer[][] {keys, values}) {
             for (FloatBuffer b : side) {
-                // gather the parents' filled segments, then write them to their new rows
-                for (int i = 0; i < parents.length; i++) {
-                    for (int h = 0; h < heads; h++) {
-                        scratch.put((i * heads + h) * seg, b, parents[i] * rowFloats + h * length * headDim, seg);
+                for (int i = 0, j = 0; i < n; i++) {
+                    if (how[i] == 2) {
+                        copyRow(b, parents[i] * rowFloats, scratch, j++ * heads * seg, seg);
                     }
                 }
-                for (int i = 0; i < parents.length; i++) {
-                    for (int h = 0; h < heads; h++) {
-                        b.put(i * rowFloats + h * length * headDim, scratch, (i * heads + h) * seg, seg);
+                for (int i = 0; i < n; i++) {
+                    if (how[i] == 1) {
+                        for (int h = 0; h < heads; h++) {
+                            int at = h * length * headDim;
+                            b.put(i * rowFloats + at, b, parents[i] * rowFloats + at, seg);
+                        }
+                    }
+                }
+                for (int i = 0, j = 0; i < n; i++) {
+                    if (how[i] == 2) {
+                        for (int h = 0; h < heads; h++) {
+                            b.put(i * rowFloats + h * length * headDim, scratch, (j * heads + h) * seg, seg);
+                        }
+                        j++;
                     }
                 }
             }
+        }
+    }
+
+    /** Packs the {@code seg} filled floats of each head of the row at {@code from} into {@code to} at {@code at}. */
+    private void copyRow(FloatBuffer b, int from, FloatBuffer to, int at, int seg) {
+        for (int h = 0; h < heads; h++) {
+            to.put(at + h * seg, b, from + h * length * headDim, seg);
         }
     }
 
@@ -213,5 +248,21 @@ final class KvCache implements AutoCloseable {
     @Override
     public void close() {
         closeViews();
+        if (keys != null) {
+            for (int l = 0; l < layers; l++) {
+                if (keys[l] != null) {
+                    pool.release(keys[l]);
+                }
+                if (values[l] != null) {
+                    pool.release(values[l]);
+                }
+            }
+            keys = null;
+            values = null;
+        }
+        if (scratch != null) {
+            pool.release(scratch);
+            scratch = null;
+        }
     }
 }

@@ -165,6 +165,11 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
         });
     }
 
+    /** @return the pool of decoder-cache memory (tests) */
+    CacheBuffers cacheBuffers() {
+        return runner.get().buffers;
+    }
+
     /**
      * Beam search returning every finished hypothesis (best first) for each vector: an n-best list.
      *

@@ -17,7 +17,7 @@ class KvCacheTest {
     }
 
     private static KvCache filled(int layers, int heads, int dim, int rows, int len, int filled) {
-        KvCache c = new KvCache(layers, heads, dim, rows, len);
+        KvCache c = new KvCache(new CacheBuffers(), layers, heads, dim, rows, len);
         for (int l = 0; l < layers; l++) {
             for (int r = 0; r < rows; r++) {
                 for (int h = 0; h < heads; h++) {
@@ -46,6 +46,28 @@ class KvCacheTest {
             }
             // the row past the new ones is untouched
             assertArrayEquals(cell(1, 3, 2, 4, 4), c.key(1, 3, 2, 4));
+        }
+    }
+
+    @Test
+    void reorderMixesStraightCopiesAndCopiesThroughScratch() {
+        // row 1 continues row 0 (kept) and row 2 row 5 (beyond the new rows): both copied straight; row 3
+        // continues row 1 and row 4 row 3, both overwritten: through scratch; row 0 stays
+        int[][] cases = {{0, 0, 5, 1, 3}, {1, 0, 3, 2}, {4, 4, 4, 4, 4, 4}, {0, 1, 2}};
+        for (int[] parents : cases) {
+            try (KvCache c = filled(2, 3, 4, 6, 8, 6)) {
+                c.reorder(parents, 6);
+                for (int l = 0; l < 2; l++) {
+                    for (int i = 0; i < parents.length; i++) {
+                        for (int h = 0; h < 3; h++) {
+                            for (int p = 0; p < 6; p++) {
+                                assertArrayEquals(cell(l, parents[i], h, p, 4), c.key(l, i, h, p),
+                                        java.util.Arrays.toString(parents) + " l" + l + " r" + i + " h" + h + " p" + p);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
