@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.model.ConceptLMConfig;
+import org.sonarllm.training.internal.Gradients;
 
 /** {@link Objective#MSE}: mean over real positions and dimensions of (prediction - next embedding)^2, in-graph. */
 final class MseLoss implements ConceptLMLoss {
@@ -45,8 +45,8 @@ final class MseLoss implements ConceptLMLoss {
 
     @Override
     public Step step(Batch batch) {
-        OutAndGrad og = lm.sameDiff().calculateGradientsAndOutputs(feeds(batch), List.of(LOSS), lm.parameterNames());
-        return new Step(og.getOutputs().get(LOSS).getDouble(0), batch.predictions(), og.getGradients(), null);
+        Gradients og = Gradients.of(lm.sameDiff(), feeds(batch), List.of(LOSS), lm.parameterNames());
+        return new Step(og.outputs().get(LOSS).getDouble(0), batch.predictions(), og.gradients(), null);
     }
 
     @Override

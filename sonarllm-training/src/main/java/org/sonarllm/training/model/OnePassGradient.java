@@ -2,6 +2,7 @@ package org.sonarllm.training.model;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.nd4j.autodiff.listeners.At;
@@ -15,13 +16,14 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.training.internal.Gradients;
 
 /**
  * Back-propagates a gradient computed <em>outside</em> a SameDiff graph through it in one pass: the graph's
  * loss is the surrogate {@code sum(y * G)} for an intermediate value {@code y}, with {@code G} a constant.
  * A listener computes {@code G = dLoss/dy} from {@code y} (the caller's function) the moment the forward
- * pass produces {@code y}, before any op that reads {@code G} runs, so one
- * {@link SameDiff#calculateGradients} call gives the true gradients: every op runs forward once. (SameDiff
+ * pass produces {@code y}, before any op that reads {@code G} runs, so one gradient call
+ * ({@link Gradients}, SameDiff's with its array cache on) gives the true gradients: every op runs forward once. (SameDiff
  * M2.1 cannot back-propagate from stored activations; without this, the values {@code y} need a forward
  * pass of their own before the gradient call repeats it.) The function may itself run another graph (the
  * concept LM's listener runs the frozen decoder's one-pass gradient), which chains the rule across graphs.
@@ -103,7 +105,7 @@ final class OnePassGradient {
         armed = gradientOf;
         fired = false;
         try {
-            Map<String, INDArray> out = sd.calculateGradients(feeds, wrt);
+            Map<String, INDArray> out = Gradients.of(sd, feeds, List.of(), wrt).gradients();
             if (!fired) {
                 throw new SonarLlmException("expected " + value + " to be computed during the gradient pass, found it was not");
             }

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.model.SonarConfig;
+import org.sonarllm.training.internal.Gradients;
 import org.sonarllm.training.model.VocabularyHead;
 
 /**
@@ -375,7 +376,7 @@ public final class AutoencoderGraph {
                 throw new InvalidInputException("expected a parameter name, found " + n);
             }
         }
-        Map<String, INDArray> gg = sd.calculateGradients(f, inGraph);
+        Map<String, INDArray> gg = Gradients.of(sd, f, List.of(), inGraph).gradients();
         Map<String, INDArray> g = new LinkedHashMap<>();
         for (String n : names) {
             if (n.equals(ENC_TABLE)) {
