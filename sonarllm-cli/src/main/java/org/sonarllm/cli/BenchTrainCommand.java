@@ -59,7 +59,8 @@ final class BenchTrainCommand extends Nd4jCommand {
     @Option(names = "--steps", defaultValue = "8", description = "Optimizer steps; the median is over steps after the first "
             + WARMUP_STEPS + ".") int steps;
     @Option(names = "--threads", defaultValue = "0", description = "Threads in all (0: one per core).") int threads;
-    @Option(names = "--workers", defaultValue = "0", description = "Graph replicas on threads (0: the trainer's default).")
+    @Option(names = "--workers", defaultValue = "0",
+            description = "Graph replicas on threads (0: one per thread, at most the batch size).")
     int workers;
     @Option(names = "--seed", defaultValue = "1") long seed;
     @Option(names = "--dump", paramLabel = "DIR", description = "Write lm/, batch.json and run.json for torch_train_step.py.")
@@ -93,7 +94,7 @@ final class BenchTrainCommand extends Nd4jCommand {
         try {
             ConceptLMTrainer.Builder b = ConceptLMTrainer.builder().model(cfg).objective(obj)
                     .decoder(obj == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
-                    .training(workers > 0 ? t.withWorkers(workers) : t).outputDir(work);
+                    .training(t.withWorkers(workers > 0 ? workers : Math.max(1, Math.min(total, batchSize)))).outputDir(work);
             ConceptLMTrainer tr = b.build();
             if (dump != null) {
                 dump(tr, docs, t);

@@ -108,6 +108,7 @@ class SpaceCommandsTest {
         JsonNode l = r.lines().get(0);
         assertEquals("ce", l.get("objective").asText());
         assertEquals(2, l.get("batch_documents").asInt());
+        assertEquals(1, l.get("workers").asInt(), "one replica per thread: --threads 1");
         assertEquals(3, l.get("losses").size());
         assertTrue(l.get("step_seconds_median").asDouble() > 0 && l.get("target_tokens_per_s").asDouble() > 0, l.toString());
         assertTrue(l.get("peak_rss_mib").asLong() > 0, l.toString());
@@ -128,6 +129,8 @@ class SpaceCommandsTest {
         MainTest.Result mse = MainTest.run("", "bench-train", "--objective", "mse", "--dim", "16", "--shape", "8,1,2,2,4,16",
                 "--batch-size", "2", "--sentences", "3", "--steps", "1");
         assertEquals(0, mse.code(), mse.err());
+        // no --threads: one replica per core, at most the batch's 2 documents
+        assertEquals(Math.min(2, Runtime.getRuntime().availableProcessors()), mse.lines().get(0).get("workers").asInt());
         assertEquals(0, mse.lines().get(0).get("target_tokens_per_s").asDouble(), 0);
 
         MainTest.Result noModel = MainTest.run("", "bench-train", "--shape", "8,1,2,2,4,16");
