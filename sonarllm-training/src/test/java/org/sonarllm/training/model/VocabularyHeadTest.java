@@ -76,4 +76,26 @@ class VocabularyHeadTest {
         assertThrows(InvalidInputException.class, () -> head.loss(Nd4j.zeros(DataType.FLOAT, 2, 3), new int[] {0, 0}));
         assertThrows(InvalidInputException.class, () -> head.loss(Nd4j.zeros(DataType.FLOAT, 2, 2), new int[] {0}));
     }
+
+    @Test
+    void scatterRowsWritesEachRowWhereItBelongsAndLeavesTheOthers() {
+        for (DataType t : new DataType[] {
+                DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray src = Nd4j.create(new double[][] {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}).castTo(t);
+            int[] rows = {4, 0, 2};
+            INDArray dst = Nd4j.zeros(t, 6, 3);
+            VocabularyHead.scatterRows(src, dst, rows);
+            double[][] want = {{4, 5, 6}, {0, 0, 0}, {7, 8, 9}, {0, 0, 0}, {1, 2, 3}, {0, 0, 0}};
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    Nd4j.create(want).castTo(DataType.DOUBLE).toDoubleMatrix(),
+                    dst.castTo(DataType.DOUBLE).toDoubleMatrix(), t.toString());
+            // a view as the source takes the row-by-row path, with the same result
+            INDArray wide = Nd4j.create(new double[][] {{1, 2, 3, 0}, {4, 5, 6, 0}, {7, 8, 9, 0}}).castTo(t);
+            INDArray view = wide.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3));
+            INDArray dst2 = Nd4j.zeros(t, 6, 3);
+            VocabularyHead.scatterRows(view, dst2, rows);
+            assertEquals(dst, dst2);
+        }
+    }
 }
