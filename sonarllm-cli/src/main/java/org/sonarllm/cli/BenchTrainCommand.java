@@ -90,11 +90,12 @@ final class BenchTrainCommand extends Nd4jCommand {
         List<Batch.Document> docs = documents(batchSize, d, vocab);
         TrainingConfig t = TrainingConfig.defaults().withSteps(steps).withBatchSize(batchSize)
                 .withCheckpointEvery(Long.MAX_VALUE).withLearningRate(1e-4, 1e-5, 0).withValidateEveryEpoch(false);
+        int replicas = workers > 0 ? workers : Math.max(1, Math.min(total, batchSize)); // one per thread by default
         Path work = Files.createTempDirectory("bench-train");
         try {
             ConceptLMTrainer.Builder b = ConceptLMTrainer.builder().model(cfg).objective(obj)
                     .decoder(obj == Objective.CE ? ImportedSonarDecoder.fromBundle(bundle) : null)
-                    .training(t.withWorkers(workers > 0 ? workers : Math.max(1, Math.min(total, batchSize)))).outputDir(work);
+                    .training(t.withWorkers(replicas)).outputDir(work);
             ConceptLMTrainer tr = b.build();
             if (dump != null) {
                 dump(tr, docs, t);

@@ -190,7 +190,8 @@ final class KvCache implements AutoCloseable {
                 viaScratch += how[i] == 2 ? 1 : 0;
             }
         }
-        int rowFloats = heads * length * headDim;
+        int stride = length * headDim; // between two heads of a row in the cache; seg in the packed scratch
+        int rowFloats = heads * stride;
         int seg = filled * headDim;
         if (viaScratch > 0 && scratch == null) {
             // room for every row at the reserved length, so that it is taken once per length
@@ -200,33 +201,30 @@ final class KvCache implements AutoCloseable {
             for (FloatBuffer b : side) {
                 for (int i = 0, j = 0; i < n; i++) {
                     if (how[i] == 2) {
-                        copyRow(b, parents[i] * rowFloats, scratch, j++ * heads * seg, seg);
+                        copyHeads(b, parents[i] * rowFloats, stride, scratch, j++ * heads * seg, seg, seg);
                     }
                 }
                 for (int i = 0; i < n; i++) {
                     if (how[i] == 1) {
-                        for (int h = 0; h < heads; h++) {
-                            int at = h * length * headDim;
-                            b.put(i * rowFloats + at, b, parents[i] * rowFloats + at, seg);
-                        }
+                        copyHeads(b, parents[i] * rowFloats, stride, b, i * rowFloats, stride, seg);
                     }
                 }
                 for (int i = 0, j = 0; i < n; i++) {
                     if (how[i] == 2) {
-                        for (int h = 0; h < heads; h++) {
-                            b.put(i * rowFloats + h * length * headDim, scratch, (j * heads + h) * seg, seg);
-                        }
-                        j++;
+                        copyHeads(scratch, j++ * heads * seg, seg, b, i * rowFloats, stride, seg);
                     }
                 }
             }
         }
     }
 
-    /** Packs the {@code seg} filled floats of each head of the row at {@code from} into {@code to} at {@code at}. */
-    private void copyRow(FloatBuffer b, int from, FloatBuffer to, int at, int seg) {
+    /**
+     * Copies {@code seg} floats of each head of one row: head {@code h} from {@code from + h * fromStride} to
+     * {@code to + h * toStride}.
+     */
+    private void copyHeads(FloatBuffer src, int from, int fromStride, FloatBuffer dst, int to, int toStride, int seg) {
         for (int h = 0; h < heads; h++) {
-            to.put(at + h * seg, b, from + h * length * headDim, seg);
+            dst.put(to + h * toStride, src, from + h * fromStride, seg);
         }
     }
 

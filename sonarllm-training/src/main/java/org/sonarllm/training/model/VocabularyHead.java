@@ -1,7 +1,6 @@
 package org.sonarllm.training.model;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -178,18 +177,11 @@ public final class VocabularyHead {
             }
             return;
         }
-        if (t == DataType.FLOAT) {
-            FloatBuffer from = src.data().asNioFloat();
-            FloatBuffer to = dst.data().asNioFloat();
-            for (int i = 0; i < rows.length; i++) {
-                to.put(rows[i] * d, from, i * d, d);
-            }
-        } else {
-            DoubleBuffer from = src.data().asNioDouble();
-            DoubleBuffer to = dst.data().asNioDouble();
-            for (int i = 0; i < rows.length; i++) {
-                to.put(rows[i] * d, from, i * d, d);
-            }
+        int w = t.width();
+        ByteBuffer from = src.data().asNio();
+        ByteBuffer to = dst.data().asNio();
+        for (int i = 0; i < rows.length; i++) {
+            to.put(rows[i] * d * w, from, i * d * w, d * w);
         }
     }
 
