@@ -28,7 +28,8 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
  * ND4J's ONNX importer ({@link DecoderGraphs}: in bundle format 2 its weights are graph inputs, set from
  * {@code decoder.safetensors} after the import and made constants; in format 1 they are inside the graph).
  * After import every {@code Mmul} gets {@code alpha = 1, beta = 0} (the importer leaves Gemm's defaults
- * unresolved) and every variable becomes a constant, so nothing in the decoder is trainable.
+ * unresolved) and every variable becomes a constant, so nothing in the decoder is trainable; its gradient
+ * function computes no weight gradient ({@link FrozenWeights}).
  *
  * <p>Training uses the graph up to the final decoder states {@code h [b*t, d]} (the input of its output
  * projection); the vocabulary-sized rest (projection onto the output table, log-softmax, cross-entropy
@@ -49,7 +50,7 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
  * <p>Not thread-safe: a SameDiff instance must not run concurrently; use {@link #copy()} per thread.
  */
 public final class ImportedSonarDecoder {
-    private static final String HIDDEN_GRAD = "head_hidden_grad";
+    static final String HIDDEN_GRAD = "head_hidden_grad";
     private static final Logger LOG = LoggerFactory.getLogger(ImportedSonarDecoder.class);
 
     private final SameDiff sd;
@@ -221,6 +222,8 @@ public final class ImportedSonarDecoder {
             emb.setArray(f.get(TeacherForcingDecoderGraph.EMBEDDING));
             sd.convertToVariables(List.of(emb));
             onePass = new OnePassGradient(sd, hidden, HIDDEN_GRAD);
+            int pruned = FrozenWeights.prune(sd, f, n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
+            LOG.debug("decoder gradient: {} weight gradients not computed", pruned);
             differentiable = true;
         }
         emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
