@@ -300,6 +300,7 @@ def main():
         "step_cpu_seconds_median": round(cpu_med, 4),
         "loss_step0": losses[0],
         "losses": losses,
+        "step_seconds": [round(x, 4) for x in secs],
         "target_tokens_per_s": round(target_tokens / med, 1),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }))

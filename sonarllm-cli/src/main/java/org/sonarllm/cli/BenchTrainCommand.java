@@ -118,6 +118,7 @@ final class BenchTrainCommand extends Nd4jCommand {
     private final class Measure implements TrainingListener {
         final List<Double> losses = new ArrayList<>();
         final List<Double> secs = new ArrayList<>();
+        final List<Double> allSecs = new ArrayList<>();
         final List<Double> cpu = new ArrayList<>();
         long last = processCpuNanos();
         long sentencesPerStep;
@@ -129,6 +130,7 @@ final class BenchTrainCommand extends Nd4jCommand {
         public void onStep(StepMetrics s) {
             long now = processCpuNanos();
             losses.add(s.loss());
+            allSecs.add(round(s.seconds()));
             if (s.step() > WARMUP_STEPS || steps <= WARMUP_STEPS) {
                 secs.add(s.seconds());
                 cpu.add((now - last) / 1e9);
@@ -156,6 +158,7 @@ final class BenchTrainCommand extends Nd4jCommand {
             o.put("step_cpu_seconds_median", round(median(cpu)));
             o.put("loss_step0", losses.get(0));
             o.put("losses", losses);
+            o.put("step_seconds", allSecs);
             o.put("sentences_per_s", Math.round(sentencesPerStep / med * 10) / 10.0);
             o.put("target_tokens_per_s", Math.round(tokensPerStep / med * 10) / 10.0);
             o.put("peak_rss_mib", peakRssMib());
