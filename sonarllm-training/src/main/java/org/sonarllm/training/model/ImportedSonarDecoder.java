@@ -29,7 +29,7 @@ import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
  * {@code decoder.safetensors} after the import and made constants; in format 1 they are inside the graph).
  * After import every {@code Mmul} gets {@code alpha = 1, beta = 0} (the importer leaves Gemm's defaults
  * unresolved) and every variable becomes a constant, so nothing in the decoder is trainable; its gradient
- * function computes no weight gradient ({@link FrozenWeights}).
+ * function computes no weight gradient ({@link BackwardRewrites}).
  *
  * <p>Training uses the graph up to the final decoder states {@code h [b*t, d]} (the input of its output
  * projection); the vocabulary-sized rest (projection onto the output table, log-softmax, cross-entropy
@@ -222,8 +222,8 @@ public final class ImportedSonarDecoder {
             emb.setArray(f.get(TeacherForcingDecoderGraph.EMBEDDING));
             sd.convertToVariables(List.of(emb));
             onePass = new OnePassGradient(sd, hidden, HIDDEN_GRAD);
-            int pruned = FrozenWeights.prune(sd, f, n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
-            LOG.debug("decoder gradient: {} weight gradients not computed", pruned);
+            int rewritten = BackwardRewrites.apply(sd, f, n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
+            LOG.debug("decoder gradient: {} backward ops rewritten", rewritten);
             differentiable = true;
         }
         emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));

@@ -16,6 +16,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,7 +25,7 @@ import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.internal.Gradients;
 
 /** Frozen weights' gradients removed: the same values, dL/dx by hand, and no weight gradient computed. */
-class FrozenWeightsTest {
+class BackwardRewritesTest {
     private static final double[][] X = {{0.5, -1.0, 2.0}, {1.5, 0.25, -0.75}};
     private static final double[][] G = {{1, -2, 0.5, 3}, {-1, 0.25, 2, -0.5}};
     private static final double[] B = {0.5, -1, 2, 0.125};
@@ -47,7 +48,7 @@ class FrozenWeightsTest {
             sd.createGradFunction();
             SameDiff grad = sd.getFunction("grad");
             assertEquals(List.of(1L, 1L, 2L), counts(grad)); // the last multiply_bp: the loss's y * G
-            assertEquals(3, FrozenWeights.prune(sd, Map.of(), Set.of("w", "b", "g")::contains));
+            assertEquals(3, BackwardRewrites.apply(sd, Map.of(), Set.of("w", "b", "g")::contains));
             assertEquals(List.of(0L, 0L, 1L), counts(grad), "matmul_bp, add_bp, multiply_bp");
             for (String dw : List.of("w-grad", "b-grad", "g-grad")) {
                 assertFalse(grad.hasVariable(dw), dw + " removed");
@@ -73,6 +74,23 @@ class FrozenWeightsTest {
         }
     }
 
+    /** dL/dx of y = relu(x): G where x > 0, else 0 (also at x = 0, as thresholdedrelu_bp), by hand. */
+    @Test
+    void reluDerivativeIsGWherePositiveByHand() {
+        double[][] x = {{0.5, -1.0, 0.0, 2.0}, {-0.25, 0.0, 1.5, -3.0}};
+        SameDiff sd = SameDiff.create();
+        SDVariable xv = sd.var("x", Nd4j.createFromArray(x));
+        sd.nn.relu("y", xv.mul("x2", 2.0), 0).mul(sd.constant("G", Nd4j.createFromArray(G))).sum("loss").markAsLoss();
+        assertEquals(1, BackwardRewrites.apply(sd, Map.of(), n -> false));
+        assertEquals(0, Arrays.stream(sd.getFunction("grad").ops()).filter(ThresholdReluBp.class::isInstance).count());
+        INDArray dx = Gradients.of(sd, Map.of(), List.of(), List.of("x")).gradients().get("x");
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < 4; k++) {
+                assertEquals(x[i][k] > 0 ? 2 * G[i][k] : 0, dx.getDouble(i, k), 1e-12, "dx " + i + "," + k);
+            }
+        }
+    }
+
     /** Left alone: both operands trained, transposed left operands or results, and a broadcast activation. */
     @Test
     void opsWhoseOtherGradientIsNotAPlainCopyAreLeftAlone() {
@@ -88,17 +106,17 @@ class FrozenWeightsTest {
         sd.createGradFunction();
         SameDiff grad = sd.getFunction("grad");
         List<Long> before = counts(grad);
-        assertEquals(0, FrozenWeights.prune(sd, Map.of(), sd::isConstant));
+        assertEquals(0, BackwardRewrites.apply(sd, Map.of(), sd::isConstant));
         assertEquals(before, counts(grad));
     }
 
     @Test
     void keepsShapeOnlyWhenTheWeightBroadcastsIntoKnownDimensions() {
-        assertTrue(FrozenWeights.keepsShape(new long[] {8, 256}, new long[] {256}));
-        assertTrue(FrozenWeights.keepsShape(new long[] {8, 4, 256}, new long[] {1, 256}));
-        assertFalse(FrozenWeights.keepsShape(new long[] {8, 1}, new long[] {256}));
-        assertFalse(FrozenWeights.keepsShape(new long[] {256}, new long[] {4, 256}));
-        assertFalse(FrozenWeights.keepsShape(null, new long[] {256}));
+        assertTrue(BackwardRewrites.keepsShape(new long[] {8, 256}, new long[] {256}));
+        assertTrue(BackwardRewrites.keepsShape(new long[] {8, 4, 256}, new long[] {1, 256}));
+        assertFalse(BackwardRewrites.keepsShape(new long[] {8, 1}, new long[] {256}));
+        assertFalse(BackwardRewrites.keepsShape(new long[] {256}, new long[] {4, 256}));
+        assertFalse(BackwardRewrites.keepsShape(null, new long[] {256}));
     }
 
     /**
@@ -129,6 +147,7 @@ class FrozenWeightsTest {
             }
         }
         assertTrue(bp > 0, "the attention products and the residual sums keep theirs");
+        assertEquals(0, Arrays.stream(grad.ops()).filter(ThresholdReluBp.class::isInstance).count(), "ReLU derivatives");
 
         // the same gradient from SameDiff's own, unpruned gradient function of a second import
         ImportedSonarDecoder plain = ImportedFromWeights.load(TinyA.dir().resolve("decoder"));

@@ -16,12 +16,17 @@ import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 
 /**
- * Takes the frozen weights' gradients out of a gradient function. SameDiff M2.1 differentiates a product
+ * Rewrites a SameDiff gradient function into a cheaper one that computes the same gradients of everything but
+ * frozen weights. Two rewrites, each measured on the d-256 default decoder (1,536 tokens):
+ *
+ * <p><b>Frozen weights' gradients removed.</b> SameDiff M2.1 differentiates a product
  * {@code x op(W)}, a sum {@code x + b} and an elementwise product {@code x * g} with one backward op each
  * ({@code matmul_bp}, {@code add_bp}, {@code multiply_bp}) that computes the gradients of <em>both</em>
  * operands, also when one is a constant or a weight placeholder and its gradient is never read. For the frozen
@@ -41,13 +46,18 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
  * then released as soon as its forward consumers ran. (Swapping the forward op for one with another derivative
  * does not work: SameDiff builds the gradient function from serialized copies of the ops.)
  *
+ * <p><b>ReLU's derivative in vectorized ops.</b> {@code thresholdedrelu_bp} applies a C++ lambda per element
+ * (4-11 ms per FFN layer of 1,536 x 1,024); {@code dL/dx = dL/dy * sign(relu(x))} is two vectorized ops on the
+ * ReLU's own output, exact (the derivative is 1 where the output is positive, else 0, as
+ * {@code thresholdedrelu_bp}'s with cutoff 0).
+ *
  * <pre>{@code
- * int pruned = FrozenWeights.prune(sd, feeds, name -> sd.getVariable(name).isConstant());
+ * int rewritten = BackwardRewrites.apply(sd, feeds, name -> sd.getVariable(name).isConstant());
  * Map<String, INDArray> g = Gradients.of(sd, feeds, List.of(), List.of("x")).gradients();
  * }</pre>
  */
-final class FrozenWeights {
-    private FrozenWeights() {}
+final class BackwardRewrites {
+    private BackwardRewrites() {}
 
     /**
      * Creates the graph's gradient function if it has none and rewrites it. The shapes of the activations that
@@ -59,7 +69,7 @@ final class FrozenWeights {
      * @param frozen whether a variable is a frozen weight (a constant, or a placeholder holding a weight)
      * @return the number of backward ops rewritten
      */
-    static int prune(SameDiff sd, Map<String, INDArray> feeds, Predicate<String> frozen) {
+    static int apply(SameDiff sd, Map<String, INDArray> feeds, Predicate<String> frozen) {
         if (!sd.hasGradientFunction()) {
             sd.createGradFunction();
         }
@@ -80,6 +90,10 @@ final class FrozenWeights {
         }
         int pruned = 0;
         for (SameDiffOp op : candidates) {
+            if (op.getOp() instanceof ThresholdReluBp) {
+                pruned += relu(gradFn, op) ? 1 : 0;
+                continue;
+            }
             List<String> in = op.getInputsToOp(); // a, b, dL/dy
             List<String> out = op.getOutputsOfOp(); // dL/da, dL/db
             boolean binary = op.getOp() instanceof MmulBp || op.getOp() instanceof MulBpOp || op.getOp() instanceof AddBpOp;
@@ -105,7 +119,7 @@ final class FrozenWeights {
             } else if (op.getOp() instanceof MulBpOp) {
                 op.setOp(new Scaled(gradFn, op.getName(), gradFn.getVariable(dx)));
                 rewire(gradFn, op, List.of(dy, in.get(w)), x, out.get(w));
-            } else if (!passThrough(gradFn, op, x, in.get(w), dy, dx, out.get(w))) {
+            } else if (!passThrough(gradFn, op, x, dy, dx, out.get(w))) {
                 continue;
             }
             pruned++;
@@ -131,30 +145,62 @@ final class FrozenWeights {
      *
      * @return false (nothing changed) if {@code dL/dx} is not an intermediate value with readers
      */
-    private static boolean passThrough(SameDiff gradFn, SameDiffOp op, String x, String weight, String dy, String dx,
-            String weightGrad) {
-        Map<String, Variable> vars = gradFn.getVariables();
-        Variable source = vars.get(x);
-        if (readers(gradFn, dx) == 0 || source.getVariable().getVariableType() != VariableType.ARRAY
-                || gradFn.getLossVariables().contains(dx)) {
+    private static boolean passThrough(SameDiff gradFn, SameDiffOp op, String x, String dy, String dx, String weightGrad) {
+        if (!intermediate(gradFn, dx, x)) {
             return false;
         }
-        for (String reader : new ArrayList<>(vars.get(dx).getInputsForOp())) {
+        gradFn.getVariables().remove(weightGrad);
+        replace(gradFn, op, dx, dy);
+        return true;
+    }
+
+    /** {@code thresholdedrelu_bp(x, dL/dy)} with cutoff 0 of {@code y = relu(x)}: {@code dL/dx = dL/dy * sign(y)}. */
+    private static boolean relu(SameDiff gradFn, SameDiffOp op) {
+        List<String> in = op.getInputsToOp(); // x, dL/dy
+        double[] cutoff = op.getOp() instanceof ThresholdReluBp bp ? bp.tArgs() : new double[0];
+        if (in.size() != 2 || op.getOutputsOfOp().size() != 1 || cutoff.length != 1 || cutoff[0] != 0) {
+            return false;
+        }
+        String x = in.get(0);
+        String dx = op.getOutputsOfOp().get(0);
+        List<String> relus = gradFn.getVariables().get(x).getInputsForOp().stream()
+                .map(gradFn.getOps()::get).filter(f -> f.getOp() instanceof RectifiedLinear r
+                        && r.scalar() != null && r.scalar().getDouble(0) == 0)
+                .map(f -> f.getOutputsOfOp().get(0)).toList();
+        if (relus.size() != 1 || !intermediate(gradFn, dx, x)) {
+            return false;
+        }
+        SDVariable g = gradFn.getVariable(in.get(1)).mul(gradFn.math.sign(gradFn.getVariable(relus.get(0))));
+        replace(gradFn, op, dx, g.name());
+        return true;
+    }
+
+    /** Whether {@code grad}, the gradient of {@code of}, is an intermediate value that ops read and no one asks for. */
+    private static boolean intermediate(SameDiff gradFn, String grad, String of) {
+        return readers(gradFn, grad) > 0 && gradFn.getVariables().get(of).getVariable().getVariableType() == VariableType.ARRAY
+                && !gradFn.getLossVariables().contains(grad);
+    }
+
+    /** Removes {@code op} and its output {@code from}; the ops that read {@code from} read {@code to} instead. */
+    private static void replace(SameDiff gradFn, SameDiffOp op, String from, String to) {
+        Map<String, Variable> vars = gradFn.getVariables();
+        if (vars.get(to).getInputsForOp() == null) {
+            vars.get(to).setInputsForOp(new ArrayList<>());
+        }
+        for (String reader : new ArrayList<>(vars.get(from).getInputsForOp())) {
             SameDiffOp r = gradFn.getOps().get(reader);
             List<String> ins = new ArrayList<>(r.getInputsToOp());
-            Collections.replaceAll(ins, dx, dy);
+            Collections.replaceAll(ins, from, to);
             r.setInputsToOp(ins);
-            if (!vars.get(dy).getInputsForOp().contains(reader)) {
-                vars.get(dy).getInputsForOp().add(reader);
+            if (!vars.get(to).getInputsForOp().contains(reader)) {
+                vars.get(to).getInputsForOp().add(reader);
             }
         }
-        for (String v : List.of(x, weight, dy)) {
+        for (String v : op.getInputsToOp()) {
             vars.get(v).getInputsForOp().remove(op.getName());
         }
-        vars.remove(dx);
-        vars.remove(weightGrad);
+        vars.remove(from);
         gradFn.getOps().remove(op.getName());
-        return true;
     }
 
     private static int readers(SameDiff gradFn, String variable) {
