@@ -33,7 +33,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
  * decoder of training that is a third of its layers' products and every bias and LayerNorm gain's gradient: a
  * sum over all token rows per vector, which ND4J computes slowly (measured on the d-256 decoder, 1,536 tokens:
  * 11-15 ms per LayerNorm gain, 14 ms per FFN bias, against 0.5 ms for the product {@code dL/dy * g}).
- * {@link #prune} rewrites each such op, keeping the gradient of the other operand only:
+ * {@link #apply} rewrites each such op, keeping the gradient of the other operand only:
  * <ul>
  *   <li>{@code matmul_bp} of {@code y = x op(W)}: the single product {@code dL/dx = dL/dy op(W)^T};
  *   <li>{@code multiply_bp} of {@code y = x * g}: the elementwise product {@code dL/dx = dL/dy * g};
@@ -88,10 +88,10 @@ final class BackwardRewrites {
         if (!activations.isEmpty()) {
             sd.output(feeds, new ArrayList<>(activations)).forEach((name, a) -> shapes.put(name, a.shape()));
         }
-        int pruned = 0;
+        int rewritten = 0;
         for (SameDiffOp op : candidates) {
             if (op.getOp() instanceof ThresholdReluBp) {
-                pruned += relu(gradFn, op) ? 1 : 0;
+                rewritten += relu(gradFn, op) ? 1 : 0;
                 continue;
             }
             List<String> in = op.getInputsToOp(); // a, b, dL/dy
@@ -122,9 +122,9 @@ final class BackwardRewrites {
             } else if (!passThrough(gradFn, op, x, dy, dx, out.get(w))) {
                 continue;
             }
-            pruned++;
+            rewritten++;
         }
-        return pruned;
+        return rewritten;
     }
 
     /** The op now reads {@code inputs} and writes its first output only; {@code x} and {@code weightGrad} are dropped. */
