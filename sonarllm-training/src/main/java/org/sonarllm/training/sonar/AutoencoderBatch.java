@@ -20,6 +20,8 @@ import org.sonarllm.model.SonarConfig;
  * <p>Immutable.
  */
 public final class AutoencoderBatch {
+    /** Sequence lengths of a batch are rounded up to a multiple of this ({@link #padded}). */
+    static final int LENGTH_MULTIPLE = 8;
     private final Map<String, INDArray> feeds;
     private final long targetTokens;
     private final int[] encoderIds;
@@ -155,6 +157,7 @@ public final class AutoencoderBatch {
             s = Math.max(s, r.length);
         }
         check(s, cfg);
+        s = padded(s, cfg);
         int[] ids = new int[enc.length * s];
         java.util.Arrays.fill(ids, SonarConfig.PAD);
         double[][] mask = new double[enc.length][s];
@@ -187,6 +190,7 @@ public final class AutoencoderBatch {
             t = Math.max(t, decIn[i].length);
         }
         check(t, cfg);
+        t = padded(t, cfg);
         int[] ids = new int[n * t];
         java.util.Arrays.fill(ids, SonarConfig.PAD);
         int[] labels = new int[n * t];
@@ -210,6 +214,18 @@ public final class AutoencoderBatch {
         f.put(AutoencoderGraph.DEC_POS, Nd4j.createFromArray(Sinusoids.table(t, cfg.model())).castTo(dt));
         f.put(AutoencoderGraph.CAUSAL, Nd4j.createFromArray(causal).castTo(dt));
         return new AutoencoderBatch(f, count, encIds, ids, labels);
+    }
+
+    /**
+     * The batch's sequence length rounded up to a multiple of {@link #LENGTH_MULTIPLE} (within the position
+     * limit): the padding is masked (encoder) or comes after every real position of a causal decoder with
+     * ignored labels, so losses and gradients are unchanged, and batches of sentences bucketed by length
+     * take a handful of shapes. SameDiff's array cache reuses op outputs of exactly the same shape only; with
+     * a shape per batch every op output was a fresh buffer (zeroed, page-faulted): 47 % of a step.
+     */
+    static int padded(int len, SonarConfig cfg) {
+        int rounded = (len + LENGTH_MULTIPLE - 1) / LENGTH_MULTIPLE * LENGTH_MULTIPLE;
+        return Math.min(rounded, cfg.maxPositions() - SonarConfig.PAD - 1);
     }
 
     private static void check(int len, SonarConfig cfg) {

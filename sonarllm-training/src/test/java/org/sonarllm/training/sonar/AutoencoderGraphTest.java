@@ -105,6 +105,35 @@ class AutoencoderGraphTest {
         assertTrue(grads.get("dec.embed_tokens.weight").norm2Number().doubleValue() > 1e-6);
     }
 
+    /**
+     * Batches are padded to a multiple of 8 positions: a 9-token row alone (padded to 16) and next to a 17-token
+     * row (both padded to 24) has the same loss, and the loss of the two is their token-weighted mean.
+     */
+    @Test
+    void lengthsRoundedUpToAMultipleOfEightChangeNoLoss() {
+        assertEquals(16, AutoencoderBatch.padded(9, TINY));
+        assertEquals(24, AutoencoderBatch.padded(17, TINY));
+        assertEquals(38, AutoencoderBatch.padded(37, TINY), "capped at the position limit");
+        AutoencoderGraph g = AutoencoderGraph.build(TINY, randomParams(TINY, 9), DataType.DOUBLE);
+        int[] a = {4, 5, 6, 7, 8, 9, 10, 11, 2};
+        int[] b = {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 4, 5, 6, 7, 8, 9, 2};
+        double la = g.loss(AutoencoderBatch.plain(new int[][] {a}, new int[][] {shift(a)}, new int[][] {a}, TINY,
+                DataType.DOUBLE));
+        double lb = g.loss(AutoencoderBatch.plain(new int[][] {b}, new int[][] {shift(b)}, new int[][] {b}, TINY,
+                DataType.DOUBLE));
+        double both = g.loss(AutoencoderBatch.plain(new int[][] {a, b}, new int[][] {shift(a), shift(b)},
+                new int[][] {a, b}, TINY, DataType.DOUBLE));
+        assertEquals((9 * la + 17 * lb) / 26, both, 1e-9);
+    }
+
+    /** Decoder input of a target: end of sentence first, as the tests above. */
+    private static int[] shift(int[] target) {
+        int[] in = new int[target.length];
+        in[0] = 2;
+        System.arraycopy(target, 0, in, 1, target.length - 1);
+        return in;
+    }
+
     @Test
     void lossIsTheMeanTargetNegativeLogLikelihoodAndIgnoresPadding() {
         // Two batches that differ only in padding length (a longer extra row) give the same per-row losses.
