@@ -220,11 +220,13 @@ public final class ImportedSonarDecoder {
         SDVariable emb = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);
         if (!differentiable) {
             // the rewrites' shape probe runs on one token (its arrays stay in the forward session's cache)
-            Map<String, INDArray> probe = new HashMap<>(feeds(new long[][] {{decoderInputIds[0][0]}}, new float[1][dimension]));
+            Map<String, INDArray> probe = new HashMap<>(
+                    feeds(new long[][] {{decoderInputIds[0][0]}}, new float[1][dimension]));
             emb.setArray(probe.remove(TeacherForcingDecoderGraph.EMBEDDING));
             sd.convertToVariables(List.of(emb));
             onePass = new OnePassGradient(sd, hidden, HIDDEN_GRAD);
-            int rewritten = BackwardRewrites.apply(sd, probe, n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
+            int rewritten = BackwardRewrites.apply(sd, probe,
+                    n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
             LOG.debug("decoder gradient: {} backward ops rewritten", rewritten);
             differentiable = true;
         }
