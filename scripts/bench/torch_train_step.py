@@ -22,7 +22,8 @@ Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp   (witho
 reference netlib BLAS). Run with /usr/bin/python3 (Debian's interpreter):
   /usr/bin/python3 scripts/bench/torch_train_step.py --dump DIR --decoder HF_DECODER_DIR --threads 2
 Prints one JSON line: step_seconds_median (wall), step_cpu_seconds_median (CPU time of all the process's
-threads: comparable on a loaded machine), loss_step0, losses, target_tokens_per_s, peak_rss_mib, ...
+threads: comparable on a loaded machine), loss_step0, losses, step_seconds (every step), target_tokens_per_s,
+peak_rss_mib, ...
 """
 import argparse
 import json
