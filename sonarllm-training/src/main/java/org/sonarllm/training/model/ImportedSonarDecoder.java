@@ -226,7 +226,7 @@ public final class ImportedSonarDecoder {
             sd.convertToVariables(List.of(emb));
             onePass = new OnePassGradient(sd, hidden, HIDDEN_GRAD);
             int rewritten = BackwardRewrites.apply(sd, probe,
-                    n -> weightFeeds.containsKey(n) || sd.getVariable(n).isConstant());
+                    n -> weightFeeds.containsKey(n) || sd.hasVariable(n) && sd.getVariable(n).isConstant());
             LOG.debug("decoder gradient: {} backward ops rewritten", rewritten);
             differentiable = true;
         }

@@ -156,7 +156,6 @@ public final class AutoencoderBatch {
             }
             s = Math.max(s, r.length);
         }
-        check(s, cfg);
         s = padded(s, cfg);
         int[] ids = new int[enc.length * s];
         java.util.Arrays.fill(ids, SonarConfig.PAD);
@@ -189,7 +188,6 @@ public final class AutoencoderBatch {
             }
             t = Math.max(t, decIn[i].length);
         }
-        check(t, cfg);
         t = padded(t, cfg);
         int[] ids = new int[n * t];
         java.util.Arrays.fill(ids, SonarConfig.PAD);
@@ -217,22 +215,19 @@ public final class AutoencoderBatch {
     }
 
     /**
-     * The batch's sequence length rounded up to a multiple of {@link #LENGTH_MULTIPLE} (within the position
-     * limit): the padding is masked (encoder) or comes after every real position of a causal decoder with
+     * The batch's sequence length, checked against the position limit and rounded up to a multiple of
+     * {@link #LENGTH_MULTIPLE} (within that limit): the padding is masked (encoder) or comes after every real position of a causal decoder with
      * ignored labels, so losses and gradients are unchanged, and batches of sentences bucketed by length
      * take a handful of shapes. SameDiff's array cache reuses op outputs of exactly the same shape only; with
      * a shape per batch every op output was a fresh buffer (zeroed, page-faulted): 47 % of a step.
      */
     static int padded(int len, SonarConfig cfg) {
-        int rounded = (len + LENGTH_MULTIPLE - 1) / LENGTH_MULTIPLE * LENGTH_MULTIPLE;
-        return Math.min(rounded, cfg.maxPositions() - SonarConfig.PAD - 1);
-    }
-
-    private static void check(int len, SonarConfig cfg) {
-        if (len + SonarConfig.PAD + 1 > cfg.maxPositions()) {
-            throw new InvalidInputException("expected sequences of at most " + (cfg.maxPositions() - 2)
+        int longest = cfg.maxPositions() - SonarConfig.PAD - 1; // positions start at PAD + 1
+        if (len > longest) {
+            throw new InvalidInputException("expected sequences of at most " + longest
                     + " tokens, found " + len);
         }
+        return Math.min((len + LENGTH_MULTIPLE - 1) / LENGTH_MULTIPLE * LENGTH_MULTIPLE, longest);
     }
 
     private static int checkId(int id, SonarConfig cfg) {
