@@ -60,6 +60,11 @@ final class TrainSpaceCommand extends Nd4jCommand {
     @Option(names = "--noised-share", defaultValue = "0.5", description = "Share of noised inputs while denoising.") double noisedShare;
     @Option(names = "--vector-noise", defaultValue = "0", description = "Gaussian noise on each sentence vector before the "
             + "decoder, relative to the vector's RMS (0 = none, at most 2).") double vectorNoise;
+    @Option(names = "--dropout", defaultValue = "0", description = "Residual dropout while training (embeddings, "
+            + "attention, cross-attention and FFN outputs; the encoder's only while it trains), 0 = none. Not --drop, "
+            + "which drops input pieces.") double dropout;
+    @Option(names = "--validation", defaultValue = "0", description = "Sentences held out of training; their clean "
+            + "reconstruction loss is reported after every epoch in OUT/validation.csv (default 0 = none).") int validation;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "100") long checkpointEvery;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a batch.") int workers;
@@ -77,9 +82,9 @@ final class TrainSpaceCommand extends Nd4jCommand {
         SonarConfig model = SonarConfig.symmetric(vocab, d, heads, ffn != null ? ffn : 4 * d, layers, layers, maxPositions);
         AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
-                noisedShare, maxSentences, lang, vectorNoise);
+                noisedShare, maxSentences, lang, vectorNoise, validation, dropout);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
-                Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, false, workers, 0);
+                Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, validation > 0, workers, 0);
         AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume, force);
         stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%n", model.model(),
                 layers, layers, heads, model.encoderFfn(), vocab, trainer.sentenceCount());
@@ -88,6 +93,9 @@ final class TrainSpaceCommand extends Nd4jCommand {
         summary.put("steps", r.steps());
         summary.put("loss", r.lastLoss());
         summary.put("sentences", trainer.sentenceCount());
+        if (validation > 0) {
+            summary.put("validation_loss", r.validationLoss());
+        }
         summary.put("out", out.toString());
         json().write(summary);
         return 0;

@@ -46,15 +46,32 @@ class SpaceCommandsTest {
         return out;
     }
 
+    /** The optimisation settings {@link #trainSpace}'s options stand for (defaults spelled out). */
+    private static final TrainingConfig LIBRARY_TRAINING = TrainingConfig.defaults().withSteps(4).withBatchSize(4)
+            .withLearningRate(3e-3, 3e-3 / 20, 1).withWeightDecay(0.01).withBetas(0.9, 0.98).withSeed(7).withCheckpointEvery(2);
+
+    /** A 4-step train-space run on the tiny-a tokenizer, plus {@code extra} options. */
+    private static MainTest.Result trainSpace(Path tok, Path corpus, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train-space", "--tokenizer", tok.toString(), "--corpus",
+                corpus.toString(), "--out", out.toString(), "--d", "16", "--heads", "2", "--ffn", "24", "--layers", "1",
+                "--max-positions", "64", "--max-tokens", "30", "--steps", "4", "--interpolation-from", "3", "--batch-size",
+                "4", "--lr", "3e-3", "--warmup", "1", "--seed", "7", "--checkpoint-every", "2"));
+        args.addAll(List.of(extra));
+        return MainTest.run("", args.toArray(String[]::new));
+    }
+
+    /** The task settings {@link #trainSpace}'s options stand for. */
+    private static AutoencoderTrainer.Options libraryOptions(Path tok, Path corpus, Path out) {
+        return new AutoencoderTrainer.Options(tok, corpus, out, SonarConfig.symmetric(1204, 16, 2, 24, 1, 1, 64), 30, 3,
+                new Noise(0.1, 0.1, 3, 1203), 0.5, 0, Language.ENGLISH);
+    }
+
     @Test
     void trainSpaceRunsTheLibraryTrainerWithItsOptionsAndEvalSpaceScoresTheConvertedBundle() throws Exception {
         Path corpus = novel();
         Path tok = TinyA.dir().resolve("tokenizer");
         Path out = tmp.resolve("ae");
-        MainTest.Result r = MainTest.run("", "train-space", "--tokenizer", tok.toString(), "--corpus", corpus.toString(),
-                "--out", out.toString(), "--d", "16", "--heads", "2", "--ffn", "24", "--layers", "1", "--max-positions", "64",
-                "--max-tokens", "30", "--steps", "4", "--interpolation-from", "3", "--batch-size", "4", "--lr", "3e-3",
-                "--warmup", "1", "--seed", "7", "--checkpoint-every", "2");
+        MainTest.Result r = trainSpace(tok, corpus, out);
         assertEquals(0, r.code(), r.err());
         JsonNode summary = r.lines().get(0);
         assertEquals(4, summary.get("steps").asLong());
@@ -67,11 +84,7 @@ class SpaceCommandsTest {
 
         // The same run through the library, with the settings the options stand for (defaults spelled out).
         Path lib = tmp.resolve("lib");
-        AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tok, corpus, lib, SonarConfig.symmetric(1204, 16, 2, 24,
-                1, 1, 64), 30, 3, new Noise(0.1, 0.1, 3, 1203), 0.5, 0, Language.ENGLISH);
-        TrainingConfig t = TrainingConfig.defaults().withSteps(4).withBatchSize(4).withLearningRate(3e-3, 3e-3 / 20, 1)
-                .withWeightDecay(0.01).withBetas(0.9, 0.98).withSeed(7).withCheckpointEvery(2);
-        new AutoencoderTrainer(o, t, false).train(TrainingListener.NONE);
+        new AutoencoderTrainer(libraryOptions(tok, corpus, lib), LIBRARY_TRAINING, false).train(TrainingListener.NONE);
         assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
 
         Path bundle = tmp.resolve("space");
@@ -96,6 +109,24 @@ class SpaceCommandsTest {
         MainTest.Result tooFew = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus", corpus.toString());
         assertEquals(2, tooFew.code());
         assertEquals(List.of("error: expected at least 1500 held-out sentences of <= 20 words, found 9"), tooFew.errLines());
+    }
+
+    @Test
+    void trainSpaceDropoutAndValidationAreTheLibrarysOptions() throws Exception {
+        Path corpus = novel();
+        Path tok = TinyA.dir().resolve("tokenizer");
+        Path out = tmp.resolve("aev");
+        MainTest.Result r = trainSpace(tok, corpus, out, "--dropout", "0.2", "--validation", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode summary = r.lines().get(0);
+        assertEquals(7, summary.get("sentences").asInt(), "9 sentences, 2 held out");
+
+        Path lib = tmp.resolve("libv");
+        double v = new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withDropout(0.2).withValidationSentences(2),
+                LIBRARY_TRAINING, false).train(TrainingListener.NONE).validationLoss();
+        assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
+        assertEquals(Files.readAllLines(lib.resolve("validation.csv")), Files.readAllLines(out.resolve("validation.csv")));
+        assertEquals(v, summary.get("validation_loss").asDouble(), 1e-12);
     }
 
     @Test

@@ -77,6 +77,59 @@ public final class AutoencoderBatch {
         return new AutoencoderBatch(f, targetTokens, encoderIds, decoderIds, labels);
     }
 
+    /**
+     * The same batch with dropout masks for a graph built with dropout ({@link AutoencoderGraph#dropoutSites}):
+     * at every site each real position's d values are 0 with probability {@code p} and {@code 1 / (1 - p)}
+     * otherwise (inverted dropout: the expected branch is unchanged); padded positions keep 1. Row i's masks
+     * derive from {@code rowSeeds[i]} and the site alone, so a sentence gets the same masks in any batch
+     * (any split over workers, any padding).
+     *
+     * @param p dropout probability in [0, 1)
+     * @param rowSeeds one seed per decoder row
+     * @param encoder also drop in the encoder (whose rows must then be the decoder's: a plain batch)
+     * @param cfg the shape the batch was built for
+     * @return a new batch
+     * @throws InvalidInputException on a probability outside [0, 1), or seeds or rows that do not match
+     */
+    public AutoencoderBatch withDropout(double p, long[] rowSeeds, boolean encoder, SonarConfig cfg) {
+        int rows = rowSeeds.length;
+        if (!(p >= 0 && p < 1) || decoderIds == null || labels.length % Math.max(rows, 1) != 0 || rows == 0
+                || (encoder && encoderIds.length % rows != 0)) {
+            throw new InvalidInputException("expected a dropout probability in [0, 1) and one seed per decoder row of "
+                    + "the batch, found p=" + p + " and " + rows + " seeds");
+        }
+        int decLen = labels.length / rows;
+        Map<String, INDArray> f = new LinkedHashMap<>(feeds);
+        int site = 0;
+        for (String name : AutoencoderGraph.dropoutSites(cfg, false)) {
+            f.put(name, masks(p, rowSeeds, site++, decLen, pos -> labels[pos] >= 0, cfg.model()));
+        }
+        if (encoder) {
+            int encLen = encoderIds.length / rows;
+            for (String name : AutoencoderGraph.dropoutSites(cfg, true)) {
+                f.put(name, masks(p, rowSeeds, site++, encLen, pos -> encoderIds[pos] != SonarConfig.PAD, cfg.model()));
+            }
+        }
+        return new AutoencoderBatch(f, targetTokens, encoderIds, decoderIds, labels);
+    }
+
+    private INDArray masks(double p, long[] rowSeeds, int site, int len, java.util.function.IntPredicate real, int d) {
+        float[] m = new float[rowSeeds.length * len * d];
+        java.util.Arrays.fill(m, 1f);
+        float kept = (float) (1 / (1 - p));
+        for (int i = 0; i < rowSeeds.length; i++) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(rowSeeds[i] * 0x9E3779B97F4A7C15L + site);
+            for (int t = 0; t < len && real.test(i * len + t); t++) {
+                int o = (i * len + t) * d;
+                for (int j = 0; j < d; j++) {
+                    m[o + j] = r.nextDouble() < p ? 0f : kept;
+                }
+            }
+        }
+        DataType dt = feeds.get(AutoencoderGraph.MIX).dataType();
+        return Nd4j.createFromArray(m).reshape(rowSeeds.length * len, d).castTo(dt);
+    }
+
     /** @return a fresh copy of the placeholder map */
     public Map<String, INDArray> feeds() {
         return new LinkedHashMap<>(feeds);

@@ -62,18 +62,46 @@ public final class AutoencoderGraph {
     static final String DEC_TABLE = "dec.embed_tokens.weight";
     private static final double LN_EPS = 1e-5;
 
+    /** Name prefix of the dropout-mask placeholders ({@link #dropoutSites}). */
+    static final String DROP = "ae_drop_";
+
     private final SameDiff sd;
     private final SonarConfig cfg;
     private final DataType dtype;
+    private final boolean dropout;
     private final List<String> encoderParams = new ArrayList<>();
     private final List<String> decoderParams = new ArrayList<>();
     private INDArray encTable;
     private INDArray decTable;
 
-    private AutoencoderGraph(SameDiff sd, SonarConfig cfg, DataType dtype) {
+    private AutoencoderGraph(SameDiff sd, SonarConfig cfg, DataType dtype, boolean dropout) {
         this.sd = sd;
         this.cfg = cfg;
         this.dtype = dtype;
+        this.dropout = dropout;
+    }
+
+    /**
+     * The placeholders of a graph built with dropout: one mask [rows * len, d] per residual branch (fairseq's
+     * {@code dropout} sites: the embeddings, each layer's self-attention output, the decoder's cross-attention
+     * output and each FFN output), multiplied into the branch; {@link AutoencoderBatch#withDropout} draws them.
+     *
+     * @param cfg shape
+     * @param encoder the encoder's sites (true) or the decoder's
+     * @return placeholder names in a fixed order
+     */
+    static List<String> dropoutSites(SonarConfig cfg, boolean encoder) {
+        List<String> sites = new ArrayList<>();
+        String side = encoder ? "enc" : "dec";
+        sites.add(DROP + side + "_emb");
+        for (int l = 0; l < (encoder ? cfg.encoderLayers() : cfg.decoderLayers()); l++) {
+            sites.add(DROP + side + "_" + l + "_attn");
+            if (!encoder) {
+                sites.add(DROP + side + "_" + l + "_cross");
+            }
+            sites.add(DROP + side + "_" + l + "_ffn");
+        }
+        return sites;
     }
 
     /**
@@ -150,6 +178,22 @@ public final class AutoencoderGraph {
      * @return the graph (its loss variable is the surrogate of the head's gradient)
      */
     public static AutoencoderGraph build(SonarConfig cfg, Map<String, INDArray> params, DataType dtype) {
+        return build(cfg, params, dtype, false);
+    }
+
+    /**
+     * As {@link #build(SonarConfig, Map, DataType)}; with {@code dropout}, every residual branch is
+     * multiplied by a mask placeholder ({@link #dropoutSites}) that a batch may carry
+     * ({@link AutoencoderBatch#withDropout}); a batch without masks runs with all-ones masks, i.e. as the
+     * graph without dropout (evaluation).
+     *
+     * @param cfg shape
+     * @param params parameters; the arrays become the graph's live variables
+     * @param dtype FLOAT or DOUBLE
+     * @param dropout define the dropout-mask placeholders
+     * @return the graph
+     */
+    public static AutoencoderGraph build(SonarConfig cfg, Map<String, INDArray> params, DataType dtype, boolean dropout) {
         Map<String, INDArray> expected = initParameters(cfg, 0);
         for (Map.Entry<String, INDArray> e : expected.entrySet()) {
             INDArray a = params.get(e.getKey());
@@ -159,7 +203,7 @@ public final class AutoencoderGraph {
                         + (a == null ? "none" : java.util.Arrays.toString(a.shape())));
             }
         }
-        AutoencoderGraph g = new AutoencoderGraph(SameDiff.create(), cfg, dtype);
+        AutoencoderGraph g = new AutoencoderGraph(SameDiff.create(), cfg, dtype, dropout);
         for (String name : expected.keySet()) {
             INDArray a = params.get(name);
             a = a.dataType() == dtype ? a : a.castTo(dtype);
@@ -194,14 +238,14 @@ public final class AutoencoderGraph {
 
         // Encoder.
         SDVariable encShape = sd.shape(encMask);
-        SDVariable x = embed(encX0, encShape, encPos);
+        SDVariable x = drop(embed(encX0, encShape, encPos), "enc_emb");
         SDVariable keyMask = sd.reshape(encMask.sub(1.0).mul(1e9), sd.concat(0, sd.slice(encShape, new int[] {0}, new int[] {1}),
                 sd.constant(Nd4j.createFromArray(new long[] {1, 1})), sd.slice(encShape, new int[] {1}, new int[] {1})));
         for (int l = 0; l < cfg.encoderLayers(); l++) {
             String k = "enc.layers." + l + ".";
-            x = x.add(selfAttention(layerNorm(x, k + "self_attn_layer_norm"), k + "self_attn.", encShape, keyMask,
-                    cfg.encoderHeads()));
-            x = x.add(ffn(layerNorm(x, k + "final_layer_norm"), k));
+            x = x.add(drop(selfAttention(layerNorm(x, k + "self_attn_layer_norm"), k + "self_attn.", encShape, keyMask,
+                    cfg.encoderHeads()), "enc_" + l + "_attn"));
+            x = x.add(drop(ffn(layerNorm(x, k + "final_layer_norm"), k), "enc_" + l + "_ffn"));
         }
         x = layerNorm(x, "enc.layer_norm");
         SDVariable m3 = sd.expandDims(encMask, 2);
@@ -216,19 +260,27 @@ public final class AutoencoderGraph {
         // Decoder.
         SDVariable decShape = sd.concat(0, sd.slice(sd.shape(mix), new int[] {0}, new int[] {1}),
                 sd.slice(sd.shape(causal), new int[] {0}, new int[] {1}));
-        SDVariable y = embed(decX0, decShape, decPos);
+        SDVariable y = drop(embed(decX0, decShape, decPos), "dec_emb");
         SDVariable nl = sd.concat(0, decShape, sd.constant(Nd4j.createFromArray(new long[] {d})));
         for (int l = 0; l < cfg.decoderLayers(); l++) {
             String k = "dec.layers." + l + ".";
-            y = y.add(selfAttention(layerNorm(y, k + "self_attn_layer_norm"), k + "self_attn.", decShape, causal,
-                    cfg.decoderHeads()));
-            SDVariable cross = lin(lin(e, k + "encoder_attn.v_proj"), k + "encoder_attn.out_proj");
-            y = sd.reshape(sd.reshape(y, nl).add(sd.reshape(cross, -1, 1, d)), -1, d);
-            y = y.add(ffn(layerNorm(y, k + "final_layer_norm"), k));
+            y = y.add(drop(selfAttention(layerNorm(y, k + "self_attn_layer_norm"), k + "self_attn.", decShape, causal,
+                    cfg.decoderHeads()), "dec_" + l + "_attn"));
+            SDVariable cross = sd.reshape(lin(lin(e, k + "encoder_attn.v_proj"), k + "encoder_attn.out_proj"), -1, 1, d);
+            if (dropout) { // the one vector's branch broadcast over the positions, each dropped on its own
+                cross = cross.mul(sd.reshape(sd.placeHolder(DROP + "dec_" + l + "_cross", dtype, -1, d), nl));
+            }
+            y = sd.reshape(sd.reshape(y, nl).add(cross), -1, d);
+            y = y.add(drop(ffn(layerNorm(y, k + "final_layer_norm"), k), "dec_" + l + "_ffn"));
         }
         y = layerNorm(y, "dec.layer_norm").rename(HIDDEN);
         sd.sum(y.mul(hiddenGrad)).rename(SURROGATE).markAsLoss();
         sd.setLossVariables(SURROGATE);
+    }
+
+    /** {@code x * mask} with the site's mask placeholder [rows * len, d] when built with dropout; else x. */
+    private SDVariable drop(SDVariable x, String site) {
+        return dropout ? x.mul(sd.placeHolder(DROP + site, dtype, -1, cfg.model())) : x;
     }
 
     /**
@@ -313,7 +365,23 @@ public final class AutoencoderGraph {
         if (batch.decoderIds() != null) {
             sd.getVariable(DEC_X0).setArray(TokenEmbeddings.gather(decTable, batch.decoderIds()));
         }
-        return batch.feeds();
+        Map<String, INDArray> f = batch.feeds();
+        if (dropout) { // sites the batch has no masks for run undropped
+            for (String site : dropoutSites(cfg, true)) {
+                f.computeIfAbsent(site, k -> Nd4j.ones(dtype, batch.encoderIds().length, cfg.model()));
+            }
+            if (batch.decoderIds() != null) {
+                for (String site : dropoutSites(cfg, false)) {
+                    f.computeIfAbsent(site, k -> Nd4j.ones(dtype, batch.decoderIds().length, cfg.model()));
+                }
+            }
+        }
+        return f;
+    }
+
+    /** @return whether the graph has dropout-mask placeholders */
+    public boolean hasDropout() {
+        return dropout;
     }
 
     private INDArray hidden(Map<String, INDArray> feeds) {

@@ -18,6 +18,8 @@ import org.sonarllm.training.TrainingTask;
  * step, micro-batch), so a resume and any number of replicas see the same batches.
  */
 final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
+    private static final int VALIDATION_BATCH = 64;
+
     /**
      * One sentence of a micro-batch after noising.
      *
@@ -27,9 +29,10 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
      * @param noised interpolation phase: the noised encoder input; null otherwise
      * @param alpha interpolation phase: the weight of the clean embedding
      * @param vectorNoise noise of the decoder's sentence vector (standard normals times the scale), or null
+     * @param dropoutSeed seed of the sentence's dropout masks at this step
      */
     record Example(int[] encoder, int[] decoderInput, int[] decoderTarget, int[] noised, double alpha,
-            double[] vectorNoise) {}
+            double[] vectorNoise, long dropoutSeed) {}
 
     private final AutoencoderTrainer.Options options;
     private final AutoencoderTrainer.Corpus corpus;
@@ -54,6 +57,12 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         m.put("noised share", String.valueOf(options.noisedShare()));
         m.put("vector noise", String.valueOf(options.vectorNoise()));
         m.put("language", options.language().code());
+        if (options.dropout() > 0) {
+            m.put("dropout", String.valueOf(options.dropout()));
+        }
+        if (options.validationSentences() > 0) {
+            m.put("validation sentences", Integer.toString(options.validationSentences()));
+        }
         m.put("data", corpus.fingerprint());
         return m;
     }
@@ -102,7 +111,9 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
                     vn[j] = vectorRnd.nextGaussian() * options.vectorNoise();
                 }
             }
-            out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha, vn));
+            long dropoutSeed = (seed * 31 + step * 1_000_033L + microBatch * 7_919L) * 0xBF58476D1CE4E5B9L + r;
+            out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha, vn,
+                    dropoutSeed));
         }
         return out;
     }
@@ -128,7 +139,7 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         if (index > 0) {
             Map<String, INDArray> copy = new LinkedHashMap<>();
             graph.parameters().forEach((k, v) -> copy.put(k, v.dup()));
-            g = AutoencoderGraph.build(options.model(), copy, graph.dtype());
+            g = AutoencoderGraph.build(options.model(), copy, graph.dtype(), graph.hasDropout());
         }
         AutoencoderGraph rg = g;
         return new Replica<>() {
@@ -146,6 +157,39 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         };
     }
 
+    /**
+     * The clean reconstruction loss of the held-out sentences with the current parameters: no input noise,
+     * no vector noise, mean negative log-likelihood per target token (batches of {@value #VALIDATION_BATCH}
+     * sentences of similar length).
+     */
+    @Override
+    public double validationLoss() {
+        AutoencoderTrainer.Corpus v = corpus.validation();
+        if (v == null) {
+            return Double.NaN;
+        }
+        Integer[] byLength = java.util.stream.IntStream.range(0, v.encoder().size()).boxed().toArray(Integer[]::new);
+        java.util.Arrays.sort(byLength, java.util.Comparator.comparingInt(i -> v.encoder().get(i).length));
+        double nll = 0;
+        long tokens = 0;
+        for (int from = 0; from < byLength.length; from += VALIDATION_BATCH) {
+            int n = Math.min(VALIDATION_BATCH, byLength.length - from);
+            int[][] enc = new int[n][];
+            int[][] din = new int[n][];
+            int[][] dout = new int[n][];
+            for (int i = 0; i < n; i++) {
+                int r = byLength[from + i];
+                enc[i] = v.encoder().get(r);
+                din[i] = v.decoderInput().get(r);
+                dout[i] = v.decoderTarget().get(r);
+            }
+            AutoencoderBatch b = AutoencoderBatch.plain(enc, din, dout, options.model(), graph.dtype());
+            nll += graph.loss(b) * b.targetTokens();
+            tokens += b.targetTokens();
+        }
+        return nll / tokens;
+    }
+
     private AutoencoderBatch batch(List<Example> examples, DataType dt) {
         int n = examples.size();
         int[][] enc = new int[n][];
@@ -161,9 +205,14 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
             noised[i] = x.noised();
             alpha[i] = x.alpha();
         }
-        AutoencoderBatch b = examples.get(0).noised() != null
+        boolean interp = examples.get(0).noised() != null;
+        AutoencoderBatch b = interp
                 ? AutoencoderBatch.interpolated(enc, noised, alpha, din, dout, options.model(), dt)
                 : AutoencoderBatch.plain(enc, din, dout, options.model(), dt);
+        if (options.dropout() > 0) {
+            b = b.withDropout(options.dropout(), examples.stream().mapToLong(Example::dropoutSeed).toArray(), !interp,
+                    options.model());
+        }
         if (examples.get(0).vectorNoise() == null) {
             return b;
         }

@@ -69,18 +69,30 @@ public final class AutoencoderTrainer {
      * @param vectorNoise scale of Gaussian noise added to each sentence vector before the decoder, relative to
      *     the vector's RMS (0 = none, at most {@value #MAX_VECTOR_NOISE}): nearby vectors then decode to the
      *     same sentence, which makes gradients through the frozen decoder informative for a concept LM
+     * @param validationSentences sentences held out of training (a sample seeded by the training seed, taken
+     *     after {@code maxSentences}) whose clean reconstruction loss is the run's validation loss (0 = none)
+     * @param dropout probability of fairseq-style residual dropout while training ({@link AutoencoderGraph#dropoutSites};
+     *     in the encoder only while it trains), 0 = none, below {@value #MAX_DROPOUT}
      */
     public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
             long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language,
-            double vectorNoise) {
+            double vectorNoise, int validationSentences, double dropout) {
         /** Largest accepted {@link #vectorNoise}. */
         public static final double MAX_VECTOR_NOISE = 2.0;
+        /** Bound (exclusive) of {@link #dropout}. */
+        public static final double MAX_DROPOUT = 0.9;
 
         /** Validates. */
         public Options {
             if (!(vectorNoise >= 0 && vectorNoise <= MAX_VECTOR_NOISE)) {
                 throw new InvalidInputException("expected a vector noise scale in 0.." + MAX_VECTOR_NOISE + ", found "
                         + vectorNoise);
+            }
+            if (!(dropout >= 0 && dropout < MAX_DROPOUT)) {
+                throw new InvalidInputException("expected a dropout probability in [0, " + MAX_DROPOUT + "), found " + dropout);
+            }
+            if (validationSentences < 0) {
+                throw new InvalidInputException("expected a number of validation sentences >= 0, found " + validationSentences);
             }
             if (maxTokens < 3 || interpolationFrom < 0 || noisedShare < 0 || noisedShare > 1 || maxSentences < 0
                     || noise == null || model == null || language == null) {
@@ -89,6 +101,38 @@ public final class AutoencoderTrainer {
                         + " interpolationFrom=" + interpolationFrom + " noisedShare=" + noisedShare + " maxSentences="
                         + maxSentences);
             }
+        }
+
+        /**
+         * Options without held-out sentences.
+         *
+         * @param tokenizerDir tokenizer @param corpus corpus @param outDir output @param model shape
+         * @param maxTokens longest input @param interpolationFrom first interpolation step @param noise input noise
+         * @param noisedShare noised share @param maxSentences sentence cap @param language language
+         * @param vectorNoise sentence-vector noise
+         */
+        public Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens, long interpolationFrom,
+                Noise noise, double noisedShare, int maxSentences, Language language, double vectorNoise) {
+            this(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare, maxSentences,
+                    language, vectorNoise, 0, 0);
+        }
+
+        /**
+         * @param n sentences to hold out for validation
+         * @return these options holding out {@code n} sentences
+         */
+        public Options withValidationSentences(int n) {
+            return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
+                    maxSentences, language, vectorNoise, n, dropout);
+        }
+
+        /**
+         * @param p residual dropout probability while training
+         * @return these options with that dropout
+         */
+        public Options withDropout(double p) {
+            return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
+                    maxSentences, language, vectorNoise, validationSentences, p);
         }
 
         /**
@@ -106,14 +150,43 @@ public final class AutoencoderTrainer {
     }
 
     /**
-     * The tokenized training sentences.
+     * Tokenized sentences.
      *
      * @param encoder encoder inputs {@code [lang] + pieces + [</s>]}
      * @param decoderInput decoder inputs {@code [</s>, lang] + pieces}
      * @param decoderTarget decoder targets {@code [lang] + pieces + [</s>]}
-     * @param fingerprint a hash of the sentences (part of the checkpoint fingerprint)
+     * @param fingerprint a hash of the sentences read, held-out ones included (part of the checkpoint fingerprint)
+     * @param validation the held-out sentences, or null
      */
-    record Corpus(List<int[]> encoder, List<int[]> decoderInput, List<int[]> decoderTarget, String fingerprint) {}
+    record Corpus(List<int[]> encoder, List<int[]> decoderInput, List<int[]> decoderTarget, String fingerprint,
+            Corpus validation) {
+        /**
+         * @param n sentences to hold out (0 = none)
+         * @param seed seed of the sample
+         * @return the training sentences, the held-out ones in {@link #validation}
+         */
+        Corpus holdOut(int n, long seed) {
+            if (n == 0) {
+                return this;
+            }
+            if (n >= encoder.size()) {
+                throw new InvalidInputException("expected fewer validation sentences than the " + encoder.size()
+                        + " read, found " + n);
+            }
+            List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, encoder.size()).boxed().toList());
+            java.util.Collections.shuffle(order, new java.util.Random(seed));
+            java.util.Set<Integer> held = new java.util.TreeSet<>(order.subList(0, n));
+            Corpus train = new Corpus(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), fingerprint + ":held-out-" + n,
+                    new Corpus(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), fingerprint, null));
+            for (int i = 0; i < encoder.size(); i++) {
+                Corpus to = held.contains(i) ? train.validation : train;
+                to.encoder.add(encoder.get(i));
+                to.decoderInput.add(decoderInput.get(i));
+                to.decoderTarget.add(decoderTarget.get(i));
+            }
+            return train;
+        }
+    }
 
     private final Options options;
     private final TrainingConfig training;
@@ -148,9 +221,9 @@ public final class AutoencoderTrainer {
         this.training = training;
         this.resume = resume;
         this.force = force;
-        this.corpus = tokenize(options);
+        this.corpus = tokenize(options).holdOut(options.validationSentences(), training.seed());
         this.graph = AutoencoderGraph.build(options.model(), AutoencoderGraph.initParameters(options.model(),
-                training.seed()), DataType.FLOAT);
+                training.seed()), DataType.FLOAT, options.dropout() > 0);
     }
 
     private static Corpus tokenize(Options o) {
@@ -191,7 +264,7 @@ public final class AutoencoderTrainer {
                     + " sentences read from " + o.corpus());
         }
         LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, o.maxTokens());
-        return new Corpus(enc, din, dout, enc.size() + ":" + HexFormat.of().formatHex(md.digest()).substring(0, 16));
+        return new Corpus(enc, din, dout, enc.size() + ":" + HexFormat.of().formatHex(md.digest()).substring(0, 16), null);
     }
 
     private static MessageDigest sha256() {
@@ -202,9 +275,14 @@ public final class AutoencoderTrainer {
         }
     }
 
-    /** @return number of training sentences */
+    /** @return number of training sentences (held-out ones excluded) */
     public int sentenceCount() {
         return corpus.encoder().size();
+    }
+
+    /** @return the training sentences, the held-out ones in {@code validation()} */
+    Corpus corpus() {
+        return corpus;
     }
 
     /** @return the live parameters by name ({@code enc.*}, {@code dec.*}) */

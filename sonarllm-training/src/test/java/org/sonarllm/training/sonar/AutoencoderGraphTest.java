@@ -71,6 +71,69 @@ class AutoencoderGraphTest {
         checkGradients(g, noisy);
     }
 
+    private static AutoencoderBatch plainBatch(SonarConfig cfg, DataType dt) {
+        int[][] enc = {{4, 5, 6, 7, 2}, {4, 8, 2}, {4, 9, 10, 11, 5, 6, 2}};
+        int[][] din = {{2, 4, 5, 6, 7}, {2, 4, 8}, {2, 4, 9, 10, 11, 5, 6}};
+        return AutoencoderBatch.plain(enc, din, enc, cfg, dt);
+    }
+
+    @Test
+    void gradientsWithDropoutMatchFiniteDifferencesAndNoMasksMeansNoDropout() {
+        Map<String, INDArray> params = randomParams(TINY, 6);
+        Map<String, INDArray> copy = new LinkedHashMap<>();
+        params.forEach((k, v) -> copy.put(k, v.dup()));
+        AutoencoderGraph g = AutoencoderGraph.build(TINY, params, DataType.DOUBLE, true);
+        AutoencoderGraph none = AutoencoderGraph.build(TINY, copy, DataType.DOUBLE);
+        AutoencoderBatch plain = plainBatch(TINY, DataType.DOUBLE);
+        assertEquals(none.loss(plain), g.loss(plain), 1e-12, "a batch without masks runs undropped");
+        AutoencoderBatch dropped = plain.withDropout(0.3, new long[] {1, 2, 3}, true, TINY);
+        assertTrue(Math.abs(g.loss(dropped) - g.loss(plain)) > 1e-6, "the masks reach the loss");
+        checkGradients(g, dropped);
+        // decoder-only masks (the interpolation phase): gradients still exact
+        checkGradients(g, interpolatedBatch(TINY, DataType.DOUBLE).withDropout(0.3, new long[] {4, 5, 6}, false, TINY));
+    }
+
+    @Test
+    void dropoutMasksAreInvertedPerSentenceAndTheSameInAnyBatch() {
+        SonarConfig wide = SonarConfig.symmetric(13, 64, 2, 12, 2, 2, 40);
+        int[] a = {4, 5, 6, 7, 2};
+        int[] b = {4, 9, 10, 11, 5, 6, 7, 8, 9, 10, 4, 5, 2};
+        AutoencoderBatch pair = AutoencoderBatch.plain(new int[][] {a, b}, new int[][] {shift(a), shift(b)},
+                new int[][] {a, b}, wide, DataType.FLOAT).withDropout(0.25, new long[] {77, 78}, true, wide);
+        AutoencoderBatch alone = AutoencoderBatch.plain(new int[][] {a}, new int[][] {shift(a)}, new int[][] {a}, wide,
+                DataType.FLOAT).withDropout(0.25, new long[] {77}, true, wide);
+        List<String> sites = new ArrayList<>(AutoencoderGraph.dropoutSites(wide, true));
+        sites.addAll(AutoencoderGraph.dropoutSites(wide, false));
+        assertEquals(1 + 2 * 2 + 1 + 3 * 2, sites.size());
+        long zeros = 0;
+        long real = 0;
+        for (String site : sites) {
+            float[][] m = pair.feeds().get(site).toFloatMatrix(); // [2 * 16, 64]
+            float[][] m1 = alone.feeds().get(site).toFloatMatrix(); // [8, 64]
+            assertEquals(32, m.length);
+            for (int t = 0; t < 16; t++) {
+                for (int j = 0; j < 64; j++) {
+                    for (int row = 0; row < 2; row++) {
+                        float v = m[row * 16 + t][j];
+                        if (t >= (row == 0 ? a : b).length) {
+                            assertEquals(1f, v, 0, "padding keeps 1");
+                            continue;
+                        }
+                        assertTrue(v == 0f || Math.abs(v - 1 / 0.75f) < 1e-6, "inverted dropout: " + v);
+                        zeros += v == 0f ? 1 : 0;
+                        real++;
+                        if (row == 0) {
+                            assertEquals(m1[t][j], v, 0, "row a's masks do not depend on the batch");
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(0.25, (double) zeros / real, 0.02, zeros + " of " + real);
+        assertThrows(InvalidInputException.class, () -> AutoencoderBatch.plain(new int[][] {a}, new int[][] {shift(a)},
+                new int[][] {a}, wide, DataType.FLOAT).withDropout(1.0, new long[] {1}, true, wide));
+    }
+
     private static void checkGradients(AutoencoderGraph g, AutoencoderBatch b) {
         List<String> names = new ArrayList<>(g.parameters().keySet());
         Map<String, INDArray> grads = g.lossAndGradients(b, names).gradients();

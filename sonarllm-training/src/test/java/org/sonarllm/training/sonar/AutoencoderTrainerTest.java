@@ -17,6 +17,7 @@ import org.sonarllm.model.SonarConfig;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingFixtures;
 import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.TrainingResult;
 
 class AutoencoderTrainerTest {
     @TempDir
@@ -93,25 +94,90 @@ class AutoencoderTrainerTest {
     @Test
     void vectorNoiseRunsAreTheSameOnTwoWorkersAndDifferFromNoNoise() throws Exception {
         // The noise is drawn per (seed, step, micro-batch) in row order, so replicas see the same vectors.
+        sameOnTwoWorkersAndDifferentFromPlain("vector noise", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
+                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
+                o.maxSentences(), o.language(), 0.5));
+    }
+
+    @Test
+    void dropoutRunsAreTheSameOnTwoWorkersAndDifferFromNoDropout() throws Exception {
+        // masks derive from (seed, step, micro-batch, sentence), so replicas draw the same ones; both phases
+        sameOnTwoWorkersAndDifferentFromPlain("dropout", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
+                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
+                o.maxSentences(), o.language(), 0).withDropout(0.2));
+        assertThrows(InvalidInputException.class, () -> TrainingFixtures.autoencoder(tmp.resolve("corpus"), tmp, 2)
+                .withDropout(0.95));
+    }
+
+    /** 3 steps (2 denoising, 1 interpolation) of {@code variant}: same on 1 and 2 workers, another step-1 loss than plain. */
+    private void sameOnTwoWorkersAndDifferentFromPlain(String what,
+            java.util.function.BiFunction<AutoencoderTrainer.Options, Path, AutoencoderTrainer.Options> variant) {
         TrainingConfig t = TrainingFixtures.autoencoderTraining(3);
         AutoencoderTrainer.Options base = TrainingFixtures.autoencoder(TrainingFixtures.novel(tmp.resolve("corpus")),
-                tmp.resolve("n0"), 2);
+                tmp.resolve("plain"), 2);
         List<Double> plain = new ArrayList<>();
         List<Double> l1 = new ArrayList<>();
         List<Double> l2 = new ArrayList<>();
         new AutoencoderTrainer(base, t, false).train(TrainingFixtures.losses(plain));
-        new AutoencoderTrainer(noisy(base, tmp.resolve("n1")), t, false).train(TrainingFixtures.losses(l1));
-        new AutoencoderTrainer(noisy(base, tmp.resolve("n2")), t.withWorkers(2), false).train(TrainingFixtures.losses(l2));
+        AutoencoderTrainer one = new AutoencoderTrainer(variant.apply(base, tmp.resolve("w1")), t, false);
+        AutoencoderTrainer two = new AutoencoderTrainer(variant.apply(base, tmp.resolve("w2")), t.withWorkers(2), false);
+        one.train(TrainingFixtures.losses(l1));
+        two.train(TrainingFixtures.losses(l2));
+        for (String k : one.parameters().keySet()) {
+            assertTrue(one.parameters().get(k).equalsWithEps(two.parameters().get(k), 1e-5), k);
+        }
+        assertEquals(3, l1.size());
         for (int i = 0; i < l1.size(); i++) {
             assertEquals(l1.get(i), l2.get(i), 1e-5);
         }
-        // same parameters and batches at step 1: only the noise on the sentence vectors differs
-        assertTrue(Math.abs(plain.get(0) - l1.get(0)) > 1e-4, "the noise reaches the loss: " + plain + " " + l1);
+        // same parameters and batches at step 1: only the variant differs
+        assertTrue(Math.abs(plain.get(0) - l1.get(0)) > 1e-4, "the " + what + " reaches the loss: " + plain + " " + l1);
     }
 
-    private static AutoencoderTrainer.Options noisy(AutoencoderTrainer.Options o, Path out) {
-        return new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(), out, o.model(), o.maxTokens(),
-                o.interpolationFrom(), o.noise(), o.noisedShare(), o.maxSentences(), o.language(), 0.5);
+    @Test
+    void heldOutSentencesAreLeftOutOfTrainingAndTheirCleanReconstructionLossIsTheValidation() throws Exception {
+        AutoencoderTrainer.Options o = TrainingFixtures.autoencoder(TrainingFixtures.novel(tmp.resolve("corpus")),
+                tmp.resolve("v"), 5).withValidationSentences(2);
+        int all = new AutoencoderTrainer(TrainingFixtures.autoencoder(o.corpus(), tmp.resolve("all"), 5),
+                TrainingFixtures.autoencoderTraining(1), false).sentenceCount();
+        AutoencoderTrainer t = new AutoencoderTrainer(o, TrainingFixtures.autoencoderTraining(6), false);
+        assertEquals(all - 2, t.sentenceCount());
+        AutoencoderTrainer.Corpus held = t.corpus().validation();
+        assertEquals(2, held.encoder().size());
+        for (int[] h : held.encoder()) {
+            assertTrue(t.corpus().encoder().stream().noneMatch(e -> java.util.Arrays.equals(e, h)), "held out");
+        }
+        TrainingResult r = t.train(TrainingListener.NONE);
+        // independent: log-softmax of the graph's logits over both held-out sentences in one padded batch
+        AutoencoderBatch b = AutoencoderBatch.plain(held.encoder().toArray(int[][]::new),
+                held.decoderInput().toArray(int[][]::new), held.decoderTarget().toArray(int[][]::new),
+                t.graph().config(), org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        float[][] logits = t.graph().logits(b).toFloatMatrix();
+        int len = logits.length / 2;
+        double nll = 0;
+        int tokens = 0;
+        for (int i = 0; i < 2; i++) {
+            int[] target = held.decoderTarget().get(i);
+            for (int k = 0; k < target.length; k++) {
+                float[] row = logits[i * len + k];
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : row) {
+                    max = Math.max(max, v);
+                }
+                double z = 0;
+                for (float v : row) {
+                    z += Math.exp(v - max);
+                }
+                nll -= row[target[k]] - max - Math.log(z);
+                tokens++;
+            }
+        }
+        assertEquals(nll / tokens, r.validationLoss(), 1e-4);
+        // one row per epoch (7 sentences, 4 per step: 2 steps each) and the run's end
+        List<String> rows = Files.readAllLines(tmp.resolve("v").resolve("validation.csv"));
+        assertEquals(4, rows.size(), rows.toString());
+        assertThrows(InvalidInputException.class, () -> new AutoencoderTrainer(o.withValidationSentences(all),
+                TrainingFixtures.autoencoderTraining(1), false));
     }
 
     @Test
