@@ -27,9 +27,14 @@ SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm t
   --d 256 --heads 4 --layers 3 --ffn 1024 --batch-size 64 --max-tokens 40 --steps 2500 --interpolation-from 2150 \
   --lr 1.5e-3 --warmup 150 --noised-share 0.1 --vector-noise 0.1 --checkpoint-every 250 --resume > "$RUNS/ae.json"
 
-# 2. Bundle of the space (encoder, decoder, tokenizer).
+# 2. Bundle of the space (encoder, decoder, tokenizer) and its evaluation (held-out reconstruction, retrieval).
 [ -f "$RUNS/space/manifest.json" ] || ./sonarllm convert --encoder "$RUNS/ae/encoder" --decoder "$RUNS/ae/decoder" \
   --tokenizer "$RUNS/ae/tokenizer" --out "$RUNS/space"
+[ -s "$RUNS/space-eval.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/persuasion.txt \
+  --sentences 500 > "$RUNS/space-eval.json"
+# the same on training sentences (Emma): a large gap to the held-out figure means the space memorises
+[ -s "$RUNS/space-eval-train.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/emma.txt \
+  --sentences 500 > "$RUNS/space-eval-train.json"
 
 # 3. Concept LMs on Austen paragraphs, same shape, data, seed and budget (two epochs of 16 paragraphs per step,
 #    validation on 2 % of them after each epoch, the best epoch kept): MSE, CE, CE + MIX_WEIGHT x MSE. The
@@ -56,9 +61,7 @@ train_lm mix ce --mse-weight "$MIX_WEIGHT" --steps 1134
 # the winner's recipe for four epochs, as the paper trains: the shipped model
 train_lm mix4 ce --mse-weight "$MIX_WEIGHT" --steps 2268
 
-# 4. Evaluations: the space (held-out reconstruction, retrieval); next-sentence metrics and generation metrics
-#    of the three concept LMs on held-out Persuasion.
-./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/persuasion.txt --sentences 500 > "$RUNS/space-eval.json"
+# 4. Evaluations: next-sentence metrics and generation metrics of the concept LMs on held-out Persuasion.
 for name in mse ce mix mix4; do
   ./sonarllm eval-next --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt --max-docs 200 --seed 1 --beam 5 \
     --pairs "$RUNS/next-$name.jsonl" > "$RUNS/next-$name.json"
