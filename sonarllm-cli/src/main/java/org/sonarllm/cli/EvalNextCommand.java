@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
 final class EvalNextCommand extends CliCommand {
     private static final int PROGRESS_EVERY = 50;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "Model bundle with a concept LM.")
+    @Option(names = "--model", paramLabel = "BUNDLE",
+            description = "Model bundle with a concept LM (default: the embedded default model).")
     Path model;
     @Option(names = "--corpus", required = true, paramLabel = "PATH",
             description = "A .txt (paragraph per blank-line block) or .jsonl file, or a directory of them.")
@@ -68,10 +69,11 @@ final class EvalNextCommand extends CliCommand {
     @Override
     protected int run() throws Exception {
         check();
+        Path bundle = HeldOutPrompts.bundleOrDefault(model);
         List<List<String>> docs = documents();
-        try (SonarLlm llm = SonarLlm.load(model)) {
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
             if (!llm.hasConceptLm()) {
-                throw new UsageException(model + ": expected a bundle with a concept LM, found none"
+                throw new UsageException(bundle + ": expected a bundle with a concept LM, found none"
                         + " (add one with convert --concept-lm DIR, or train)");
             }
             DecodingOptions decoding = decoding(beam, maxTokens != null ? maxTokens : defaultMaxTokens(llm));
@@ -107,9 +109,6 @@ final class EvalNextCommand extends CliCommand {
     }
 
     private void check() {
-        if (!Files.isDirectory(model)) {
-            throw new UsageException("model bundle directory not found: " + model);
-        }
         if (maxDocs != null && maxDocs < 1) {
             throw new InvalidInputException("--max-docs must be >= 1, got " + maxDocs);
         }

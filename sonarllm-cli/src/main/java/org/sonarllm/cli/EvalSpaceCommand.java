@@ -1,6 +1,5 @@
 package org.sonarllm.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
@@ -21,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "eval-space", mixinStandardHelpOptions = true,
         description = "Reconstruction BLEU and retrieval top-1 of held-out sentences through a bundle's encoder and decoder.")
 final class EvalSpaceCommand extends CliCommand {
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
+    @Option(names = "--model", paramLabel = "BUNDLE", description = "Bundle (default: the embedded default model).")
+    Path model;
     @Option(names = "--corpus", required = true, paramLabel = "PATH",
             description = "Held-out text file or directory, read as books (paragraphs at blank lines, headings dropped).")
     Path corpus;
@@ -35,15 +35,12 @@ final class EvalSpaceCommand extends CliCommand {
 
     @Override
     protected int run() {
-        if (!Files.isDirectory(model)) {
-            throw new UsageException("model bundle directory not found: " + model);
-        }
         if (beam < 1 || maxTokens < 1) {
             throw new UsageException("--beam and --max-tokens must be >= 1, got " + beam + " and " + maxTokens);
         }
         DecodingOptions decoding = decoding(beam, maxTokens);
         SpaceEvaluator.Options o = new SpaceEvaluator.Options(sentences, distractors, maxWords, seed, decoding, lang);
-        try (SonarLlm llm = SonarLlm.load(model)) {
+        try (SonarLlm llm = SonarLlm.load(HeldOutPrompts.bundleOrDefault(model))) {
             json().write(new SpaceEvaluator(llm.encoder(), llm.decoder(), o).evaluate(SpaceEvaluator.sentences(corpus, lang)));
         }
         return 0;

@@ -130,6 +130,23 @@ class SpaceCommandsTest {
     }
 
     @Test
+    void evalSpaceAndEvalNextWithoutModelRunTheEmbeddedDefault() throws Exception {
+        Path corpus = novel();
+        String embedded = org.sonarllm.bundle.DefaultBundle.locate().orElseThrow().toString();
+        for (List<String> cmd : List.of(
+                List.of("eval-space", "--corpus", corpus.toString(), "--sentences", "3", "--distractors", "4", "--beam", "1"),
+                List.of("eval-next", "--corpus", corpus.toString(), "--beam", "1", "--max-tokens", "16"))) {
+            MainTest.Result without = MainTest.run("", cmd.toArray(String[]::new));
+            List<String> with = new ArrayList<>(cmd);
+            with.addAll(List.of("--model", embedded));
+            MainTest.Result explicit = MainTest.run("", with.toArray(String[]::new));
+            assertEquals(0, without.code(), without.err());
+            assertEquals(0, explicit.code(), explicit.err());
+            assertEquals(explicit.lines(), without.lines(), cmd.get(0));
+        }
+    }
+
+    @Test
     void benchTrainRunsThroughTheBundlesDecoderAndDumpsWhatItTrained() throws Exception {
         Path dump = tmp.resolve("dump");
         MainTest.Result r = MainTest.run("", "bench-train", "--model", TinyABundle.get().toString(), "--shape", "8,1,2,2,4,16",
