@@ -93,7 +93,7 @@ public final class AutoencoderBatch {
      */
     public AutoencoderBatch withDropout(double p, long[] rowSeeds, boolean encoder, SonarConfig cfg) {
         int rows = rowSeeds.length;
-        if (!(p >= 0 && p < 1) || decoderIds == null || labels.length % Math.max(rows, 1) != 0 || rows == 0
+        if (!(p >= 0 && p < 1) || decoderIds == null || rows == 0 || labels.length % rows != 0
                 || (encoder && encoderIds.length % rows != 0)) {
             throw new InvalidInputException("expected a dropout probability in [0, 1) and one seed per decoder row of "
                     + "the batch, found p=" + p + " and " + rows + " seeds");

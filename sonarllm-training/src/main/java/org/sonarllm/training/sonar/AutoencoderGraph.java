@@ -367,16 +367,23 @@ public final class AutoencoderGraph {
         }
         Map<String, INDArray> f = batch.feeds();
         if (dropout) { // sites the batch has no masks for run undropped
-            for (String site : dropoutSites(cfg, true)) {
-                f.computeIfAbsent(site, k -> Nd4j.ones(dtype, batch.encoderIds().length, cfg.model()));
-            }
+            undropped(f, dropoutSites(cfg, true), batch.encoderIds().length);
             if (batch.decoderIds() != null) {
-                for (String site : dropoutSites(cfg, false)) {
-                    f.computeIfAbsent(site, k -> Nd4j.ones(dtype, batch.decoderIds().length, cfg.model()));
-                }
+                undropped(f, dropoutSites(cfg, false), batch.decoderIds().length);
             }
         }
         return f;
+    }
+
+    /** Feeds one all-ones mask [positions, d], shared, to every site of {@code sites} absent from {@code f}. */
+    private void undropped(Map<String, INDArray> f, List<String> sites, int positions) {
+        INDArray ones = null;
+        for (String site : sites) {
+            if (!f.containsKey(site)) {
+                ones = ones != null ? ones : Nd4j.ones(dtype, positions, cfg.model());
+                f.put(site, ones);
+            }
+        }
     }
 
     /** @return whether the graph has dropout-mask placeholders */

@@ -60,9 +60,6 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         if (options.dropout() > 0) {
             m.put("dropout", String.valueOf(options.dropout()));
         }
-        if (options.validationSentences() > 0) {
-            m.put("validation sentences", Integer.toString(options.validationSentences()));
-        }
         m.put("data", corpus.fingerprint());
         return m;
     }
@@ -89,9 +86,10 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
 
     @Override
     public List<Example> examples(int[] rows, long step, int microBatch) {
-        Random rnd = new Random(seed * 31 + step * 1_000_033L + microBatch * 7_919L);
+        long streams = seed * 31 + step * 1_000_033L + microBatch * 7_919L;
+        Random rnd = new Random(streams);
         // a stream of its own, so that token noise is the same with or without vector noise
-        Random vectorRnd = new Random(~(seed * 31 + step * 1_000_033L + microBatch * 7_919L));
+        Random vectorRnd = new Random(~streams);
         boolean interp = interpolating(step);
         List<Example> out = new ArrayList<>(rows.length);
         for (int r : rows) {
@@ -111,9 +109,8 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
                     vn[j] = vectorRnd.nextGaussian() * options.vectorNoise();
                 }
             }
-            long dropoutSeed = (seed * 31 + step * 1_000_033L + microBatch * 7_919L) * 0xBF58476D1CE4E5B9L + r;
             out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha, vn,
-                    dropoutSeed));
+                    streams * 0xBF58476D1CE4E5B9L + r));
         }
         return out;
     }
