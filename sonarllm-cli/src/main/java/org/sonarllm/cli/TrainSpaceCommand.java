@@ -63,6 +63,10 @@ final class TrainSpaceCommand extends Nd4jCommand {
     @Option(names = "--dropout", defaultValue = "0", description = "Residual dropout while training (embeddings, "
             + "attention, cross-attention and FFN outputs; the encoder's only while it trains), 0 = none. Not --drop, "
             + "which drops input pieces.") double dropout;
+    @Option(names = "--passage-share", defaultValue = "0", description = "Share of training examples replaced, at every "
+            + "step, by a passage of the books' running text as long as the sentence: word-aligned, crossing sentence "
+            + "boundaries, long sentences included; many more distinct inputs than sentences (default 0 = none).")
+    double passageShare;
     @Option(names = "--validation", defaultValue = "0", description = "Sentences held out of training; their clean "
             + "reconstruction loss is reported after every epoch in OUT/validation.csv (default 0 = none).") int validation;
     @Option(names = "--seed", defaultValue = "42") long seed;
@@ -82,7 +86,7 @@ final class TrainSpaceCommand extends Nd4jCommand {
         SonarConfig model = SonarConfig.symmetric(vocab, d, heads, ffn != null ? ffn : 4 * d, layers, layers, maxPositions);
         AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
-                noisedShare, maxSentences, lang, vectorNoise, validation, dropout);
+                noisedShare, maxSentences, lang, vectorNoise, validation, dropout, passageShare);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
                 Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, validation > 0, workers, 0);
         AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume, force);

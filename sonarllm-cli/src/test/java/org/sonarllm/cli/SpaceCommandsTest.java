@@ -112,17 +112,17 @@ class SpaceCommandsTest {
     }
 
     @Test
-    void trainSpaceDropoutAndValidationAreTheLibrarysOptions() throws Exception {
+    void trainSpaceDropoutValidationAndPassagesAreTheLibrarysOptions() throws Exception {
         Path corpus = novel();
         Path tok = TinyA.dir().resolve("tokenizer");
         Path out = tmp.resolve("aev");
-        MainTest.Result r = trainSpace(tok, corpus, out, "--dropout", "0.2", "--validation", "2");
+        MainTest.Result r = trainSpace(tok, corpus, out, "--dropout", "0.2", "--validation", "2", "--passage-share", "0.7");
         assertEquals(0, r.code(), r.err());
         JsonNode summary = r.lines().get(0);
         assertEquals(7, summary.get("sentences").asInt(), "9 sentences, 2 held out");
 
         Path lib = tmp.resolve("libv");
-        double v = new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withDropout(0.2).withValidationSentences(2),
+        double v = new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withDropout(0.2).withValidationSentences(2).withPassageShare(0.7),
                 LIBRARY_TRAINING, false).train(TrainingListener.NONE).validationLoss();
         assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
         assertEquals(Files.readAllLines(lib.resolve("validation.csv")), Files.readAllLines(out.resolve("validation.csv")));

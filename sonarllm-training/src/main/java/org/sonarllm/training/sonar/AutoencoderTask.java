@@ -38,12 +38,14 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
     private final AutoencoderTrainer.Corpus corpus;
     private final long seed;
     private final AutoencoderGraph graph;
+    private final RunningText text;
 
     AutoencoderTask(AutoencoderTrainer.Options options, AutoencoderTrainer.Corpus corpus, long seed, AutoencoderGraph graph) {
         this.options = options;
         this.corpus = corpus;
         this.seed = seed;
         this.graph = graph;
+        this.text = options.passageShare() > 0 ? new RunningText(corpus.text()) : null;
     }
 
     @Override
@@ -59,6 +61,9 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         m.put("language", options.language().code());
         if (options.dropout() > 0) {
             m.put("dropout", String.valueOf(options.dropout()));
+        }
+        if (options.passageShare() > 0) {
+            m.put("passage share", String.valueOf(options.passageShare()));
         }
         m.put("data", corpus.fingerprint());
         return m;
@@ -90,10 +95,19 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         Random rnd = new Random(streams);
         // a stream of its own, so that token noise is the same with or without vector noise
         Random vectorRnd = new Random(~streams);
+        Random passageRnd = new Random(streams ^ 0x9E3779B97F4A7C15L);
         boolean interp = interpolating(step);
         List<Example> out = new ArrayList<>(rows.length);
         for (int r : rows) {
             int[] e = corpus.encoder().get(r);
+            int[] din = corpus.decoderInput().get(r);
+            int[] dout = corpus.decoderTarget().get(r);
+            if (text != null && passageRnd.nextDouble() < options.passageShare()) {
+                int[] p = text.passage(e.length - 2, passageRnd);
+                e = withPieces(e, 1, p, 1);
+                din = withPieces(din, 2, p, 0);
+                dout = e;
+            }
             int[] noised = null;
             double alpha = 1;
             if (interp) {
@@ -109,9 +123,18 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
                     vn[j] = vectorRnd.nextGaussian() * options.vectorNoise();
                 }
             }
-            out.add(new Example(e, corpus.decoderInput().get(r), corpus.decoderTarget().get(r), noised, alpha, vn,
+            out.add(new Example(e, din, dout, noised, alpha, vn,
                     streams * 0xBF58476D1CE4E5B9L + r));
         }
+        return out;
+    }
+
+    /** @return {@code ids}' first {@code head} ids, then {@code pieces}, then its last {@code tail} ids */
+    private static int[] withPieces(int[] ids, int head, int[] pieces, int tail) {
+        int[] out = new int[head + pieces.length + tail];
+        System.arraycopy(ids, 0, out, 0, head);
+        System.arraycopy(pieces, 0, out, head, pieces.length);
+        System.arraycopy(ids, ids.length - tail, out, head + pieces.length, tail);
         return out;
     }
 

@@ -73,10 +73,14 @@ public final class AutoencoderTrainer {
      *     after {@code maxSentences}) whose clean reconstruction loss is the run's validation loss (0 = none)
      * @param dropout probability of fairseq-style residual dropout while training ({@link AutoencoderGraph#dropoutSites};
      *     in the encoder only while it trains), 0 = none, below {@value #MAX_DROPOUT}
+     * @param passageShare share of training examples replaced by a passage of the books' running text with as
+     *     many pieces ({@link RunningText#passage}: word-aligned, crossing sentence boundaries, sentences longer
+     *     than {@code maxTokens} included), drawn afresh at every step: many more distinct inputs than sentences,
+     *     against memorising them (0 = none)
      */
     public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
             long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language,
-            double vectorNoise, int validationSentences, double dropout) {
+            double vectorNoise, int validationSentences, double dropout, double passageShare) {
         /** Largest accepted {@link #vectorNoise}. */
         public static final double MAX_VECTOR_NOISE = 2.0;
         /** Bound (exclusive) of {@link #dropout}. */
@@ -90,6 +94,9 @@ public final class AutoencoderTrainer {
             }
             if (!(dropout >= 0 && dropout < MAX_DROPOUT)) {
                 throw new InvalidInputException("expected a dropout probability in [0, " + MAX_DROPOUT + "), found " + dropout);
+            }
+            if (!(passageShare >= 0 && passageShare <= 1)) {
+                throw new InvalidInputException("expected a passage share in [0, 1], found " + passageShare);
             }
             if (validationSentences < 0) {
                 throw new InvalidInputException("expected a number of validation sentences >= 0, found " + validationSentences);
@@ -114,7 +121,7 @@ public final class AutoencoderTrainer {
         public Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens, long interpolationFrom,
                 Noise noise, double noisedShare, int maxSentences, Language language, double vectorNoise) {
             this(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare, maxSentences,
-                    language, vectorNoise, 0, 0);
+                    language, vectorNoise, 0, 0, 0);
         }
 
         /**
@@ -123,7 +130,7 @@ public final class AutoencoderTrainer {
          */
         public Options withValidationSentences(int n) {
             return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
-                    maxSentences, language, vectorNoise, n, dropout);
+                    maxSentences, language, vectorNoise, n, dropout, passageShare);
         }
 
         /**
@@ -132,7 +139,16 @@ public final class AutoencoderTrainer {
          */
         public Options withDropout(double p) {
             return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
-                    maxSentences, language, vectorNoise, validationSentences, p);
+                    maxSentences, language, vectorNoise, validationSentences, p, passageShare);
+        }
+
+        /**
+         * @param share share of examples replaced by passages of the running text
+         * @return these options with that share
+         */
+        public Options withPassageShare(double share) {
+            return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
+                    maxSentences, language, vectorNoise, validationSentences, dropout, share);
         }
 
         /**
@@ -157,9 +173,10 @@ public final class AutoencoderTrainer {
      * @param decoderTarget decoder targets {@code [lang] + pieces + [</s>]}
      * @param fingerprint a hash of the sentences read, held-out ones included (part of the checkpoint fingerprint)
      * @param validation the held-out sentences, or null
+     * @param text the books' sentences in order, held-out ones excluded (read only for passages; else empty)
      */
     record Corpus(List<int[]> encoder, List<int[]> decoderInput, List<int[]> decoderTarget, String fingerprint,
-            Corpus validation) {
+            Corpus validation, List<RunningText.Sentence> text) {
         /**
          * @param n sentences to hold out (0 = none)
          * @param seed seed of the sample
@@ -177,7 +194,8 @@ public final class AutoencoderTrainer {
             java.util.Collections.shuffle(order, new java.util.Random(seed));
             java.util.Set<Integer> held = new java.util.TreeSet<>(order.subList(0, n));
             Corpus train = new Corpus(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), fingerprint + ":held-out-" + n,
-                    new Corpus(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), fingerprint, null));
+                    new Corpus(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), fingerprint, null, List.of()),
+                    text.stream().filter(t -> !held.contains(t.row())).toList());
             for (int i = 0; i < encoder.size(); i++) {
                 Corpus to = held.contains(i) ? train.validation : train;
                 to.encoder.add(encoder.get(i));
@@ -230,6 +248,7 @@ public final class AutoencoderTrainer {
         List<int[]> enc = new ArrayList<>();
         List<int[]> din = new ArrayList<>();
         List<int[]> dout = new ArrayList<>();
+        List<RunningText.Sentence> text = new ArrayList<>();
         MessageDigest md = sha256();
         int read = 0;
         int skipped = 0;
@@ -244,7 +263,11 @@ public final class AutoencoderTrainer {
                 for (String s : d.split(seg)) {
                     read++;
                     int[] e = tok.encoderIds(s, o.language());
-                    if (e.length > o.maxTokens()) {
+                    boolean kept = e.length <= o.maxTokens();
+                    if (o.passageShare() > 0) {
+                        text.add(textSentence(tok, s, e, kept ? enc.size() : -1));
+                    }
+                    if (!kept) {
                         skipped++;
                         continue;
                     }
@@ -264,7 +287,19 @@ public final class AutoencoderTrainer {
                     + " sentences read from " + o.corpus());
         }
         LOG.info("{} training sentences ({} longer than {} tokens skipped)", enc.size(), skipped, o.maxTokens());
-        return new Corpus(enc, din, dout, enc.size() + ":" + HexFormat.of().formatHex(md.digest()).substring(0, 16), null);
+        return new Corpus(enc, din, dout, enc.size() + ":" + HexFormat.of().formatHex(md.digest()).substring(0, 16), null,
+                text);
+    }
+
+    private static RunningText.Sentence textSentence(SonarTokenizer tok, String s, int[] encoderIds, int row) {
+        int[] pieces = java.util.Arrays.copyOfRange(encoderIds, 1, encoderIds.length - 1);
+        List<String> strings = tok.pieces(s);
+        boolean[] wordStart = new boolean[pieces.length];
+        for (int i = 0; i < pieces.length; i++) {
+            // a sentence cut to the tokenizer's maximum length has fewer ids than pieces
+            wordStart[i] = i == 0 || (i < strings.size() && strings.get(i).startsWith("\u2581"));
+        }
+        return new RunningText.Sentence(pieces, wordStart, row);
     }
 
     private static MessageDigest sha256() {

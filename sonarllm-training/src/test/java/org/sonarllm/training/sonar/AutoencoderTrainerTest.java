@@ -1,5 +1,6 @@
 package org.sonarllm.training.sonar;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,7 +110,72 @@ class AutoencoderTrainerTest {
                 .withDropout(0.95));
     }
 
-    /** 3 steps (2 denoising, 1 interpolation) of {@code variant}: same on 1 and 2 workers, another step-1 loss than plain. */
+    @Test
+    void passageRunsAreTheSameOnTwoWorkersAndDifferFromSentences() throws Exception {
+        sameOnTwoWorkersAndDifferentFromPlain("passages", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
+                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
+                o.maxSentences(), o.language(), 0).withPassageShare(0.7));
+        assertThrows(InvalidInputException.class, () -> TrainingFixtures.autoencoder(tmp.resolve("corpus"), tmp, 2)
+                .withPassageShare(1.5));
+    }
+
+    @Test
+    void passagesAreWordAlignedStretchesOfTheTrainingTextAsLongAsTheirSentenceAtMost() throws Exception {
+        Path corpus = TrainingFixtures.novel(tmp.resolve("corpus"));
+        // a passage share of 1 (every example a passage), 2 sentences held out of the text
+        AutoencoderTrainer.Options o = TrainingFixtures.autoencoder(corpus, tmp.resolve("p"), 100).withPassageShare(1)
+                .withValidationSentences(2);
+        AutoencoderTrainer t = new AutoencoderTrainer(o, TrainingFixtures.autoencoderTraining(1), false);
+        AutoencoderTrainer.Corpus c = t.corpus();
+        // the running text is the training sentences in order (all of the novel's are short enough)
+        assertEquals(c.encoder().size(), c.text().size());
+        for (int i = 0; i < c.text().size(); i++) {
+            int[] e = c.encoder().get(i);
+            assertArrayEquals(java.util.Arrays.copyOfRange(e, 1, e.length - 1), c.text().get(i).pieces());
+        }
+        String joined;
+        try (org.sonarllm.tokenize.SonarTokenizer tok = org.sonarllm.tokenize.SonarTokenizer.load(o.tokenizerDir())) {
+            StringBuilder b = new StringBuilder(" ");
+            for (int[] e : c.encoder()) {
+                b.append(tok.decode(e)).append(' ');
+            }
+            joined = b.toString();
+            for (int[] h : c.validation().encoder()) {
+                assertTrue(!joined.contains(" " + tok.decode(h) + " "), "held-out sentences are not in the text");
+            }
+            AutoencoderTask task = new AutoencoderTask(o, c, 7, t.graph());
+            int[] rows = java.util.stream.IntStream.range(0, c.encoder().size()).toArray();
+            int differ = 0;
+            for (long step = 1; step <= 5; step++) {
+                List<AutoencoderTask.Example> ex = task.examples(rows, step, 0);
+                for (int i = 0; i < rows.length; i++) {
+                    AutoencoderTask.Example x = ex.get(i);
+                    int[] sentence = c.encoder().get(rows[i]);
+                    int[] target = x.decoderTarget(); // the clean passage (the encoder input may be noised)
+                    int n = target.length;
+                    assertTrue(n >= 3 && n <= sentence.length, "at most the sentence's length");
+                    assertEquals(sentence[0], target[0]);
+                    assertEquals(sentence[sentence.length - 1], target[n - 1]);
+                    int[] pieces = java.util.Arrays.copyOfRange(target, 1, n - 1);
+                    int[] din = x.decoderInput();
+                    assertEquals(c.decoderInput().get(rows[i])[0], din[0]);
+                    assertEquals(sentence[0], din[1]);
+                    assertArrayEquals(pieces, java.util.Arrays.copyOfRange(din, 2, din.length));
+                    assertEquals(sentence[0], x.encoder()[0]);
+                    String text = tok.decode(target);
+                    // starts at a word of the training text; ends before a word when shorter than the sentence
+                    assertTrue(joined.contains(" " + text), text);
+                    if (n < sentence.length) {
+                        assertTrue(joined.contains(" " + text + " "), text);
+                    }
+                    differ += java.util.Arrays.equals(target, sentence) ? 0 : 1;
+                }
+            }
+            assertTrue(differ > rows.length * 4, "passages are mostly not their row's sentence: " + differ);
+        }
+    }
+
+    /** 3 steps (2 denoising, 1 interpolation) of {@code variant}: same on 1 and 2 workers, other losses than plain. */
     private void sameOnTwoWorkersAndDifferentFromPlain(String what,
             java.util.function.BiFunction<AutoencoderTrainer.Options, Path, AutoencoderTrainer.Options> variant) {
         TrainingConfig t = TrainingFixtures.autoencoderTraining(3);
@@ -130,8 +196,9 @@ class AutoencoderTrainerTest {
         for (int i = 0; i < l1.size(); i++) {
             assertEquals(l1.get(i), l2.get(i), 1e-5);
         }
-        // same parameters and batches at step 1: only the variant differs
-        assertTrue(Math.abs(plain.get(0) - l1.get(0)) > 1e-4, "the " + what + " reaches the loss: " + plain + " " + l1);
+        // same initial parameters and batches: only the variant can make a loss differ
+        assertTrue(java.util.stream.IntStream.range(0, 3).anyMatch(i -> Math.abs(plain.get(i) - l1.get(i)) > 1e-4),
+                "the " + what + " reaches the loss: " + plain + " " + l1);
     }
 
     @Test
