@@ -95,26 +95,20 @@ class AutoencoderTrainerTest {
     @Test
     void vectorNoiseRunsAreTheSameOnTwoWorkersAndDifferFromNoNoise() throws Exception {
         // The noise is drawn per (seed, step, micro-batch) in row order, so replicas see the same vectors.
-        sameOnTwoWorkersAndDifferentFromPlain("vector noise", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
-                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
-                o.maxSentences(), o.language(), 0.5));
+        sameOnTwoWorkersAndDifferentFromPlain("vector noise", (o, out) -> withVectorNoise(o, out, 0.5));
     }
 
     @Test
     void dropoutRunsAreTheSameOnTwoWorkersAndDifferFromNoDropout() throws Exception {
         // masks derive from (seed, step, micro-batch, sentence), so replicas draw the same ones; both phases
-        sameOnTwoWorkersAndDifferentFromPlain("dropout", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
-                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
-                o.maxSentences(), o.language(), 0).withDropout(0.2));
+        sameOnTwoWorkersAndDifferentFromPlain("dropout", (o, out) -> withVectorNoise(o, out, 0).withDropout(0.2));
         assertThrows(InvalidInputException.class, () -> TrainingFixtures.autoencoder(tmp.resolve("corpus"), tmp, 2)
                 .withDropout(0.95));
     }
 
     @Test
     void passageRunsAreTheSameOnTwoWorkersAndDifferFromSentences() throws Exception {
-        sameOnTwoWorkersAndDifferentFromPlain("passages", (o, out) -> new AutoencoderTrainer.Options(o.tokenizerDir(),
-                o.corpus(), out, o.model(), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(),
-                o.maxSentences(), o.language(), 0).withPassageShare(0.7));
+        sameOnTwoWorkersAndDifferentFromPlain("passages", (o, out) -> withVectorNoise(o, out, 0).withPassageShare(0.7));
         assertThrows(InvalidInputException.class, () -> TrainingFixtures.autoencoder(tmp.resolve("corpus"), tmp, 2)
                 .withPassageShare(1.5));
     }
@@ -173,6 +167,12 @@ class AutoencoderTrainerTest {
             }
             assertTrue(differ > rows.length * 4, "passages are mostly not their row's sentence: " + differ);
         }
+    }
+
+    /** @return {@code o} writing to {@code out}, with that sentence-vector noise */
+    private static AutoencoderTrainer.Options withVectorNoise(AutoencoderTrainer.Options o, Path out, double scale) {
+        return new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(), out, o.model(), o.maxTokens(),
+                o.interpolationFrom(), o.noise(), o.noisedShare(), o.maxSentences(), o.language(), scale);
     }
 
     /** 3 steps (2 denoising, 1 interpolation) of {@code variant}: same on 1 and 2 workers, other losses than plain. */
