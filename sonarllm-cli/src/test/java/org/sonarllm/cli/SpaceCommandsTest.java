@@ -122,7 +122,8 @@ class SpaceCommandsTest {
         assertEquals(7, summary.get("sentences").asInt(), "9 sentences, 2 held out");
 
         Path lib = tmp.resolve("libv");
-        double v = new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withDropout(0.2).withValidationSentences(2).withPassageShare(0.7),
+        double v = new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withDropout(0.2).withValidationSentences(2)
+                .withPassageShare(0.7),
                 LIBRARY_TRAINING, false).train(TrainingListener.NONE).validationLoss();
         assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
         assertEquals(Files.readAllLines(lib.resolve("validation.csv")), Files.readAllLines(out.resolve("validation.csv")));

@@ -171,7 +171,8 @@ public final class AutoencoderTrainer {
      * @param encoder encoder inputs {@code [lang] + pieces + [</s>]}
      * @param decoderInput decoder inputs {@code [</s>, lang] + pieces}
      * @param decoderTarget decoder targets {@code [lang] + pieces + [</s>]}
-     * @param fingerprint a hash of the sentences read, held-out ones included (part of the checkpoint fingerprint)
+     * @param fingerprint a hash of the training sentences, held-out ones included, and with passages of the long ones
+     *     too (part of the checkpoint fingerprint)
      * @param validation the held-out sentences, or null
      * @param text the books' sentences in order, held-out ones excluded (read only for passages; else empty)
      */
@@ -269,6 +270,10 @@ public final class AutoencoderTrainer {
                     }
                     if (!kept) {
                         skipped++;
+                        if (o.passageShare() > 0) { // in the running text, so in the data fingerprint
+                            md.update(s.getBytes(StandardCharsets.UTF_8));
+                            md.update((byte) 1);
+                        }
                         continue;
                     }
                     enc.add(e);

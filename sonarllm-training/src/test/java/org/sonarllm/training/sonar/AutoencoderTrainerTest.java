@@ -169,6 +169,18 @@ class AutoencoderTrainerTest {
         }
     }
 
+    @Test
+    void aLongSentenceIsInTheDataFingerprintOnlyWhenPassagesReadIt() throws Exception {
+        Path novel = TrainingFixtures.novel(tmp.resolve("short"));
+        Path longer = Files.createDirectories(tmp.resolve("long")).resolve("novel.txt");
+        Files.writeString(longer, Files.readString(novel) + "\nThe long sentence" + " and the rain went on".repeat(20) + ".\n");
+        java.util.function.BiFunction<Path, Double, String> fingerprint = (corpus, share) -> new AutoencoderTrainer(
+                TrainingFixtures.autoencoder(corpus, tmp.resolve("f"), 2).withPassageShare(share),
+                TrainingFixtures.autoencoderTraining(1), false).corpus().fingerprint();
+        assertEquals(fingerprint.apply(novel, 0.0), fingerprint.apply(longer, 0.0), "skipped, unread");
+        assertTrue(!fingerprint.apply(novel, 0.5).equals(fingerprint.apply(longer, 0.5)), "in the running text");
+    }
+
     /** @return {@code o} writing to {@code out}, with that sentence-vector noise */
     private static AutoencoderTrainer.Options withVectorNoise(AutoencoderTrainer.Options o, Path out, double scale) {
         return new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(), out, o.model(), o.maxTokens(),
