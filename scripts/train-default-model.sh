@@ -60,9 +60,15 @@ train_lm ce ce --steps 1134
 train_lm mix ce --mse-weight "$MIX_WEIGHT" --steps 1134
 # the winner's recipe for four epochs, as the paper trains: the shipped model
 train_lm mix4 ce --mse-weight "$MIX_WEIGHT" --steps 2268
+# the pure objectives for four epochs too (docs/default-model.md, "Pure CE and MSE for 4 epochs too"): COMPARE4=1
+if [ -n "${COMPARE4:-}" ]; then
+  train_lm mse4 mse --steps 2268
+  train_lm ce4 ce --steps 2268
+fi
 
 # 4. Evaluations: next-sentence metrics and generation metrics of the concept LMs on held-out Persuasion.
-for name in mse ce mix mix4; do
+for name in mse ce mix mix4 mse4 ce4; do
+  [ -f "$RUNS/lm-$name/manifest.json" ] || continue
   ./sonarllm eval-next --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt --max-docs 200 --seed 1 --beam 5 \
     --pairs "$RUNS/next-$name.jsonl" > "$RUNS/next-$name.json"
   ./sonarllm eval-generation --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt \
