@@ -267,13 +267,13 @@ public final class AutoencoderTrainer {
                     boolean kept = e.length <= o.maxTokens();
                     if (o.passageShare() > 0) {
                         text.add(textSentence(tok, s, e, kept ? enc.size() : -1));
-                    }
-                    if (!kept) {
-                        skipped++;
-                        if (o.passageShare() > 0) { // in the running text, so in the data fingerprint
+                        if (!kept) { // in the running text, so in the data fingerprint
                             md.update(s.getBytes(StandardCharsets.UTF_8));
                             md.update((byte) 1);
                         }
+                    }
+                    if (!kept) {
+                        skipped++;
                         continue;
                     }
                     enc.add(e);
@@ -301,8 +301,9 @@ public final class AutoencoderTrainer {
         List<String> strings = tok.pieces(s);
         boolean[] wordStart = new boolean[pieces.length];
         for (int i = 0; i < pieces.length; i++) {
-            // a sentence cut to the tokenizer's maximum length has fewer ids than pieces
-            wordStart[i] = i == 0 || (i < strings.size() && strings.get(i).startsWith("\u2581"));
+            // a sentence cut to the tokenizer's maximum length has fewer ids than pieces; RunningText takes every
+            // sentence's first piece as a word start
+            wordStart[i] = i < strings.size() && strings.get(i).startsWith("\u2581");
         }
         return new RunningText.Sentence(pieces, wordStart, row);
     }

@@ -15,7 +15,8 @@ final class RunningText {
      * One sentence of the text.
      *
      * @param pieces its piece ids (no language tag, no {@code </s>})
-     * @param wordStart for each piece, whether it starts a word (a SentencePiece piece opening with U+2581)
+     * @param wordStart for each piece, whether it starts a word (a SentencePiece piece opening with U+2581); the
+     *     first piece is taken as one whatever it says
      * @param row its index among the training sentences, or -1 for a sentence too long to be one
      */
     record Sentence(int[] pieces, boolean[] wordStart, int row) {}
@@ -53,7 +54,7 @@ final class RunningText {
      *
      * @param n pieces wanted, at least 1
      * @param rnd random source
-     * @return the passage's piece ids: 1 to {@code n} of them, fewer only when the text is shorter
+     * @return the passage's piece ids: at most {@code n}, at least 1 unless the text is empty
      */
     int[] passage(int n, Random rnd) {
         int fits = upperBound(pieces.length - n);
