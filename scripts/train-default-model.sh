@@ -31,10 +31,10 @@ SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm t
 [ -f "$RUNS/space/manifest.json" ] || ./sonarllm convert --encoder "$RUNS/ae/encoder" --decoder "$RUNS/ae/decoder" \
   --tokenizer "$RUNS/ae/tokenizer" --out "$RUNS/space"
 [ -s "$RUNS/space-eval.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/persuasion.txt \
-  --sentences 500 > "$RUNS/space-eval.json"
+  --sentences 500 --vocabulary "$RUNS/austen-train" > "$RUNS/space-eval.json"
 # the same on training sentences (Emma): a large gap to the held-out figure means the space memorises
 [ -s "$RUNS/space-eval-train.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/emma.txt \
-  --sentences 500 > "$RUNS/space-eval-train.json"
+  --sentences 500 --vocabulary "$RUNS/austen-train" > "$RUNS/space-eval-train.json"
 
 # 3. Concept LMs on Austen paragraphs, same shape, data, seed and budget (two epochs of 16 paragraphs per step,
 #    validation on 2 % of them after each epoch, the best epoch kept): MSE, CE, CE + MIX_WEIGHT x MSE. The

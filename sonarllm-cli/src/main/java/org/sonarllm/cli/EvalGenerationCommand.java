@@ -54,12 +54,8 @@ final class EvalGenerationCommand extends CliCommand {
         if (maxSentences < 1) {
             throw new InvalidInputException("expected --max-sentences >= 1, found " + maxSentences);
         }
-        if (!Files.exists(vocabulary)) {
-            throw new UsageException("vocabulary text not found: " + vocabulary);
-        }
+        Set<String> vocab = vocabulary(vocabulary);
         List<String> openings = held.openings(prompts);
-        Set<String> vocab = GenerationMetrics.vocabulary(CorpusReader.read(vocabulary).stream()
-                .map(CorpusReader.RawDocument::text).toList());
         Path bundle = held.bundle();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             GenerationOptions defaults = llm.generator().defaultOptions();
@@ -104,7 +100,19 @@ final class EvalGenerationCommand extends CliCommand {
         return 0;
     }
 
-    private static double round(double x) {
+    /**
+     * @param text training text, a file or directory
+     * @return its words ({@link GenerationMetrics#vocabulary})
+     * @throws UsageException if it does not exist
+     */
+    static Set<String> vocabulary(Path text) {
+        if (!Files.exists(text)) {
+            throw new UsageException("vocabulary text not found: " + text);
+        }
+        return GenerationMetrics.vocabulary(CorpusReader.read(text).stream().map(CorpusReader.RawDocument::text).toList());
+    }
+
+    static double round(double x) {
         return Math.round(x * 1e4) / 1e4;
     }
 }

@@ -1,6 +1,9 @@
 package org.sonarllm.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
@@ -11,10 +14,14 @@ import picocli.CommandLine.Option;
 /**
  * {@code sonarllm eval-space --model BUNDLE --corpus PATH}: how well a bundle's SONAR space reconstructs
  * and retrieves held-out sentences ({@link SpaceEvaluator}): prints one line
- * {@code {"sentences", "distractors", "bleu", "exactMatch", "retrievalTop1", "examples"}}.
+ * {@code {"sentences", "distractors", "bleu", "exactMatch", "retrievalTop1", "examples"}}; with
+ * {@code --vocabulary TEXT} also the non-words its reconstructions add to <i>common</i> sentences, those
+ * whose words are all in that text ({@link SpaceEvaluator#nonWords}): {@code "commonSentences",
+ * "commonWithNonWords", "commonNonWordShare", "commonNonWords"}.
  *
  * <pre>{@code
- * ./sonarllm eval-space --model runs/space --corpus data/austen/persuasion.txt --sentences 500
+ * ./sonarllm eval-space --model runs/space --corpus data/austen/persuasion.txt --sentences 500 \
+ *     --vocabulary runs/austen-train
  * }</pre>
  */
 @Command(name = "eval-space", mixinStandardHelpOptions = true,
@@ -32,6 +39,9 @@ final class EvalSpaceCommand extends CliCommand {
     @Option(names = "--beam", defaultValue = "5", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).") int beam;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Most tokens per decoded sentence (default ${DEFAULT-VALUE}).") int maxTokens;
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class) Language lang;
+    @Option(names = "--vocabulary", paramLabel = "PATH",
+            description = "Training text (file or directory): also count the non-words added to sentences all of whose words it has.")
+    Path vocabulary;
 
     @Override
     protected int run() {
@@ -40,9 +50,26 @@ final class EvalSpaceCommand extends CliCommand {
         }
         DecodingOptions decoding = decoding(beam, maxTokens);
         SpaceEvaluator.Options o = new SpaceEvaluator.Options(sentences, distractors, maxWords, seed, decoding, lang);
+        Set<String> vocab = vocabulary == null ? null : EvalGenerationCommand.vocabulary(vocabulary);
+        SpaceEvaluator.Report r;
         try (SonarLlm llm = SonarLlm.load(HeldOutPrompts.bundleOrDefault(model))) {
-            json().write(new SpaceEvaluator(llm.encoder(), llm.decoder(), o).evaluate(SpaceEvaluator.sentences(corpus, lang)));
+            r = new SpaceEvaluator(llm.encoder(), llm.decoder(), o).evaluate(SpaceEvaluator.sentences(corpus, lang));
         }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sentences", r.sentences());
+        out.put("distractors", r.distractors());
+        out.put("bleu", r.bleu());
+        out.put("exactMatch", r.exactMatch());
+        out.put("retrievalTop1", r.retrievalTop1());
+        if (vocab != null) {
+            SpaceEvaluator.NonWords n = SpaceEvaluator.nonWords(r.reconstructions(), vocab);
+            out.put("commonSentences", n.commonSentences());
+            out.put("commonWithNonWords", n.withNonWords());
+            out.put("commonNonWordShare", EvalGenerationCommand.round(n.nonWordShare()));
+            out.put("commonNonWords", n.examples());
+        }
+        out.put("examples", r.examples());
+        json().write(out);
         return 0;
     }
 }

@@ -1,14 +1,12 @@
 package org.sonarllm.cli;
 
 import java.io.BufferedReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.bundle.DefaultBundle;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GeneratedSentence;
@@ -74,7 +72,7 @@ final class GenerateCommand extends CliCommand {
             throw new InvalidInputException("prompt must contain text, got " + (text.isEmpty() ? "nothing" : "only white space"));
         }
         flags.check();
-        try (SonarLlm llm = SonarLlm.load(resolveModel())) {
+        try (SonarLlm llm = SonarLlm.load(HeldOutPrompts.bundleOrDefault(model))) {
             Generator generator = llm.generator(batching);
             int room = llm.manifest().dimensions().maxPositions() - 2;
             GenerationOptions options = flags.apply(generator.defaultOptions(),
@@ -135,17 +133,6 @@ final class GenerateCommand extends CliCommand {
             json().write(toJson(r));
         }
         main.out.flush();
-    }
-
-    private Path resolveModel() {
-        if (model != null) {
-            if (!Files.isDirectory(model)) {
-                throw new UsageException("model bundle directory not found: " + model);
-            }
-            return model;
-        }
-        return DefaultBundle.locate().orElseThrow(() -> new UsageException("no model: pass --model BUNDLE, set "
-                + DefaultBundle.ENV + ", or put " + DefaultBundle.ARTIFACT + " on the class path"));
     }
 
     static Map<String, Object> toJson(GenerationResult r) {

@@ -59,7 +59,8 @@ final class HeldOutPrompts {
      */
     static Path bundleOrDefault(Path model) {
         Path bundle = model != null ? model : DefaultBundle.locate().orElseThrow(() -> new UsageException(
-                "no model: pass --model BUNDLE"));
+                "no model: pass --model BUNDLE, set " + DefaultBundle.ENV + ", or put " + DefaultBundle.ARTIFACT
+                        + " on the class path"));
         if (!Files.isDirectory(bundle)) {
             throw new UsageException("model bundle directory not found: " + bundle);
         }

@@ -1,6 +1,7 @@
 package org.sonarllm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,8 @@ import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
+import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.training.eval.GenerationMetrics;
 import org.sonarllm.training.eval.SpaceEvaluator;
 import org.sonarllm.training.sonar.AutoencoderTrainer;
 import org.sonarllm.training.sonar.Noise;
@@ -105,6 +108,29 @@ class SpaceCommandsTest {
         assertEquals(want.exactMatch(), report.get("exactMatch").asDouble(), 1e-12);
         assertEquals(want.retrievalTop1(), report.get("retrievalTop1").asDouble(), 1e-12);
         assertEquals(want.examples().get(0).source(), report.get("examples").get(0).get("source").asText());
+        assertFalse(report.has("commonSentences"), "non-words only with --vocabulary");
+
+        // --vocabulary: the library's non-word count over the same reconstructions, with the corpus's own words
+        // and with a vocabulary of one word
+        Path one = Files.writeString(tmp.resolve("one.txt"), "the");
+        for (Path v : List.of(corpus, one)) {
+            MainTest.Result withVocab = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus",
+                    corpus.toString(), "--sentences", "3", "--distractors", "4", "--beam", "1", "--max-tokens", "12",
+                    "--vocabulary", v.toString());
+            assertEquals(0, withVocab.code(), withVocab.err());
+            JsonNode nw = withVocab.lines().get(0);
+            SpaceEvaluator.NonWords n = SpaceEvaluator.nonWords(want.reconstructions(), GenerationMetrics.vocabulary(
+                    CorpusReader.read(v).stream().map(CorpusReader.RawDocument::text).toList()));
+            assertEquals(want.bleu(), nw.get("bleu").asDouble(), 1e-12);
+            assertEquals(n.commonSentences(), nw.get("commonSentences").asInt());
+            assertEquals(n.withNonWords(), nw.get("commonWithNonWords").asInt());
+            assertEquals(n.nonWordShare(), nw.get("commonNonWordShare").asDouble(), 1e-4);
+            assertEquals(n.examples().size(), nw.get("commonNonWords").size());
+        }
+        MainTest.Result noVocab = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus",
+                corpus.toString(), "--sentences", "3", "--distractors", "4", "--vocabulary", tmp.resolve("nope").toString());
+        assertEquals(2, noVocab.code());
+        assertEquals(List.of("error: vocabulary text not found: " + tmp.resolve("nope")), noVocab.errLines());
 
         MainTest.Result tooFew = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus", corpus.toString());
         assertEquals(2, tooFew.code());

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.decode.ConceptDecoder;
 import org.sonarllm.decode.DecodedSentence;
@@ -35,6 +36,7 @@ public final class SpaceEvaluator {
     private static final int ENCODE_BATCH = 64;
     private static final int DECODE_BATCH = 16;
     private static final int EXAMPLES = 8;
+    private static final int MAX_NON_WORDS = 20;
 
     /**
      * Settings.
@@ -79,10 +81,43 @@ public final class SpaceEvaluator {
      * @param bleu corpus BLEU-4 of the reconstructions, 0-100
      * @param exactMatch share of reconstructions equal to their source
      * @param retrievalTop1 share of re-encoded reconstructions closest to their own source
-     * @param examples the first reconstructions
+     * @param reconstructions every sentence with its reconstruction, in sample order
      */
     public record Report(int sentences, int distractors, double bleu, double exactMatch, double retrievalTop1,
-            List<Example> examples) {}
+            List<Example> reconstructions) {
+        /** Copies the list. */
+        public Report {
+            reconstructions = List.copyOf(reconstructions);
+        }
+
+        /** @return the first 8 reconstructions */
+        public List<Example> examples() {
+            return reconstructions.subList(0, Math.min(EXAMPLES, reconstructions.size()));
+        }
+    }
+
+    /**
+     * Non-words in the reconstructions of <i>common</i> sentences: those all of whose words (letter runs,
+     * lower-cased, as {@link GenerationMetrics#words}) are in a training vocabulary, so that a word of the
+     * reconstruction outside it is the space's invention, not a rare name it failed to copy.
+     *
+     * <pre>{@code
+     * SpaceEvaluator.NonWords n = SpaceEvaluator.nonWords(report.reconstructions(), GenerationMetrics.vocabulary(texts));
+     * System.out.println(n.withNonWords() + " of " + n.commonSentences() + " common sentences gain a non-word");
+     * }</pre>
+     *
+     * @param commonSentences sentences with at least one word, all in the vocabulary
+     * @param withNonWords of those, the reconstructions with a word outside it
+     * @param words words of their reconstructions
+     * @param nonWords of those, the words outside the vocabulary
+     * @param examples the first (at most 20) distinct non-words
+     */
+    public record NonWords(int commonSentences, int withNonWords, int words, int nonWords, List<String> examples) {
+        /** @return nonWords / words, 0 without words */
+        public double nonWordShare() {
+            return words == 0 ? 0 : (double) nonWords / words;
+        }
+    }
 
     private final ConceptEncoder encoder;
     private final ConceptDecoder decoder;
@@ -152,11 +187,44 @@ public final class SpaceEvaluator {
             top1 += best ? 1 : 0;
         }
         List<Example> ex = new ArrayList<>();
-        for (int i = 0; i < Math.min(EXAMPLES, n); i++) {
+        for (int i = 0; i < n; i++) {
             ex.add(new Example(queries.get(i), hyp.get(i)));
         }
         return new Report(n, options.distractors(), 100 * TextMetrics.corpusBleu(hyp, queries), exact / (double) n,
                 top1 / (double) n, ex);
+    }
+
+    /**
+     * @param reconstructions sentences and their reconstructions ({@link Report#reconstructions})
+     * @param vocabulary the training words ({@link GenerationMetrics#vocabulary})
+     * @return the non-words the space adds to the common ones
+     */
+    public static NonWords nonWords(List<Example> reconstructions, Set<String> vocabulary) {
+        int common = 0;
+        int with = 0;
+        int words = 0;
+        int non = 0;
+        Set<String> examples = new LinkedHashSet<>();
+        for (Example e : reconstructions) {
+            List<String> source = GenerationMetrics.words(e.source());
+            if (source.isEmpty() || !vocabulary.containsAll(source)) {
+                continue;
+            }
+            common++;
+            boolean any = false;
+            for (String w : GenerationMetrics.words(e.reconstruction())) {
+                words++;
+                if (!vocabulary.contains(w)) {
+                    non++;
+                    any = true;
+                    if (examples.size() < MAX_NON_WORDS) {
+                        examples.add(w);
+                    }
+                }
+            }
+            with += any ? 1 : 0;
+        }
+        return new NonWords(common, with, words, non, List.copyOf(examples));
     }
 
     private List<float[]> encode(List<String> s) {
