@@ -113,7 +113,8 @@ final class EvalRepetitionCommand extends CliCommand {
         o.put("thresholds", th);
         o.put("closest_distinct", steps.stream().filter(x -> !x.verbatim())
                 .sorted(Comparator.comparingDouble(Step::maxCosine).reversed()).limit(examples)
-                .map(x -> Map.of("cosine", round(x.maxCosine()), "sentence", x.text(), "earlier", x.closest())).toList());
+                .map(x -> Map.of("cosine", EvalGenerationCommand.round(x.maxCosine()), "sentence", x.text(),
+                        "earlier", x.closest())).toList());
         return o;
     }
 
@@ -129,7 +130,7 @@ final class EvalRepetitionCommand extends CliCommand {
             }
             sum += kept;
         }
-        return round(sum / results.size());
+        return EvalGenerationCommand.round(sum / results.size());
     }
 
     private static Map<String, Object> quantiles(double[] sorted) {
@@ -138,13 +139,9 @@ final class EvalRepetitionCommand extends CliCommand {
         if (sorted.length > 0) {
             for (double q : new double[] {0, 0.5, 0.9, 0.95, 0.99, 1}) {
                 String name = q == 0 ? "min" : q == 1 ? "max" : "p" + Math.round(q * 100);
-                m.put(name, round(sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
+                m.put(name, EvalGenerationCommand.round(sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]));
             }
         }
         return m;
-    }
-
-    private static double round(double x) {
-        return Math.round(x * 1e4) / 1e4;
     }
 }

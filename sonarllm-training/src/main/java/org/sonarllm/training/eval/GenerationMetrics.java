@@ -2,6 +2,7 @@ package org.sonarllm.training.eval;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -31,6 +32,8 @@ import org.sonarllm.InvalidInputException;
  * <p>Stateless and thread-safe.
  */
 public final class GenerationMetrics {
+    /** Most words outside the vocabulary a report lists. */
+    static final int MAX_OUTSIDE = 20;
     private static final Set<String> STOP = Set.of(("the and but for nor yet with from into onto upon about above after "
             + "again against all any are aren because been before being below between both can cannot could did does doing "
             + "down during each few further had has have having her here hers herself him himself his how its itself just "
@@ -124,7 +127,7 @@ public final class GenerationMetrics {
         int sentences = 0;
         int words = 0;
         int known = 0;
-        List<String> outside = new ArrayList<>();
+        Set<String> outside = new LinkedHashSet<>();
         int repeats = 0;
         Set<String> bigrams = new HashSet<>();
         int allBigrams = 0;
@@ -138,14 +141,9 @@ public final class GenerationMetrics {
                     repeats++;
                 }
                 List<String> sentenceTokens = TextMetrics.tokens(s);
-                for (String w : words(sentenceTokens)) {
-                    words++;
-                    if (vocabulary.contains(w)) {
-                        known++;
-                    } else if (outside.size() < 20 && !outside.contains(w)) {
-                        outside.add(w);
-                    }
-                }
+                List<String> sentenceWords = words(sentenceTokens);
+                words += sentenceWords.size();
+                known += sentenceWords.size() - outside(sentenceWords, vocabulary, outside);
                 sentenceTokens.forEach(t -> tokens.add(t.toLowerCase(Locale.ROOT)));
             }
             for (int i = 0; i + 1 < tokens.size(); i++) {
@@ -176,6 +174,26 @@ public final class GenerationMetrics {
         }
         return new Report(n, sentences, words, words == 0 ? 0 : (double) known / words, List.copyOf(outside), repeats,
                 allBigrams == 0 ? 0 : (double) bigrams.size() / allBigrams, dependent, own / n, other / n);
+    }
+
+    /**
+     * @param words words ({@link #words})
+     * @param vocabulary the training words
+     * @param examples receives the words outside it, distinct, in order of appearance, until it holds
+     *     {@value #MAX_OUTSIDE}
+     * @return how many of {@code words} are outside it
+     */
+    static int outside(List<String> words, Set<String> vocabulary, Set<String> examples) {
+        int n = 0;
+        for (String w : words) {
+            if (!vocabulary.contains(w)) {
+                n++;
+                if (examples.size() < MAX_OUTSIDE) {
+                    examples.add(w);
+                }
+            }
+        }
+        return n;
     }
 
     private static int shared(Set<String> a, Set<String> b) {

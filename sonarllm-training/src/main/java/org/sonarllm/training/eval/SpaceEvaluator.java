@@ -36,7 +36,6 @@ public final class SpaceEvaluator {
     private static final int ENCODE_BATCH = 64;
     private static final int DECODE_BATCH = 16;
     private static final int EXAMPLES = 8;
-    private static final int MAX_NON_WORDS = 20;
 
     /**
      * Settings.
@@ -110,7 +109,7 @@ public final class SpaceEvaluator {
      * @param withNonWords of those, the reconstructions with a word outside it
      * @param words words of their reconstructions
      * @param nonWords of those, the words outside the vocabulary
-     * @param examples the first (at most 20) distinct non-words
+     * @param examples the first (at most 20) distinct non-words, in order of appearance
      */
     public record NonWords(int commonSentences, int withNonWords, int words, int nonWords, List<String> examples) {
         /** @return nonWords / words, 0 without words */
@@ -211,18 +210,11 @@ public final class SpaceEvaluator {
                 continue;
             }
             common++;
-            boolean any = false;
-            for (String w : GenerationMetrics.words(e.reconstruction())) {
-                words++;
-                if (!vocabulary.contains(w)) {
-                    non++;
-                    any = true;
-                    if (examples.size() < MAX_NON_WORDS) {
-                        examples.add(w);
-                    }
-                }
-            }
-            with += any ? 1 : 0;
+            List<String> reconstruction = GenerationMetrics.words(e.reconstruction());
+            int outside = GenerationMetrics.outside(reconstruction, vocabulary, examples);
+            words += reconstruction.size();
+            non += outside;
+            with += outside > 0 ? 1 : 0;
         }
         return new NonWords(common, with, words, non, List.copyOf(examples));
     }
