@@ -66,12 +66,22 @@ if [ -n "${COMPARE4:-}" ]; then
   train_lm mse4 mse --steps 2268
   train_lm ce4 ce --steps 2268
 fi
+# CE with noise on its predictions and their length held (docs/default-model.md, "Noise on the predictions"):
+# PRED_NOISE=S (0.3 and 1.0 were tried)
+if [ -n "${PRED_NOISE:-}" ]; then
+  train_lm noise ce --norm-weight 0.41 --prediction-noise "$PRED_NOISE" --steps 1134
+fi
+# CE with an entropy term (docs/default-model.md, "Why pure CE loses here"): ENTROPY_WEIGHT=B (0.3 and 1 were tried)
+if [ -n "${ENTROPY_WEIGHT:-}" ]; then
+  train_lm entropy ce --entropy-weight "$ENTROPY_WEIGHT" --steps 1134
+fi
 
 # 4. Evaluations: next-sentence metrics and generation metrics of the concept LMs on held-out Persuasion.
-for name in mse ce mix mix4 mse4 ce4; do
+#    --confidence: what the decoder makes of the predictions (docs/default-model.md, "Why pure CE loses here").
+for name in mse ce mix mix4 mse4 ce4 noise entropy; do
   [ -f "$RUNS/lm-$name/manifest.json" ] || continue
   ./sonarllm eval-next --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt --max-docs 200 --seed 1 --beam 5 \
-    --pairs "$RUNS/next-$name.jsonl" > "$RUNS/next-$name.json"
+    --pairs "$RUNS/next-$name.jsonl" --confidence > "$RUNS/next-$name.json"
   ./sonarllm eval-generation --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt \
     --vocabulary "$RUNS/austen-train" > "$RUNS/gen-$name.json"
   ./sonarllm eval-generation --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt \

@@ -1,12 +1,16 @@
 package org.sonarllm.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.decode.DecodingOptions;
@@ -14,6 +18,8 @@ import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.segment.SentenceSegmenters;
 import org.sonarllm.training.data.CorpusReader;
+import org.sonarllm.tokenize.SonarTokenizer;
+import org.sonarllm.training.eval.DecoderConfidence;
 import org.sonarllm.training.eval.NextSentenceEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +40,7 @@ import picocli.CommandLine.Option;
         description = "Next-sentence prediction on held-out documents: prints {docs, pairs, bleu, rougeL, exact, meanCosine}.")
 final class EvalNextCommand extends CliCommand {
     private static final int PROGRESS_EVERY = 50;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--model", paramLabel = "BUNDLE",
             description = "Model bundle with a concept LM (default: the embedded default model).")
@@ -63,6 +70,12 @@ final class EvalNextCommand extends CliCommand {
             description = "Also write every pair as a JSON line {context_last, reference, hypothesis, cosine}.")
     Path pairsFile;
 
+    @Option(names = "--confidence", description = "Also report what the decoder makes of the predictions "
+            + "(DecoderConfidence): teacher-forced cross-entropy of the true next sentence and the entropy of the "
+            + "decoder's distribution along it, from the prediction, the true vector, the real vector nearest to the "
+            + "prediction and another sentence's vector (key \"confidence\").")
+    boolean confidence;
+
     /** One pair as written to {@code --pairs}. */
     record PairLine(@JsonProperty("context_last") String contextLast, String reference, String hypothesis, double cosine) {}
 
@@ -79,6 +92,7 @@ final class EvalNextCommand extends CliCommand {
             DecodingOptions decoding = decoding(beam, maxTokens != null ? maxTokens : defaultMaxTokens(llm));
             NextSentenceEvaluator evaluator = new NextSentenceEvaluator(llm.encoder(), llm.conceptLm(), llm.decoder(),
                     new NextSentenceEvaluator.Options(maxContext, decoding, maxWords, lang));
+            List<NextSentenceEvaluator.Pair> kept = new ArrayList<>();
             try (PrintStream pairsOut = openPairs()) {
                 JsonLines pj = pairsOut == null ? null : new JsonLines(pairsOut);
                 NextSentenceEvaluator.Summary s = evaluator.evaluate(docs, new NextSentenceEvaluator.Listener() {
@@ -86,6 +100,9 @@ final class EvalNextCommand extends CliCommand {
 
                     @Override
                     public void onPair(NextSentenceEvaluator.Pair p) {
+                        if (confidence) {
+                            kept.add(p);
+                        }
                         if (pj != null) {
                             pj.write(new PairLine(p.contextLast(), p.reference(), p.hypothesis(), p.cosine()));
                         }
@@ -102,10 +119,25 @@ final class EvalNextCommand extends CliCommand {
                 if (pairsOut != null && pairsOut.checkError()) {
                     throw new org.sonarllm.SonarLlmException("cannot write --pairs file " + pairsFile);
                 }
-                json().write(s);
+                if (!confidence) {
+                    json().write(s);
+                } else {
+                    ObjectNode o = JSON.valueToTree(s);
+                    o.set("confidence", JSON.valueToTree(confidence(llm, kept)));
+                    json().write(o);
+                }
             }
         }
         return 0;
+    }
+
+    /** {@link DecoderConfidence} of the pairs through the bundle's ONNX decoder. */
+    private DecoderConfidence.Report confidence(SonarLlm llm, List<NextSentenceEvaluator.Pair> pairs) {
+        stderr().printf("eval-next: decoder confidence of %d pairs%n", pairs.size());
+        SonarTokenizer tok = llm.tokenizer();
+        return DecoderConfidence.of(pairs, (vectors, sentence, language) -> new DecoderConfidence.Forced(
+                llm.onnxDecoder().logits(vectors, Collections.nCopies(vectors.size(), tok.decoderInput(sentence, language))),
+                tok.decoderTarget(sentence, language)), lang);
     }
 
     private void check() {

@@ -84,6 +84,15 @@ final class TrainCommand extends Nd4jCommand {
     @Option(names = "--norm-weight", defaultValue = "0", paramLabel = "LAMBDA",
             description = "ce only: add LAMBDA x mean((|prediction| - |next embedding|)^2) to the loss (0 = none).")
     double normWeight;
+    @Option(names = "--prediction-noise", defaultValue = "0", paramLabel = "SIGMA",
+            description = "ce only: while training, the decoder sees each prediction plus Gaussian noise of SIGMA x the "
+                    + "true next embedding's RMS, so that it must decode its sentence over a neighbourhood (0 = none, at "
+                    + "most 2).")
+    double predictionNoise;
+    @Option(names = "--entropy-weight", defaultValue = "0", paramLabel = "BETA",
+            description = "ce only: add BETA x the mean entropy of the decoder's token distributions to the loss, "
+                    + "rewarding predictions the decoder is sure about (0 = none).")
+    double entropyWeight;
     @Option(names = "--repetition", paramLabel = "MODE",
             description = "Record a repetition stop in the bundle's generation defaults: off, keep_and_stop or "
                     + "drop_and_stop (default: none recorded, the paper's rules).") String repetition;
@@ -131,7 +140,7 @@ final class TrainCommand extends Nd4jCommand {
             throw new UsageException("--resume cannot be combined with --force");
         }
         ConceptLMTraining.Builder b = ConceptLMTraining.builder(bundle, corpus, out).dataset(dataset).force(force)
-                .objective(obj).anchors(new ConceptLMLoss.Anchors(mseWeight, normWeight)).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
+                .objective(obj).anchors(new ConceptLMLoss.Anchors(mseWeight, normWeight, predictionNoise, entropyWeight)).stopDefaults(stopDefaults()).language(lang).maxSentences(maxSentences).validation(validation).resume(resume)
                 .training(new TrainingConfig(steps, batchSize, accumulation, lr, minLr, Math.min(warmup, steps),
                         weightDecay, 0.9, 0.95, 1e-8, clip, seed, checkpointEvery, true, workers, patience))
                 .listener(progress(stderr()))

@@ -24,6 +24,10 @@ import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.predict.ConceptLMSession;
 import org.sonarllm.testing.TinyA;
 import org.sonarllm.training.eval.NextSentenceEvaluator;
+import org.sonarllm.training.model.ImportedSonarDecoder;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.sonarllm.training.eval.TextMetrics;
 
 /**
@@ -223,6 +227,82 @@ class EvalNextCommandTest {
             assertEquals(e.hyps().get(i), p.get("hypothesis").asText());
             assertEquals(e.cos().get(i), p.get("cosine").asDouble(), 1e-5);
         }
+    }
+
+    /** Rows of {@code tok(sentence)} padded with the pad id: decoder inputs ({@code input}) or labels. */
+    private static long[][] padded(List<int[]> rows, int pad) {
+        int len = rows.stream().mapToInt(r -> r.length).max().orElseThrow();
+        long[][] out = new long[rows.size()][len];
+        for (int i = 0; i < out.length; i++) {
+            java.util.Arrays.fill(out[i], pad);
+            for (int j = 0; j < rows.get(i).length; j++) {
+                out[i][j] = rows.get(i)[j];
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void confidenceIsTheTrainingDecodersCrossEntropyAndEntropyAtFourVectors() throws Exception {
+        MainTest.Result res = MainTest.run("", "eval-next", "--model", bundle.toString(), "--corpus", corpus.toString(),
+                "--beam", "1", "--max-tokens", "10", "--confidence");
+        assertEquals(0, res.code(), res.err());
+        JsonNode o = res.lines().get(0);
+        assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine", "chrF", "meanNearestCosine",
+                "meanPredictionNorm", "meanTargetNorm", "confidence"), fieldNames(o));
+        JsonNode c = o.get("confidence");
+        Expected e = expected(docs, Integer.MAX_VALUE, DecodingOptions.greedy().withMaxTokens(10), 0);
+        int n = e.refs().size();
+        // the independent path: the training module's imported decoder (SameDiff) on the same sentences
+        ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(bundle);
+        List<int[]> in = new ArrayList<>();
+        List<int[]> labels = new ArrayList<>();
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            for (String r : e.refs()) {
+                in.add(llm.tokenizer().decoderInput(r, EN));
+                labels.add(llm.tokenizer().decoderTarget(r, EN));
+            }
+        }
+        long[][] ids = padded(in, dec.padId());
+        long[][] lab = padded(labels, dec.padId());
+        float[][] nearest = new float[n][];
+        float[][] other = new float[n][];
+        for (int i = 0; i < n; i++) {
+            double best = -2;
+            for (float[] t : e.targets()) {
+                if (cosine(e.preds().get(i), t) > best) {
+                    best = cosine(e.preds().get(i), t);
+                    nearest[i] = t;
+                }
+            }
+            other[i] = e.targets().get((i + n / 2) % n);
+        }
+        Map<String, float[][]> vectors = Map.of("prediction", e.preds().toArray(new float[0][]), "true",
+                e.targets().toArray(new float[0][]), "nearest", nearest, "other", other);
+        assertEquals(n, c.get("pairs").asInt());
+        assertEquals(labels.stream().mapToInt(l -> l.length).sum(), c.get("tokens").asLong());
+        for (Map.Entry<String, float[][]> v : vectors.entrySet()) {
+            double ce = dec.crossEntropyLoss(ids, lab, v.getValue()).loss();
+            assertEquals(ce, c.get(v.getKey() + "Ce").asDouble(), 1e-4 * ce, v.getKey());
+            // entropy: -sum p log p of the imported decoder's logits at every label position
+            INDArray logits = dec.logits(ids, v.getValue());
+            double h = 0;
+            for (int i = 0; i < n; i++) {
+                for (int t = 0; t < labels.get(i).length; t++) {
+                    double[] l = logits.get(NDArrayIndex.point(i), NDArrayIndex.point(t), NDArrayIndex.all())
+                            .castTo(DataType.DOUBLE).toDoubleVector();
+                    double max = java.util.Arrays.stream(l).max().orElseThrow();
+                    double z = java.util.Arrays.stream(l).map(x -> Math.exp(x - max)).sum();
+                    for (double x : l) {
+                        double p = Math.exp(x - max) / z;
+                        h -= p > 0 ? p * Math.log(p) : 0;
+                    }
+                }
+            }
+            h /= c.get("tokens").asLong();
+            assertEquals(h, c.get(v.getKey() + "Entropy").asDouble(), 1e-4 * h, v.getKey());
+        }
+        assertTrue(c.get("trueCe").asDouble() < c.get("otherCe").asDouble(), "a sentence's own vector decodes it best");
     }
 
     @Test

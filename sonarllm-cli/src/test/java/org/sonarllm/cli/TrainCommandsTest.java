@@ -141,7 +141,8 @@ class TrainCommandsTest {
         Path out = tmp.resolve("out");
         Result r = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
                 "--init", TinyA.dir().resolve("sonar_llm").toString(),
-                "--steps", "2", "--batch-size", "2", "--lr", "1e-4", "--warmup", "0", "--validation", "0");
+                "--steps", "2", "--batch-size", "2", "--lr", "1e-4", "--warmup", "0", "--validation", "0",
+                "--prediction-noise", "0.2");
         assertEquals(0, r.code(), r.err());
         JsonNode summary = JSON.readTree(r.out());
         assertEquals(2, summary.get("steps").asLong());
@@ -154,6 +155,18 @@ class TrainCommandsTest {
         assertEquals(0, ev.code(), ev.err());
         double after = JSON.readTree(ev.out()).get("loss").asDouble();
         assertTrue(after < TinyA.expected().get("h_loss").get("ce_loss").asDouble(), "loss after 2 steps " + after);
+
+        // the noise is part of the run: a resume with another one is refused naming it
+        Result other = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out", out.toString(),
+                "--init", TinyA.dir().resolve("sonar_llm").toString(), "--steps", "3", "--batch-size", "2", "--lr", "1e-4",
+                "--warmup", "0", "--validation", "0", "--prediction-noise", "0.3", "--resume");
+        assertEquals(1, other.code(), other.err());
+        assertTrue(other.err().contains("checkpoint.bin: expected prediction noise 0.2, found 0.3"), other.err());
+        Result mseNoise = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out",
+                tmp.resolve("o4").toString(), "--objective", "mse", "--prediction-noise", "0.3");
+        assertEquals(2, mseNoise.code());
+        assertTrue(mseNoise.err().contains("expected the ce objective with anchor weights (MSE 0.0, norm 0.0, prediction "
+                + "noise 0.3, entropy 0.0), found mse"), mseNoise.err());
 
         Result gone = run("", "train", "--model", bundle.toString(), "--corpus", corpus.toString(), "--out",
                 tmp.resolve("o3").toString(), "--decoder-weights", TinyA.dir().resolve("decoder").toString());

@@ -60,8 +60,11 @@ public final class NextSentenceEvaluator {
      * @param reference the true next sentence (white space collapsed)
      * @param hypothesis the decoded prediction
      * @param cosine cosine between the predicted vector and the true sentence's vector
+     * @param prediction the predicted vector
+     * @param target the true sentence's vector
      */
-    public record Pair(String contextLast, String reference, String hypothesis, double cosine) {}
+    public record Pair(String contextLast, String reference, String hypothesis, double cosine, float[] prediction,
+            float[] target) {}
 
     /**
      * Result of {@link #evaluate}.
@@ -80,9 +83,6 @@ public final class NextSentenceEvaluator {
      */
     public record Summary(int docs, int pairs, double bleu, double rougeL, double exact, double meanCosine, double chrF,
             double meanNearestCosine, double meanPredictionNorm, double meanTargetNorm) {}
-
-    /** A scored pair with its vectors. */
-    private record Scored(Pair pair, float[] prediction, float[] target) {}
 
     /** Progress of an evaluation. */
     public interface Listener {
@@ -197,10 +197,9 @@ public final class NextSentenceEvaluator {
         List<float[]> predictions = new ArrayList<>();
         List<float[]> targets = new ArrayList<>();
         for (List<String> doc : docs) {
-            for (Scored sp : evaluate(doc, window)) {
-                Pair p = sp.pair();
-                predictions.add(sp.prediction());
-                targets.add(sp.target());
+            for (Pair p : evaluate(doc, window)) {
+                predictions.add(p.prediction());
+                targets.add(p.target());
                 hyps.add(p.hypothesis());
                 refs.add(p.reference());
                 cosSum += p.cosine();
@@ -239,7 +238,7 @@ public final class NextSentenceEvaluator {
     }
 
     /** The scored pairs of one document (positions whose next sentence passes {@code maxWords}). */
-    private List<Scored> evaluate(List<String> doc, int window) {
+    private List<Pair> evaluate(List<String> doc, int window) {
         Language lang = options.language();
         List<float[]> emb = encoder.encode(doc, lang);
         List<Integer> ks = new ArrayList<>();
@@ -262,14 +261,14 @@ public final class NextSentenceEvaluator {
                 }
             }
         }
-        List<Scored> out = new ArrayList<>(ks.size());
+        List<Pair> out = new ArrayList<>(ks.size());
         for (int i = 0; i < ks.size(); i += DECODE_BATCH) {
             List<float[]> part = preds.subList(i, Math.min(ks.size(), i + DECODE_BATCH));
             List<DecodedSentence> d = decoder.decode(part, lang, options.decoding());
             for (int j = 0; j < part.size(); j++) {
                 int k = ks.get(i + j);
-                out.add(new Scored(new Pair(TextMetrics.normalize(doc.get(k - 1)), TextMetrics.normalize(doc.get(k)),
-                        d.get(j).text(), Vectors.cosine(part.get(j), emb.get(k))), part.get(j), emb.get(k)));
+                out.add(new Pair(TextMetrics.normalize(doc.get(k - 1)), TextMetrics.normalize(doc.get(k)), d.get(j).text(),
+                        Vectors.cosine(part.get(j), emb.get(k)), part.get(j), emb.get(k)));
             }
         }
         return out;

@@ -16,7 +16,8 @@ import org.sonarllm.training.model.Objective;
 /**
  * The concept LM as a {@link TrainingTask}: examples are documents in a seeded shuffled order, a
  * micro-batch's loss and gradients are its {@link ConceptLMLoss}'s (CE weighted by target tokens, MSE by
- * predictions), validation is the {@link LossEvaluator} over the dataset's validation documents.
+ * predictions; each document gets a noise seed for CE's prediction noise), validation is the
+ * {@link LossEvaluator} over the dataset's validation documents.
  */
 final class ConceptLMTask implements TrainingTask<Batch.Document> {
     private final ConceptLMLoss loss;
@@ -49,6 +50,12 @@ final class ConceptLMTask implements TrainingTask<Batch.Document> {
         if (loss.anchors().norm() != 0) {
             m.put("norm weight", String.valueOf(loss.anchors().norm()));
         }
+        if (loss.anchors().noise() != 0) {
+            m.put("prediction noise", String.valueOf(loss.anchors().noise()));
+        }
+        if (loss.anchors().entropy() != 0) {
+            m.put("entropy weight", String.valueOf(loss.anchors().entropy()));
+        }
         m.put("dtype", String.valueOf(loss.dtype()));
         m.put("data", data.contentHash());
         return m;
@@ -72,8 +79,8 @@ final class ConceptLMTask implements TrainingTask<Batch.Document> {
     @Override
     public List<Batch.Document> examples(int[] rows, long step, int microBatch) {
         Batch.Document[] docs = new Batch.Document[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            docs[i] = data.train().get(rows[i]);
+        for (int i = 0; i < rows.length; i++) { // noise seeds from the step alone: resumable, the same for any workers
+            docs[i] = data.train().get(rows[i]).withNoiseSeed(step * 1_000_033L + microBatch * 7_919L + i);
         }
         return List.of(docs);
     }

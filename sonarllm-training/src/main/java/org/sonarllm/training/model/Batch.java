@@ -30,8 +30,29 @@ public record Batch(List<Document> documents, int eosId) {
      *
      * @param embeddings [sentences][d]
      * @param tokens [sentences][] decoder tokens {@code [lang] + pieces}, or null for MSE-only data
+     * @param noiseSeed seed of the noise on this document's predictions when CE trains with
+     *     {@link ConceptLMLoss.Anchors#noise()} ({@link Batch#predictionNoise}); the training task gives every
+     *     document of a step its own, derived from the step, so that it does not depend on the workers' split
      */
-    public record Document(float[][] embeddings, int[][] tokens) {
+    public record Document(float[][] embeddings, int[][] tokens, long noiseSeed) {
+        /**
+         * A document with noise seed 0.
+         *
+         * @param embeddings [sentences][d]
+         * @param tokens [sentences][] decoder tokens, or null for MSE-only data
+         */
+        public Document(float[][] embeddings, int[][] tokens) {
+            this(embeddings, tokens, 0);
+        }
+
+        /**
+         * @param seed a noise seed
+         * @return this document (the same arrays) with that noise seed
+         */
+        public Document withNoiseSeed(long seed) {
+            return new Document(embeddings, tokens, seed);
+        }
+
         /** Validates. */
         public Document {
             if (embeddings.length < 2) {
@@ -170,6 +191,37 @@ public record Batch(List<Document> documents, int eosId) {
             }
         }
         return rows;
+    }
+
+    /**
+     * Noise for the predictions, [predictions][d] in {@link #predictionRows()} order: the row predicting
+     * sentence k of a document is {@code scale x rms(y) x e}, y that sentence's embedding, rms(y) =
+     * |y| / sqrt(d) and e standard normals, the document's rows drawn in order from its
+     * {@link Document#noiseSeed()} (the same rows whatever else is in the batch). The same relative scale as the space's vector noise.
+     *
+     * @param scale noise relative to the true next vector's RMS
+     * @return the noise rows
+     */
+    float[][] predictionNoise(double scale) {
+        float[][] out = new float[predictions()][];
+        int n = 0;
+        for (Document doc : documents) {
+            float[][] e = doc.embeddings();
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(doc.noiseSeed()); // rows k = 1.. in order
+            for (int k = 1; k < e.length; k++) {
+                double sq = 0;
+                for (float v : e[k]) {
+                    sq += (double) v * v;
+                }
+                double std = scale * Math.sqrt(sq / e[k].length);
+                float[] row = new float[e[k].length];
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = (float) (rnd.nextGaussian() * std);
+                }
+                out[n++] = row;
+            }
+        }
+        return out;
     }
 
     /** @return next-sentence targets [b, positions, d] (zero where nothing is predicted) */

@@ -18,7 +18,7 @@ import org.sonarllm.model.ConceptLMConfig;
  *   embeddings over real positions (the MSE-LCM baseline), in one SameDiff graph.</li>
  * </ul>
  * CE can carry {@link Anchors}: the same MSE and a norm term (over the supervised rows, computed beside the
- * decoder), which keep CE's predictions near real sentence embeddings.
+ * decoder) and noise on the predictions while training, which keep CE's predictions near real sentence embeddings.
  * The loss is a mean over {@link Value#weight()} units (CE: target tokens; MSE: predictions x d, reported
  * as predictions), so batches combine by weight.
  *
@@ -40,31 +40,71 @@ public interface ConceptLMLoss {
     Anchors anchors();
 
     /**
-     * Terms added to the CE objective that keep predictions near real sentence embeddings, over the
-     * supervised rows P (predictions) and Y (their true next embeddings):
+     * What keeps CE's predictions near real sentence embeddings, over the supervised rows P (predictions) and
+     * Y (their true next embeddings): two terms added to the loss,
      * {@code mse x mean((P - Y)^2)} (over rows and dimensions, as {@link Objective#MSE}) and
      * {@code norm x mean((|p| - |y|)^2)} (over rows: the prediction's length held to the true vector's,
-     * its direction left to CE).
+     * its direction left to CE); and noise on the predictions the decoder sees while training
+     * ({@link Batch#predictionNoise}: Gaussian, {@code noise x} the true vector's RMS), so that a prediction must
+     * decode its sentence over a neighbourhood, as the space's decoder was trained to around real vectors. The
+     * terms see the predictions without noise; validation ({@link #value}) decodes them without noise. And
+     * {@code entropy x} the mean entropy of the decoder's token distributions at the labelled positions
+     * (a third term, inside the decoder's loss): it rewards predictions the decoder is sure about, as it is about
+     * real sentence vectors, over vectors that spread their probability over many possible next sentences.
      *
      * <pre>{@code
      * ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(40, 0), cfg, params, decoder, DataType.FLOAT);
+     * ConceptLMLoss.create(Objective.CE, new ConceptLMLoss.Anchors(0, 0.41, 0.3), cfg, params, decoder, DataType.FLOAT);
      * }</pre>
      *
      * @param mse weight of the MSE term (finite, >= 0)
      * @param norm weight of the norm term (finite, >= 0)
+     * @param noise scale of the prediction noise relative to the true vector's RMS (0 = none, at most
+     *     {@value #MAX_NOISE})
+     * @param entropy weight of the decoder's mean entropy (finite, >= 0)
      */
-    record Anchors(double mse, double norm) {
+    record Anchors(double mse, double norm, double noise, double entropy) {
         /** No anchor: pure CE. */
-        public static final Anchors NONE = new Anchors(0, 0);
+        public static final Anchors NONE = new Anchors(0, 0, 0, 0);
+
+        /** Largest accepted {@link #noise}. */
+        public static final double MAX_NOISE = 2;
 
         /** Validates. */
         public Anchors {
             if (!(mse >= 0) || !Double.isFinite(mse) || !(norm >= 0) || !Double.isFinite(norm)) {
                 throw new InvalidInputException("expected anchor weights >= 0, found MSE " + mse + ", norm " + norm);
             }
+            if (!(noise >= 0 && noise <= MAX_NOISE)) {
+                throw new InvalidInputException("expected prediction noise in 0.." + MAX_NOISE + ", found " + noise);
+            }
+            if (!(entropy >= 0) || !Double.isFinite(entropy)) {
+                throw new InvalidInputException("expected an entropy weight >= 0, found " + entropy);
+            }
         }
 
-        /** @return whether any term is on */
+        /**
+         * The two terms beside the decoder and noise, no entropy term.
+         *
+         * @param mse weight of the MSE term
+         * @param norm weight of the norm term
+         * @param noise scale of the prediction noise
+         */
+        public Anchors(double mse, double norm, double noise) {
+            this(mse, norm, noise, 0);
+        }
+
+        /**
+         * The two terms without noise.
+         *
+         * @param mse weight of the MSE term
+         * @param norm weight of the norm term
+         */
+        public Anchors(double mse, double norm) {
+            this(mse, norm, 0, 0);
+        }
+
+        /** @return whether a term beside the decoder (MSE, norm) is on */
         public boolean any() {
             return mse != 0 || norm != 0;
         }
@@ -132,9 +172,10 @@ public interface ConceptLMLoss {
     static ConceptLMLoss create(Objective objective, Anchors anchors, ConceptLMConfig cfg, Map<String, INDArray> params,
             ImportedSonarDecoder decoder, DataType dtype) {
         if (objective == Objective.MSE) {
-            if (anchors.any()) {
+            if (anchors.any() || anchors.noise() != 0 || anchors.entropy() != 0) {
                 throw new InvalidInputException("expected the ce objective with anchor weights (MSE " + anchors.mse()
-                        + ", norm " + anchors.norm() + "), found mse");
+                        + ", norm " + anchors.norm() + ", prediction noise " + anchors.noise() + ", entropy "
+                        + anchors.entropy() + "), found mse");
             }
             return new MseLoss(cfg, params, dtype);
         }

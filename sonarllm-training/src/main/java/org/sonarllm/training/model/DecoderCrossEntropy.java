@@ -18,7 +18,10 @@ import org.sonarllm.model.ConceptLMConfig;
  * backward pass then yields the CE gradients of every concept-LM parameter. No graph runs forward twice.
  * With {@link ConceptLMLoss.Anchors}, the loss is CE + m x mean((P - Y)^2) (rows and dimensions; Y the next
  * embeddings: the same MSE as {@link MseLoss}) + n x mean((|p| - |y|)^2) (rows), and G gains their gradients
- * m x 2 (P - Y) / (rows x d) and n x 2 (|p| - |y|) p / (|p| x rows), beside the decoder.
+ * m x 2 (P - Y) / (rows x d) and n x 2 (|p| - |y|) p / (|p| x rows), beside the decoder. With anchor noise, the
+ * decoder sees P + the batch's prediction noise while training (the terms and {@link #value} see P). With an
+ * anchor entropy weight e, the decoder's loss is CE + e x the mean entropy of its token distributions
+ * ({@link VocabularyHead#lossWithEntropy}), in training and validation alike.
  * The decoder runs on the predictions in {@link LengthBuckets} groups (little padding), combined exactly.
  */
 final class DecoderCrossEntropy implements ConceptLMLoss {
@@ -86,6 +89,25 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
     }
 
     /**
+     * @return {@code p} plus the batch's {@link Batch#predictionNoise} when the anchors have noise, else {@code p};
+     *     the noise is a constant, so the CE gradient at the noised rows is the gradient w.r.t. {@code p}
+     */
+    private float[][] noised(float[][] p, Batch batch) {
+        if (anchors.noise() == 0) {
+            return p;
+        }
+        float[][] n = batch.predictionNoise(anchors.noise());
+        float[][] out = new float[p.length][];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = new float[p[i].length];
+            for (int j = 0; j < p[i].length; j++) {
+                out[i][j] = p[i][j] + n[i][j];
+            }
+        }
+        return out;
+    }
+
+    /**
      * The decoder's cross-entropy of all predictions, run in {@link LengthBuckets} groups: each group's mean
      * loss and gradient weighted by its share of the target tokens, which is the whole batch's mean exactly.
      */
@@ -101,7 +123,8 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         }
         List<int[]> groups = LengthBuckets.groups(lengths);
         if (groups.size() == 1) {
-            return gradient ? decoder.crossEntropy(in, labels, p) : decoder.crossEntropyLoss(in, labels, p);
+            return gradient ? decoder.crossEntropy(in, labels, p, anchors.entropy())
+                    : decoder.crossEntropyLoss(in, labels, p, anchors.entropy());
         }
         ImportedSonarDecoder.LossAndGradient[] parts = new ImportedSonarDecoder.LossAndGradient[groups.size()];
         long targets = 0;
@@ -119,7 +142,8 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
                 gl[j] = Arrays.copyOf(labels[rows[j]], len);
                 gp[j] = p[rows[j]];
             }
-            parts[k] = gradient ? decoder.crossEntropy(gi, gl, gp) : decoder.crossEntropyLoss(gi, gl, gp);
+            parts[k] = gradient ? decoder.crossEntropy(gi, gl, gp, anchors.entropy())
+                    : decoder.crossEntropyLoss(gi, gl, gp, anchors.entropy());
             targets += parts[k].targets();
         }
         double loss = 0;
@@ -165,7 +189,7 @@ final class DecoderCrossEntropy implements ConceptLMLoss {
         INDArray[] total = new INDArray[1];
         Map<String, INDArray> grads = onePass.gradients(lm.feeds(batch.input()), new long[] {b, t, d}, out -> {
             float[][] p = pick(out, rows);
-            ce[0] = crossEntropy(in, labels, p, true);
+            ce[0] = crossEntropy(in, labels, noised(p, batch), true);
             total[0] = anchors.any() ? ce[0].gradient().dup() : ce[0].gradient();
             anchor[0] = addAnchors(p, batch, total[0]);
             INDArray g = Nd4j.zeros(dtype, (long) b * t, d);

@@ -215,6 +215,21 @@ public final class ImportedSonarDecoder {
      * @throws InvalidInputException on mismatched shapes, out-of-range labels or no target token
      */
     public LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        return crossEntropy(decoderInputIds, labels, embeddings, 0);
+    }
+
+    /**
+     * {@link #crossEntropy} plus {@code entropyWeight x} the mean entropy of the decoder's distributions at the
+     * labelled positions ({@link VocabularyHead#lossWithEntropy}), with its gradient.
+     *
+     * @param decoderInputIds {@code [b][t]}
+     * @param labels {@code [b][t]}
+     * @param embeddings {@code [b][d]}
+     * @param entropyWeight weight of the mean entropy (0 = {@link #crossEntropy})
+     * @return the loss and dLoss/dEmbedding
+     */
+    public LossAndGradient crossEntropy(long[][] decoderInputIds, long[][] labels, float[][] embeddings,
+            double entropyWeight) {
         int[] flat = flatLabels(labels, decoderInputIds);
         Map<String, INDArray> f = new HashMap<>(feeds(decoderInputIds, embeddings));
         SDVariable emb = sd.getVariable(TeacherForcingDecoderGraph.EMBEDDING);
@@ -233,7 +248,7 @@ public final class ImportedSonarDecoder {
         emb.setArray(f.remove(TeacherForcingDecoderGraph.EMBEDDING));
         VocabularyHead.Result[] r = new VocabularyHead.Result[1];
         INDArray g = onePass.gradients(f, new long[] {flat.length, dimension}, h -> {
-            r[0] = head.lossAndGradients(h, flat, false);
+            r[0] = head.lossWithEntropy(h, flat, entropyWeight, true);
             return r[0].hiddenGradient();
         }, List.of(TeacherForcingDecoderGraph.EMBEDDING)).get(TeacherForcingDecoderGraph.EMBEDDING);
         return new LossAndGradient(r[0].loss(), r[0].targets(), g.dup());
@@ -248,8 +263,22 @@ public final class ImportedSonarDecoder {
      * @return the loss (gradient null)
      */
     public LossAndGradient crossEntropyLoss(long[][] decoderInputIds, long[][] labels, float[][] embeddings) {
+        return crossEntropyLoss(decoderInputIds, labels, embeddings, 0);
+    }
+
+    /**
+     * The loss of {@link #crossEntropy(long[][], long[][], float[][], double)} without any backward pass.
+     *
+     * @param decoderInputIds {@code [b][t]}
+     * @param labels {@code [b][t]}
+     * @param embeddings {@code [b][d]}
+     * @param entropyWeight weight of the mean entropy
+     * @return the loss (gradient null)
+     */
+    public LossAndGradient crossEntropyLoss(long[][] decoderInputIds, long[][] labels, float[][] embeddings,
+            double entropyWeight) {
         int[] flat = flatLabels(labels, decoderInputIds);
-        VocabularyHead.Result r = head.loss(hidden(decoderInputIds, embeddings), flat);
+        VocabularyHead.Result r = head.lossWithEntropy(hidden(decoderInputIds, embeddings), flat, entropyWeight, false);
         return new LossAndGradient(r.loss(), r.targets(), null);
     }
 

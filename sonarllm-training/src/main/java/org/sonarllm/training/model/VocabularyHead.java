@@ -89,7 +89,7 @@ public final class VocabularyHead {
      * @return the loss (no gradient)
      */
     public Result loss(INDArray hidden, int[] labels) {
-        return run(hidden, labels, false, false);
+        return run(hidden, labels, false, false, 0);
     }
 
     /**
@@ -100,10 +100,25 @@ public final class VocabularyHead {
      * @throws InvalidInputException on mismatched shapes, a label outside the vocabulary or no label at all
      */
     public Result lossAndGradients(INDArray hidden, int[] labels, boolean tableGradient) {
-        return run(hidden, labels, true, tableGradient);
+        return run(hidden, labels, true, tableGradient, 0);
     }
 
-    private Result run(INDArray hidden, int[] labels, boolean withGrad, boolean withTableGrad) {
+    /**
+     * The loss plus {@code entropyWeight x} the mean entropy of the labelled rows' distributions, H = -sum p log p,
+     * and its gradients: per row, dH/dlogits = -p (log p + H). A positive weight rewards distributions that commit
+     * to few tokens.
+     *
+     * @param hidden {@code [rows, d]}
+     * @param labels one label per row, negative where ignored
+     * @param entropyWeight weight of the mean entropy (0 = plain cross-entropy)
+     * @param withGradients whether to compute the hidden states' gradient (never the table's)
+     * @return loss (cross-entropy + weighted entropy), labelled rows and the hidden gradient or null
+     */
+    public Result lossWithEntropy(INDArray hidden, int[] labels, double entropyWeight, boolean withGradients) {
+        return run(hidden, labels, withGradients, false, entropyWeight);
+    }
+
+    private Result run(INDArray hidden, int[] labels, boolean withGrad, boolean withTableGrad, double entropyWeight) {
         int rows = (int) hidden.size(0);
         int d = (int) table.size(1);
         int vocab = vocabSize();
@@ -136,14 +151,29 @@ public final class VocabularyHead {
             // max-shifted log-sum-exp per row, then (with gradients) z becomes (softmax - onehot) / labelled rows
             INDArray max = z.max(1);
             z.subiColumnVector(max);
+            INDArray shifted = entropyWeight != 0 ? z.dup() : null;
             Transforms.exp(z, false);
             INDArray sum = z.sum(1);
             for (int i = 0; i < part.length; i++) {
                 double m = max.getDouble(i);
                 loss += m + Math.log(sum.getDouble(i)) - picked[i];
             }
+            INDArray logZ = null;
+            INDArray entropy = null;
+            if (shifted != null) {
+                // H = log Z - E_p[shifted logits], Z = sum of exp(shifted)
+                logZ = Transforms.log(sum, true);
+                entropy = logZ.sub(z.mul(shifted).sum(1).divi(sum));
+                loss += entropyWeight * entropy.sumNumber().doubleValue();
+            }
             if (withGrad) {
-                z.diviColumnVector(sum).muli(inv);
+                z.diviColumnVector(sum);
+                if (shifted != null) {
+                    // + w x dH/dlogits = -w p (log p + H), log p = shifted - log Z
+                    shifted.subiColumnVector(logZ.sub(entropy)).muli(z).muli(-entropyWeight);
+                    z.addi(shifted);
+                }
+                z.muli(inv);
                 for (int i = 0; i < part.length; i++) {
                     int l = labels[part[i]];
                     z.putScalar(i, l, z.getDouble(i, l) - inv);
@@ -154,6 +184,9 @@ public final class VocabularyHead {
                     Nd4j.gemm(z, h, dw, true, false, 1.0, 1.0);
                 }
                 free(gh);
+            }
+            if (shifted != null) {
+                free(shifted, logZ, entropy);
             }
             free(h, z, max, sum); // chunk-sized: freed now rather than whenever the garbage collector runs
         }

@@ -30,6 +30,7 @@ import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingListener;
 import org.sonarllm.training.data.Dataset;
 import org.sonarllm.training.model.Batch;
+import org.sonarllm.training.model.ConceptLMLoss;
 import org.sonarllm.training.model.ImportedSonarDecoder;
 import org.sonarllm.training.model.Objective;
 
@@ -38,8 +39,10 @@ class ConceptLMTrainerTest {
     @TempDir
     Path tmp;
 
+    /** CE with prediction noise: its seeds must come from the step alone, for resume and any number of workers. */
     private ConceptLMTrainer trainer(Path dir, TrainingConfig t, boolean resume) {
-        return ConceptLMTrainer.builder().model(small(64)).decoder(decoder()).training(t).outputDir(dir).resume(resume).build();
+        return ConceptLMTrainer.builder().model(small(64)).decoder(decoder()).anchors(new ConceptLMLoss.Anchors(0, 0, 0.5))
+                .training(t).outputDir(dir).resume(resume).build();
     }
 
     private static TrainingConfig cfg() {

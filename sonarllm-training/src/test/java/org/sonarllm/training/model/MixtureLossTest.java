@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.model.ConceptLMConfig;
 import org.sonarllm.training.TrainingFixtures;
@@ -111,8 +114,88 @@ class MixtureLossTest {
     }
 
     @Test
+    void predictionNoiseIsWhatTheDecoderSeesWhileTrainingAndNothingElse() {
+        List<Batch.Document> docs = new ArrayList<>();
+        for (Batch.Document d : BATCH.documents()) {
+            docs.add(d.withNoiseSeed(docs.size() + 7));
+        }
+        Batch batch = new Batch(docs, Batch.EOS);
+        ConceptLMLoss noisy = loss(Objective.CE, new ConceptLMLoss.Anchors(0, 0, 0.5));
+        ConceptLMLoss ce = loss(Objective.CE, ConceptLMLoss.Anchors.NONE);
+        ConceptLMLoss.Step n = noisy.step(batch);
+        // the independent path: the LM's predictions plus the batch's noise, through the decoder's own call
+        INDArray out = ce.lm().sameDiff().output(ce.lm().feeds(batch.input()), ConceptLMGraph.OUTPUT)
+                .get(ConceptLMGraph.OUTPUT);
+        float[][] p = Nd4j.pullRows(out.reshape(-1, out.size(2)), 1, batch.predictionRows()).toFloatMatrix();
+        float[][] noise = batch.predictionNoise(0.5);
+        for (int i = 0; i < p.length; i++) {
+            for (int j = 0; j < p[i].length; j++) {
+                p[i][j] += noise[i][j];
+            }
+        }
+        ImportedSonarDecoder dec = TrainingFixtures.decoder();
+        ImportedSonarDecoder.LossAndGradient expected = dec.crossEntropy(batch.decoderInputs(dec.padId()),
+                batch.labels(dec.padId()), p);
+        double clean = ce.step(batch).loss();
+        assertTrue(Math.abs(expected.loss() - clean) > 1e-3, "the noise must change the loss: " + clean);
+        assertEquals(expected.loss(), n.loss(), 1e-5 * n.loss());
+        double scale = expected.gradient().norm2Number().doubleValue();
+        double err = n.predictionGradient().sub(expected.gradient()).norm2Number().doubleValue();
+        assertTrue(err <= 1e-4 * scale, "|difference| " + err + " of |gradient| " + scale);
+        // validation decodes the predictions as they are
+        assertEquals(clean, noisy.value(batch).loss(), 1e-5 * clean);
+    }
+
+    @Test
+    void theEntropyTermIsTheImportedDecodersMeanEntropyAtTheLabelledPositions() {
+        ConceptLMLoss withEntropy = loss(Objective.CE, new ConceptLMLoss.Anchors(0, 0, 0, 0.8));
+        ConceptLMLoss ce = loss(Objective.CE, ConceptLMLoss.Anchors.NONE);
+        ConceptLMLoss.Step e = withEntropy.step(BATCH);
+        ConceptLMLoss.Step c = ce.step(BATCH);
+        // the independent path: the decoder graph's own logits (SameDiff output), entropy summed here in double
+        INDArray out = ce.lm().sameDiff().output(ce.lm().feeds(BATCH.input()), ConceptLMGraph.OUTPUT)
+                .get(ConceptLMGraph.OUTPUT);
+        float[][] p = Nd4j.pullRows(out.reshape(-1, out.size(2)), 1, BATCH.predictionRows()).toFloatMatrix();
+        ImportedSonarDecoder dec = TrainingFixtures.decoder();
+        long[][] labels = BATCH.labels(dec.padId());
+        INDArray logits = dec.logits(BATCH.decoderInputs(dec.padId()), p).castTo(DataType.DOUBLE);
+        double h = 0;
+        long n = 0;
+        for (int i = 0; i < labels.length; i++) {
+            for (int t = 0; t < labels[i].length; t++) {
+                if (labels[i][t] == dec.padId()) {
+                    continue;
+                }
+                double[] l = logits.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(t), org.nd4j.linalg.indexing.NDArrayIndex.all())
+                        .toDoubleVector();
+                double max = java.util.Arrays.stream(l).max().orElseThrow();
+                double z = java.util.Arrays.stream(l).map(x -> Math.exp(x - max)).sum();
+                for (double x : l) {
+                    double q = Math.exp(x - max) / z;
+                    h -= q > 0 ? q * Math.log(q) : 0;
+                }
+                n++;
+            }
+        }
+        h /= n;
+        assertTrue(h > 0.1, "entropy " + h);
+        assertEquals(c.loss() + 0.8 * h, e.loss(), 1e-4 * e.loss());
+        assertEquals(e.loss(), withEntropy.value(BATCH).loss(), 1e-5 * e.loss());
+        double diff = e.predictionGradient().sub(c.predictionGradient()).norm2Number().doubleValue();
+        assertTrue(diff > 1e-4 * c.predictionGradient().norm2Number().doubleValue(), "the term moves dL/dP: " + diff);
+    }
+
+    @Test
     void aWeightIsRefusedForMseAndOutOfRange() {
-        assertEquals("expected the ce objective with anchor weights (MSE 1.0, norm 0.0), found mse",
+        assertEquals("expected the ce objective with anchor weights (MSE 0.0, norm 0.0, prediction noise 0.1, entropy 0.0), found mse",
+                assertThrows(InvalidInputException.class, () -> loss(Objective.MSE, new ConceptLMLoss.Anchors(0, 0, 0.1)))
+                        .getMessage());
+        assertEquals("expected an entropy weight >= 0, found -1.0", assertThrows(InvalidInputException.class,
+                () -> new ConceptLMLoss.Anchors(0, 0, 0, -1)).getMessage());
+        assertEquals("expected prediction noise in 0..2.0, found 2.5", assertThrows(InvalidInputException.class,
+                () -> new ConceptLMLoss.Anchors(0, 0, 2.5)).getMessage());
+        assertEquals("expected the ce objective with anchor weights (MSE 1.0, norm 0.0, prediction noise 0.0, entropy 0.0), found mse",
                 assertThrows(InvalidInputException.class, () -> loss(Objective.MSE, new ConceptLMLoss.Anchors(1.0, 0)))
                         .getMessage());
         assertEquals("expected anchor weights >= 0, found MSE -1.0, norm 0.0", assertThrows(InvalidInputException.class,

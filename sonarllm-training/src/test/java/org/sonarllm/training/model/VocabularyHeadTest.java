@@ -69,6 +69,45 @@ class VocabularyHeadTest {
     }
 
     @Test
+    void theEntropyTermIsTheMeanEntropyByHandAndItsGradientMatchesFiniteDifferences() {
+        // the hand case of the first test: h0 -> logits (1, 0, 1), h2 -> (0, 2, 2)
+        INDArray table = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 1}});
+        INDArray h0 = Nd4j.createFromArray(new double[][] {{1, 0}, {9, 9}, {0, 2}});
+        int[] l0 = {2, -1, 0};
+        double hand = 0;
+        for (double[] z : new double[][] {{1, 0, 1}, {0, 2, 2}}) {
+            double sum = Math.exp(z[0]) + Math.exp(z[1]) + Math.exp(z[2]);
+            for (double x : z) {
+                hand -= Math.exp(x) / sum * Math.log(Math.exp(x) / sum);
+            }
+        }
+        VocabularyHead head = new VocabularyHead(table);
+        double ce = head.loss(h0, l0).loss();
+        assertEquals(ce + 0.7 * hand / 2, head.lossWithEntropy(h0, l0, 0.7, false).loss(), 1e-12);
+        assertEquals(ce, head.lossWithEntropy(h0, l0, 0, true).loss(), 1e-12);
+
+        Random r = new Random(8);
+        INDArray t = random(r, 11, 5);
+        INDArray h = random(r, 7, 5);
+        int[] labels = {3, -1, 10, 0, -1, 7, 3};
+        VocabularyHead.Result g = new VocabularyHead(t, 2).lossWithEntropy(h, labels, 1.3, true);
+        double eps = 1e-6;
+        for (long i = 0; i < h.length(); i++) {
+            double orig = h.getDouble(i);
+            h.putScalar(i, orig + eps);
+            double up = new VocabularyHead(t).lossWithEntropy(h, labels, 1.3, false).loss();
+            h.putScalar(i, orig - eps);
+            double down = new VocabularyHead(t).lossWithEntropy(h, labels, 1.3, false).loss();
+            h.putScalar(i, orig);
+            double fd = (up - down) / (2 * eps);
+            assertEquals(fd, g.hiddenGradient().getDouble(i), 1e-8 + 1e-6 * Math.abs(fd), "entry " + i);
+        }
+        double plain = new VocabularyHead(t).lossAndGradients(h, labels, false).hiddenGradient().sub(g.hiddenGradient())
+                .norm2Number().doubleValue();
+        assertTrue(plain > 1e-3, "the entropy term changes the gradient: " + plain);
+    }
+
+    @Test
     void rejectsBadInput() {
         VocabularyHead head = new VocabularyHead(Nd4j.zeros(DataType.FLOAT, 4, 2));
         assertThrows(InvalidInputException.class, () -> head.loss(Nd4j.zeros(DataType.FLOAT, 2, 2), new int[] {-1, -1}));
