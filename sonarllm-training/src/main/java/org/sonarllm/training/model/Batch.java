@@ -2,6 +2,7 @@ package org.sonarllm.training.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
@@ -197,7 +198,8 @@ public record Batch(List<Document> documents, int eosId) {
      * Noise for the predictions, [predictions][d] in {@link #predictionRows()} order: the row predicting
      * sentence k of a document is {@code scale x rms(y) x e}, y that sentence's embedding, rms(y) =
      * |y| / sqrt(d) and e standard normals, the document's rows drawn in order from its
-     * {@link Document#noiseSeed()} (the same rows whatever else is in the batch). The same relative scale as the space's vector noise.
+     * {@link Document#noiseSeed()} (the same rows whatever else is in the batch). The same relative scale as the
+     * space's vector noise.
      *
      * @param scale noise relative to the true next vector's RMS
      * @return the noise rows
@@ -207,7 +209,7 @@ public record Batch(List<Document> documents, int eosId) {
         int n = 0;
         for (Document doc : documents) {
             float[][] e = doc.embeddings();
-            java.util.SplittableRandom rnd = new java.util.SplittableRandom(doc.noiseSeed()); // rows k = 1.. in order
+            SplittableRandom rnd = new SplittableRandom(doc.noiseSeed()); // rows k = 1.. in order
             for (int k = 1; k < e.length; k++) {
                 double sq = 0;
                 for (float v : e[k]) {

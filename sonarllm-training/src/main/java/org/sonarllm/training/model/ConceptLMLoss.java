@@ -18,7 +18,8 @@ import org.sonarllm.model.ConceptLMConfig;
  *   embeddings over real positions (the MSE-LCM baseline), in one SameDiff graph.</li>
  * </ul>
  * CE can carry {@link Anchors}: the same MSE and a norm term (over the supervised rows, computed beside the
- * decoder) and noise on the predictions while training, which keep CE's predictions near real sentence embeddings.
+ * decoder), noise on the predictions while training and an entropy term, meant to keep CE's predictions near real
+ * sentence embeddings (on the default model's miniature space only the MSE term does: docs/default-model.md).
  * The loss is a mean over {@link Value#weight()} units (CE: target tokens; MSE: predictions x d, reported
  * as predictions), so batches combine by weight.
  *
