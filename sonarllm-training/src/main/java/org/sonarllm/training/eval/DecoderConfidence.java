@@ -2,7 +2,6 @@ package org.sonarllm.training.eval;
 
 import java.util.List;
 import org.sonarllm.InvalidInputException;
-import org.sonarllm.encode.Vectors;
 import org.sonarllm.lang.Language;
 
 /**
@@ -78,12 +77,13 @@ public final class DecoderConfidence {
         if (n == 0) {
             throw new InvalidInputException("expected at least one pair, found none");
         }
+        List<float[]> targets = pairs.stream().map(NextSentenceEvaluator.Pair::target).toList();
         double[] sums = new double[8];
         long tokens = 0;
         for (int i = 0; i < n; i++) {
             NextSentenceEvaluator.Pair p = pairs.get(i);
-            List<float[]> vectors = List.of(p.prediction(), p.target(), nearest(pairs, p.prediction()),
-                    pairs.get((i + n / 2) % n).target());
+            List<float[]> vectors = List.of(p.prediction(), p.target(),
+                    targets.get(NextSentenceEvaluator.nearest(targets, p.prediction())), targets.get((i + n / 2) % n));
             Forced f = forcing.force(vectors, p.reference(), language);
             if (f.logits().length != vectors.size()) {
                 throw new InvalidInputException("expected logits for " + vectors.size() + " vectors, found " + f.logits().length);
@@ -97,20 +97,6 @@ public final class DecoderConfidence {
         }
         return new Report(n, tokens, sums[0] / tokens, sums[1] / tokens, sums[2] / tokens, sums[3] / tokens,
                 sums[4] / tokens, sums[5] / tokens, sums[6] / tokens, sums[7] / tokens);
-    }
-
-    /** @return the true vector of {@code pairs} with the largest cosine to {@code v} */
-    private static float[] nearest(List<NextSentenceEvaluator.Pair> pairs, float[] v) {
-        float[] best = null;
-        double bestCos = Double.NEGATIVE_INFINITY;
-        for (NextSentenceEvaluator.Pair p : pairs) {
-            double c = Vectors.cosine(v, p.target());
-            if (c > bestCos) {
-                bestCos = c;
-                best = p.target();
-            }
-        }
-        return best;
     }
 
     /**

@@ -217,16 +217,30 @@ public final class NextSentenceEvaluator {
         double predNorm = 0;
         double targetNorm = 0;
         for (int i = 0; i < n; i++) {
-            double best = Double.NEGATIVE_INFINITY;
-            for (float[] t : targets) {
-                best = Math.max(best, Vectors.cosine(predictions.get(i), t));
-            }
-            nearest += best;
+            nearest += Vectors.cosine(predictions.get(i), targets.get(nearest(targets, predictions.get(i))));
             predNorm += norm(predictions.get(i));
             targetNorm += norm(targets.get(i));
         }
         return new Summary(docs.size(), n, 100 * TextMetrics.corpusBleu(hyps, refs), TextMetrics.meanRougeL(hyps, refs),
                 exact / (double) n, cosSum / n, TextMetrics.corpusChrF(hyps, refs), nearest / n, predNorm / n, targetNorm / n);
+    }
+
+    /**
+     * @param candidates vectors (at least one)
+     * @param v a vector
+     * @return the index of the candidate with the largest cosine to {@code v}, the first on a tie
+     */
+    static int nearest(List<float[]> candidates, float[] v) {
+        int best = 0;
+        double bestCos = Vectors.cosine(v, candidates.get(0));
+        for (int i = 1; i < candidates.size(); i++) {
+            double c = Vectors.cosine(v, candidates.get(i));
+            if (c > bestCos) {
+                bestCos = c;
+                best = i;
+            }
+        }
+        return best;
     }
 
     private static double norm(float[] v) {
