@@ -47,9 +47,10 @@ final class ConvertCommand extends CliCommand {
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Bundle directory to create.")
     Path out;
 
-    @Option(names = "--quantize", defaultValue = "float32", paramLabel = "float32|int8|int4",
-            description = "Weight-only quantization of the encoder and decoder (blocks of 32; no decoder_training "
-                    + "component then; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--quantize", defaultValue = "float32", paramLabel = "float32|float16|int8|int4",
+            description = "Storage of the encoder's and decoder's weights: float16 halves the files (run and trained "
+                    + "as float32 after loading); int8/int4 are weight-only block quantization (blocks of 32; no "
+                    + "decoder_training component then; default: ${DEFAULT-VALUE}).")
     String quantize;
 
     /** One output line. */

@@ -113,48 +113,57 @@ public final class SonarConverter {
     }
 
     /**
-     * Weight-only quantization of the encoder and decoder at conversion: every linear layer's and embedding's
-     * {@code [out, in]} matrix stored block-quantized ({@code BlockQuantizer}; the graphs then use ONNX
-     * Runtime's {@code MatMulNBits} and {@code GatherBlockQuantized}), biases and layer norms float32. A
-     * quantized bundle has no {@code decoder_training} component (training needs float32 weights).
+     * How the encoder's and decoder's weights are stored at conversion. {@link #FLOAT32}: as the checkpoint
+     * holds them, widened. {@link #FLOAT16}: every tensor as IEEE half precision (half the bytes on disk; the
+     * graphs cast each weight to float and ONNX Runtime folds the casts when it creates a session, so memory
+     * and speed at run time are float32's; training reads the weights widened). Block quantization (8 or 4
+     * bits): every linear layer's and embedding's {@code [out, in]} matrix stored block-quantized ({@code
+     * BlockQuantizer}; the graphs then use ONNX Runtime's {@code MatMulNBits} and {@code GatherBlockQuantized}),
+     * biases and layer norms float32; such a bundle has no {@code decoder_training} component (training needs
+     * float weights).
      *
-     * @param bits 8 or 4; 0 for float32 @param block inputs per quantization block (a power of two >= 16)
+     * @param bits 8 or 4 (block-quantized), 16 (half precision) or 0 (float32)
+     * @param block inputs per quantization block (a power of two >= 16); 0 unless block-quantized
      */
     public record Quantization(int bits, int block) {
         /** No quantization. */
         public static final Quantization FLOAT32 = new Quantization(0, 0);
+        /** Half-precision storage. */
+        public static final Quantization FLOAT16 = new Quantization(16, 0);
 
         /** Checks the values. */
         public Quantization {
-            if (bits != 0 && ((bits != 4 && bits != 8) || block < 16 || Integer.bitCount(block) != 1)) {
-                throw new org.sonarllm.InvalidInputException("expected 8 or 4 bits and a power-of-two block >= 16, found "
-                        + bits + " bits, block " + block);
+            boolean blocks = bits == 4 || bits == 8;
+            if (blocks ? block < 16 || Integer.bitCount(block) != 1 : (bits != 0 && bits != 16) || block != 0) {
+                throw new org.sonarllm.InvalidInputException("expected 8 or 4 bits and a power-of-two block >= 16, or 16"
+                        + " or 0 bits and no block, found " + bits + " bits, block " + block);
             }
         }
 
         /**
-         * @param name {@code float32}, {@code int8} or {@code int4} (block 32)
+         * @param name {@code float32}, {@code float16}, {@code int8} or {@code int4} (block 32)
          * @return the quantization
          * @throws org.sonarllm.InvalidInputException for another name
          */
         public static Quantization parse(String name) {
             return switch (name) {
                 case "float32", "none" -> FLOAT32;
+                case "float16" -> FLOAT16;
                 case "int8" -> new Quantization(8, 32);
                 case "int4" -> new Quantization(4, 32);
-                default -> throw new org.sonarllm.InvalidInputException("expected quantization float32, int8 or int4, found "
-                        + name);
+                default -> throw new org.sonarllm.InvalidInputException("expected quantization float32, float16, int8 or"
+                        + " int4, found " + name);
             };
         }
 
-        /** @return whether weights are quantized */
-        public boolean enabled() {
-            return bits != 0;
+        /** @return whether matrices are block-quantized (8 or 4 bits) */
+        public boolean blocks() {
+            return bits == 8 || bits == 4;
         }
 
         @Override
         public String toString() {
-            return enabled() ? "int" + bits + " block " + block : "float32";
+            return blocks() ? "int" + bits + " block " + block : bits == 16 ? "float16" : "float32";
         }
     }
 
@@ -207,7 +216,7 @@ public final class SonarConverter {
      * @param encoderDir encoder checkpoint folder @param decoderDir decoder checkpoint folder
      * @param tokenizerDir tokenizer folder @param out bundle folder to create @param extras extra components
      * @param encoders opens the new bundle's encoder @param progress receives progress reports
-     * @param quantization float32, int8 or int4 weights
+     * @param quantization float32, float16, int8 or int4 weights
      * @return the validated bundle
      */
     public static Bundle convert(Path encoderDir, Path decoderDir, Path tokenizerDir, Path out,

@@ -62,7 +62,7 @@ final class SonarGraphs {
                     .write(dir.resolve("decoder.onnx")), weights));
             files.put(BundleManifest.DECODER_CROSS, withWeights(SonarDecoderGraph.buildCross(dims, ext)
                     .write(dir.resolve("decoder_cross.onnx")), weights));
-            if (!q.enabled()) {
+            if (!q.blocks()) {
                 files.put(BundleManifest.DECODER_TRAINING, withWeights(TeacherForcingDecoderGraph.buildWithPositionInput(
                         dims, dec.scaleEmbedding(), GraphWeights.inputs(st)).write(dir.resolve("decoder_training.onnx")),
                         weights));
@@ -89,13 +89,13 @@ final class SonarGraphs {
     private static Path writeWeights(Path file, M2M100Weights w, SonarConverter.Progress progress,
             SonarConverter.Quantization q) {
         SafeTensorsWriter writer = new SafeTensorsWriter();
-        if (q.enabled()) {
+        if (q.blocks()) {
             QuantizedWeights.addTo(writer, w, q);
         } else {
-            w.addTo(writer);
+            w.addTo(writer, q.bits() == 16);
         }
         String label = file.getFileName().toString();
-        LOG.info("writing {} ({} tensors, {} MB)", label, w.tensors().size(), w.float32Bytes() >> 20);
+        LOG.info("writing {} ({} tensors, {} MB)", label, w.tensors().size(), writer.fileBytes() >> 20);
         long[] step = {0};
         writer.write(file, (t, done, total) -> {
             progress.update(label, done, total);

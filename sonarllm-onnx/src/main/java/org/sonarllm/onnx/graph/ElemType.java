@@ -10,6 +10,8 @@ package org.sonarllm.onnx.graph;
 enum ElemType {
     /** 32-bit float. */
     FLOAT(1, 4),
+    /** IEEE half-precision float (weights stored as float16, cast to float when the session loads). */
+    FLOAT16(10, 2),
     /** 8-bit unsigned integer (quantized weights). */
     UINT8(2, 1),
     /** 32-bit signed integer. */

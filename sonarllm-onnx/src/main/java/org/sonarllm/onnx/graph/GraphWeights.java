@@ -12,8 +12,9 @@ import org.sonarllm.onnx.weights.TensorSource;
  *
  * <ul>
  *   <li>{@link #external}: ONNX external data pointing into a safetensors file next to the graph (its
- *       data section is plain little-endian float32). Several graphs share one weights file and nothing
- *       is copied: bundle format 2 for every ONNX Runtime graph.
+ *       data section is plain little-endian float32, or float16: then the graph casts each weight to float,
+ *       a node ONNX Runtime folds into a float32 initializer when it creates the session). Several graphs
+ *       share one weights file and nothing is copied: bundle format 2 for every ONNX Runtime graph.
  *   <li>{@link #inputs}: each weight becomes a graph input named by its key, with its full static
  *       shape; the program running the graph feeds or binds them (the training decoder graph, which ND4J
  *       imports and whose placeholders are then set from the safetensors file).
@@ -42,7 +43,8 @@ public final class GraphWeights {
     }
 
     /**
-     * @param file a float32 safetensors file; the graph must be written into the same folder
+     * @param file a safetensors file of F32 or F16 weights (and U8 / F32 quantized parts); the graph must be
+     *     written into the same folder
      * @return weights referenced as external data of that file
      */
     public static GraphWeights external(SafeTensors file) {
@@ -64,6 +66,8 @@ public final class GraphWeights {
         return source.contains(key);
     }
 
+    /** Suffix of the graph value holding a float16 weight before its cast to float (named by its key). */
+    static final String HALF = ".f16";
     /** Suffix of an 8-bit quantized weight's codes ({@code [out, blocks, block]} U8). */
     public static final String CODES8 = ".q8";
     /** Suffix of a 4-bit quantized weight's codes ({@code [out, blocks, block / 2]} U8, two per byte). */
@@ -133,7 +137,8 @@ public final class GraphWeights {
      *
      * @param g the graph @param key the tensor key @param shape its expected shape
      * @return the value name (the key itself)
-     * @throws ModelFormatException if the tensor is missing or of another shape or, for external data, not float32
+     * @throws ModelFormatException if the tensor is missing or of another shape or, for external data, neither F32
+     *     nor F16
      */
     String tensor(OnnxGraphBuilder g, String key, long... shape) {
         source.requireShape(key, shape);
@@ -143,9 +148,13 @@ public final class GraphWeights {
         switch (mode) {
             case EXTERNAL -> {
                 SafeTensors st = (SafeTensors) source;
+                if (st.dtype(key) == SafeTensors.DType.F16) {
+                    String half = g.externalInitializer(key + HALF, ElemType.FLOAT16, shape, location, st.fileOffset(key));
+                    return g.node("Cast", key, java.util.List.of(half), Attr.i("to", ElemType.FLOAT.code()));
+                }
                 if (st.dtype(key) != SafeTensors.DType.F32) {
-                    throw new ModelFormatException(st.path() + ": tensor '" + key + "': expected F32 for external data,"
-                            + " found " + st.dtype(key));
+                    throw new ModelFormatException(st.path() + ": tensor '" + key + "': expected F32 or F16 for external"
+                            + " data, found " + st.dtype(key));
                 }
                 return g.externalInitializer(key, ElemType.FLOAT, shape, location, st.fileOffset(key));
             }

@@ -34,7 +34,7 @@ import org.sonarllm.model.SonarConfig;
  * <pre>{@code
  * try (M2M100Weights enc = M2M100Weights.open(Path.of("encoder"), M2M100Weights.Side.ENCODER)) {
  *     SafeTensorsWriter w = new SafeTensorsWriter();
- *     enc.addTo(w);
+ *     enc.addTo(w, false);
  *     w.write(Path.of("bundle/encoder.safetensors"));
  * }
  * }</pre>
@@ -230,9 +230,16 @@ public final class M2M100Weights implements AutoCloseable {
      * writer writes (this must stay open until then).
      *
      * @param w the writer
+     * @param half whether to store each tensor as float16 ({@link SafeTensorsWriter#copyAsHalf}) instead of float32
      */
-    public void addTo(SafeTensorsWriter w) {
-        tensors.forEach((canonical, source) -> w.copy(canonical, st, source));
+    public void addTo(SafeTensorsWriter w, boolean half) {
+        tensors.forEach((canonical, source) -> {
+            if (half) {
+                w.copyAsHalf(canonical, st, source);
+            } else {
+                w.copy(canonical, st, source);
+            }
+        });
     }
 
     /** @return whether the output projection is the embedding (no {@value #LM_HEAD} is stored) */

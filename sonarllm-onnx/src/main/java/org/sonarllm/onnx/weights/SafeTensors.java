@@ -375,6 +375,35 @@ public final class SafeTensors implements TensorSource {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
+    /**
+     * Rounds a float to the nearest IEEE 754 half-precision value (binary16), ties to even: the inverse of
+     * {@link #halfToFloat} on every value a half holds. Finite values of magnitude 65520 and above round to
+     * infinity (callers that must not overflow check for it); below 2^-25 to zero.
+     *
+     * @param f the value
+     * @return the 16 bits
+     */
+    static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int abs = bits & 0x7fffffff;
+        if (abs >= 0x7f800000) { // infinity, or NaN (kept quiet, its top payload bits kept)
+            return (short) (sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 | ((abs >>> 13) & 0x3ff) : 0));
+        }
+        if (abs >= 0x477ff000) { // 65520 and above: past the largest half, 65504, by half a step or more
+            return (short) (sign | 0x7c00);
+        }
+        if (abs < 0x38800000) { // below 2^-14, the smallest normal half: a multiple of 2^-24 (exact scaling)
+            return (short) (sign | (int) Math.rint(Float.intBitsToFloat(abs) * 0x1p24f));
+        }
+        int h = (((abs >>> 23) - 112) << 10) | ((abs >>> 13) & 0x3ff); // exponent rebiased 127 -> 15
+        int rest = abs & 0x1fff;
+        if (rest > 0x1000 || (rest == 0x1000 && (h & 1) != 0)) {
+            h++; // a carry out of the mantissa raises the exponent, as rounding should
+        }
+        return (short) (sign | h);
+    }
+
     @Override
     public void close() {
         if (!closed) {

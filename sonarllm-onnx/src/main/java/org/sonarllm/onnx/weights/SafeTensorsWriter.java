@@ -21,7 +21,8 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.BundleWriter;
 
 /**
- * The one writer of {@code .safetensors} files in the SDK (F32, and U8 for quantized weights) (bundle weights, checkpoint exports,
+ * The one writer of {@code .safetensors} files in the SDK (F32; F16 for half-precision bundles; U8 for quantized
+ * weights) (bundle weights, checkpoint exports,
  * random test and benchmark checkpoints): sorted names, {@code __metadata__ {"format": "pt"}}, header
  * padded with spaces so that the data starts at a multiple of {@value #DATA_ALIGNMENT} bytes,
  * little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
@@ -62,9 +63,9 @@ public final class SafeTensorsWriter {
         void update(String tensor, long done, long total);
     }
 
-    private record T(long[] shape, long numel, Producer data, boolean bytes) {
+    private record T(long[] shape, long numel, Producer data, SafeTensors.DType dtype) {
         long byteLength() {
-            return bytes ? numel : numel * 4;
+            return numel * dtype.bytes();
         }
     }
 
@@ -120,7 +121,7 @@ public final class SafeTensorsWriter {
      * @return this
      */
     public SafeTensorsWriter add(String name, long[] shape, Producer data) {
-        tensors.put(name, new T(shape.clone(), numel(name, shape), data, false));
+        tensors.put(name, new T(shape.clone(), numel(name, shape), data, SafeTensors.DType.F32));
         return this;
     }
 
@@ -140,7 +141,7 @@ public final class SafeTensorsWriter {
             for (int i = 0; i < v.length; i += TensorSource.CHUNK_BYTES) {
                 sink.accept(ByteBuffer.wrap(v, i, Math.min(TensorSource.CHUNK_BYTES, v.length - i)));
             }
-        }, true));
+        }, SafeTensors.DType.U8));
         return this;
     }
 
@@ -154,6 +155,43 @@ public final class SafeTensorsWriter {
      */
     public SafeTensorsWriter copy(String name, TensorSource source, String sourceName) {
         return add(name, source.shape(sourceName), sink -> source.readFloat32(sourceName, sink));
+    }
+
+    /**
+     * As {@link #copy}, stored as IEEE half precision (F16, rounded to nearest, ties to even): half the bytes,
+     * about three significant decimal digits.
+     *
+     * @param name the name in the file written
+     * @param source the source, open until {@link #write} returns
+     * @param sourceName its name there
+     * @return this
+     * @throws InvalidInputException from {@link #write} if a finite value is beyond float16's range (+-65504):
+     *     {@code "<name>: expected values within float16's range (+-65504), found 70000.0 at element 3; keep
+     *     this tensor float32"}
+     */
+    public SafeTensorsWriter copyAsHalf(String name, TensorSource source, String sourceName) {
+        long[] shape = source.shape(sourceName);
+        tensors.put(name, new T(shape.clone(), numel(name, shape), sink -> {
+            long[] at = {0};
+            source.readFloat32(sourceName, piece -> sink.accept(narrow(name, piece, at)));
+        }, SafeTensors.DType.F16));
+        return this;
+    }
+
+    private static ByteBuffer narrow(String name, ByteBuffer float32, long[] at) {
+        java.nio.FloatBuffer in = float32.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        ByteBuffer out = ByteBuffer.allocate(in.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
+        while (in.hasRemaining()) {
+            float v = in.get();
+            short h = SafeTensors.floatToHalf(v);
+            if ((h & 0x7fff) == 0x7c00 && Float.isFinite(v)) {
+                throw new InvalidInputException(name + ": expected values within float16's range (+-65504), found " + v
+                        + " at element " + at[0] + "; keep this tensor float32");
+            }
+            out.putShort(h);
+            at[0]++;
+        }
+        return out.flip();
     }
 
     private static long numel(String name, long[] shape) {
@@ -188,7 +226,7 @@ public final class SafeTensorsWriter {
         long off = 0;
         for (Map.Entry<String, T> e : tensors.entrySet()) {
             ObjectNode t = h.putObject(e.getKey());
-            t.put("dtype", e.getValue().bytes() ? "U8" : "F32");
+            t.put("dtype", e.getValue().dtype().name());
             var sh = t.putArray("shape");
             for (long d : e.getValue().shape()) {
                 sh.add(d);
@@ -234,7 +272,7 @@ public final class SafeTensorsWriter {
                 long[] done = {0};
                 for (Map.Entry<String, T> e : tensors.entrySet()) {
                     long expect = e.getValue().byteLength();
-                    int unit = e.getValue().bytes() ? 1 : 4;
+                    int unit = e.getValue().dtype().bytes();
                     long[] got = {0};
                     e.getValue().data().writeTo(piece -> {
                         got[0] += piece.remaining();

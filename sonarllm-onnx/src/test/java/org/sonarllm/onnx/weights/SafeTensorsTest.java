@@ -108,6 +108,70 @@ class SafeTensorsTest {
         assertTrue(Float.isNaN(SafeTensors.halfToFloat((short) 0x7E00)));
     }
 
+    @Test
+    void floatToHalfInvertsHalfToFloatAndRoundsToNearestEven() {
+        for (int bits = 0; bits < 0x10000; bits++) { // every half value survives the round trip
+            float v = SafeTensors.halfToFloat((short) bits);
+            if (!Float.isNaN(v)) {
+                assertEquals(bits, SafeTensors.floatToHalf(v) & 0xffff, "bits " + Integer.toHexString(bits));
+            }
+        }
+        // hand-computed: 1 + 2^-11 is halfway between 1 (0x3c00, even) and 1 + 2^-10 (0x3c01): to even
+        assertEquals(0x3c00, SafeTensors.floatToHalf(1f + 0x1p-11f) & 0xffff);
+        assertEquals(0x3c02, SafeTensors.floatToHalf(1f + 3 * 0x1p-11f) & 0xffff); // 0x3c01.5 -> even 0x3c02
+        assertEquals(0x3c01, SafeTensors.floatToHalf(1f + 0x1p-11f + 0x1p-20f) & 0xffff); // just past halfway
+        assertEquals(0x3555, SafeTensors.floatToHalf(1f / 3) & 0xffff); // 0.333252 (IEEE 754 table value)
+        assertEquals(0x7bff, SafeTensors.floatToHalf(65519f) & 0xffff); // rounds down to 65504
+        assertEquals(0x7c00, SafeTensors.floatToHalf(65520f) & 0xffff); // the tie past 65504 (odd) goes to infinity
+        assertEquals(0xfc00, SafeTensors.floatToHalf(Float.NEGATIVE_INFINITY) & 0xffff);
+        assertEquals(0x0001, SafeTensors.floatToHalf(0x1p-24f) & 0xffff); // smallest subnormal
+        assertEquals(0x0000, SafeTensors.floatToHalf(0x1p-25f) & 0xffff); // tie with 0: to even
+        assertEquals(0x0002, SafeTensors.floatToHalf(3 * 0x1p-25f) & 0xffff); // 1.5 x 2^-24: to even 2
+        assertEquals(0x8400, SafeTensors.floatToHalf(-0x1p-14f) & 0xffff); // smallest normal, negative
+        assertEquals(0x0400, SafeTensors.floatToHalf(0x1p-14f - 0x1p-30f) & 0xffff); // subnormal rounding up to it
+        assertTrue(Float.isNaN(SafeTensors.halfToFloat(SafeTensors.floatToHalf(Float.NaN))));
+        // any finite float in range: the nearest half, by the definition (no other half closer; ties even)
+        qt().withExamples(20_000).forAll(integers().all()).checkAssert(raw -> {
+            float f = Float.intBitsToFloat(raw);
+            if (!Float.isFinite(f) || Math.abs(f) >= 65504f) {
+                return;
+            }
+            short h = SafeTensors.floatToHalf(f);
+            double err = Math.abs((double) f - SafeTensors.halfToFloat(h));
+            for (int d : new int[] {-1, 1}) {
+                int n = (h & 0x7fff) + d;
+                if (n < 0 || n > 0x7bff) {
+                    continue;
+                }
+                double other = Math.abs((double) f - SafeTensors.halfToFloat((short) ((h & 0x8000) | n)));
+                assertTrue(err < other || (err == other && (h & 1) == 0), f + " -> " + Integer.toHexString(h & 0xffff));
+            }
+        });
+    }
+
+    @Test
+    void writerStoresHalvesAndRefusesValuesBeyondTheirRange() throws IOException {
+        float[] v = {1f / 3, -2.5f, 65504f, 1e-8f};
+        Path f32 = tmp.resolve("a.safetensors");
+        new SafeTensorsWriter().add("w", v, 2, 2).write(f32);
+        Path f16 = tmp.resolve("b.safetensors");
+        try (SafeTensors src = SafeTensors.open(f32)) {
+            new SafeTensorsWriter().copyAsHalf("w", src, "w").write(f16);
+        }
+        try (SafeTensors h = SafeTensors.open(f16)) {
+            assertEquals(SafeTensors.DType.F16, h.dtype("w"));
+            assertArrayEquals(new long[] {2, 2}, h.shape("w"));
+            assertArrayEquals(new float[] {0.333251953125f, -2.5f, 65504f, 0f}, h.floats("w"));
+        }
+        new SafeTensorsWriter().add("w", new float[] {1, 70000f}, 2).write(f32);
+        try (SafeTensors src = SafeTensors.open(f32)) {
+            org.sonarllm.InvalidInputException e = assertThrows(org.sonarllm.InvalidInputException.class,
+                    () -> new SafeTensorsWriter().copyAsHalf("w", src, "w").write(f16));
+            assertEquals("w: expected values within float16's range (+-65504), found 70000.0 at element 1; keep this"
+                    + " tensor float32", e.getMessage());
+        }
+    }
+
     void rejects(byte[] bytes, String fragment) throws IOException {
         Path p = write(bytes);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.open(p).close());

@@ -114,4 +114,43 @@ class ImportedDecoderTest {
         double scale = got.amaxNumber().doubleValue();
         assertTrue(scale > 1 && vsGraph <= 1e-5 * scale, "head logits vs graph logits " + vsGraph + " (largest " + scale + ")");
     }
+
+    @Test
+    void float16BundleTrainsThroughItsRoundedWeights(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path src = TinyA.dir();
+        java.nio.file.Path half = tmp.resolve("f16");
+        org.sonarllm.onnx.convert.SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"),
+                src.resolve("tokenizer"), half, java.util.Map.of(), org.sonarllm.onnx.runtime.OnnxConceptEncoder::open,
+                (s, done, total) -> { }, org.sonarllm.onnx.convert.SonarConverter.Quantization.FLOAT16);
+        // the reference: tiny-a's decoder checkpoint saved in float16, its graph built from it (weights widened)
+        java.nio.file.Path ckpt = java.nio.file.Files.createDirectories(tmp.resolve("decoder16"));
+        java.nio.file.Files.copy(src.resolve("decoder/config.json"), ckpt.resolve("config.json"));
+        try (org.sonarllm.onnx.weights.SafeTensors st = org.sonarllm.onnx.weights.SafeTensors.open(
+                src.resolve("decoder/model.safetensors"))) {
+            org.sonarllm.onnx.weights.SafeTensorsWriter w = new org.sonarllm.onnx.weights.SafeTensorsWriter();
+            st.names().forEach(n -> w.copyAsHalf(n, st, n));
+            w.write(ckpt.resolve("model.safetensors"));
+        }
+        JsonNode c = TinyA.expected().get("c_teacher_forcing");
+        float[][] emb = TinyA.floats2(c.get("embeddings"));
+        long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
+        INDArray got = ImportedSonarDecoder.fromBundle(half).logits(ids, emb);
+        INDArray ref = ImportedFromWeights.load(ckpt).logits(ids, emb);
+        double vsRounded = got.sub(ref).amaxNumber().doubleValue();
+        assertTrue(vsRounded <= 1e-5 * ref.amaxNumber().doubleValue(), "vs the rounded decoder " + vsRounded);
+        double vsFloat32 = 0;
+        for (int i = 0; i < ids.length; i++) {
+            for (int p = 0; p < ids[i].length; p++) {
+                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
+                for (int v = 0; v < e.length; v++) {
+                    vsFloat32 = Math.max(vsFloat32, Math.abs(got.getDouble(i, p, v) - e[v]));
+                }
+            }
+        }
+        double scale = ref.amaxNumber().doubleValue();
+        System.out.println("float16 bundle: max logit difference to float32 " + vsFloat32 + " (largest " + scale + ")");
+        // weights rounded by at most 2^-11 of themselves: the logits move, by well under 1 % of their range
+        assertTrue(vsFloat32 > 0 && vsFloat32 < 1e-2 * scale, "vs tiny-a's float32 logits " + vsFloat32);
+    }
 }
