@@ -23,14 +23,22 @@ done
 #    auto-encoding with Gaussian noise on the sentence vector (so that nearby vectors decode to nearby
 #    sentences), then decoder fine-tuning on random interpolations from step 2150. VECTOR_NOISE=0.3 gives the
 #    fourth attempt of docs/default-model.md ("Four attempts at a better space"); the shipped space has 0.1.
+#    VOCAB=N trains a tokenizer of N pieces into RUNS/tokenizer first (scripts/train-tokenizer.sh) and uses it
+#    instead of the committed 4000-piece one (docs/default-model.md, "A larger vocabulary").
+TOKENIZER=models/austen/tokenizer
+if [ -n "${VOCAB:-}" ]; then
+  TOKENIZER="$RUNS/tokenizer"
+  [ -f "$TOKENIZER/sentencepiece.bpe.model" ] || scripts/train-tokenizer.sh "$TOKENIZER" "$VOCAB"
+fi
 SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm train-space \
-  --tokenizer models/austen/tokenizer --corpus "$RUNS/austen-train" --out "$RUNS/ae" --workers 2 \
+  --tokenizer "$TOKENIZER" --corpus "$RUNS/austen-train" --out "$RUNS/ae" --workers 2 \
   --d 256 --heads 4 --layers 3 --ffn 1024 --batch-size 64 --max-tokens 40 --steps 2500 --interpolation-from 2150 \
   --lr 1.5e-3 --warmup 150 --noised-share 0.1 --vector-noise "${VECTOR_NOISE:-0.1}" --checkpoint-every 250 --resume > "$RUNS/ae.json"
 
 # 2. Bundle of the space (encoder, decoder, tokenizer) and its evaluation (held-out reconstruction, retrieval).
+#    QUANTIZE=float16 stores the space's weights as half precision (half the bytes; docs/model-format.md).
 [ -f "$RUNS/space/manifest.json" ] || ./sonarllm convert --encoder "$RUNS/ae/encoder" --decoder "$RUNS/ae/decoder" \
-  --tokenizer "$RUNS/ae/tokenizer" --out "$RUNS/space"
+  --tokenizer "$RUNS/ae/tokenizer" --out "$RUNS/space" --quantize "${QUANTIZE:-float32}"
 [ -s "$RUNS/space-eval.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/persuasion.txt \
   --sentences 500 --vocabulary "$RUNS/austen-train" > "$RUNS/space-eval.json"
 # the same on training sentences (Emma): a large gap to the held-out figure means the space memorises
