@@ -115,9 +115,10 @@ public final class SonarConverter {
     /**
      * How the encoder's and decoder's weights are stored at conversion. {@link #FLOAT32}: as the checkpoint
      * holds them, widened. {@link #FLOAT16}: every tensor as IEEE half precision (half the bytes on disk; the
-     * graphs cast each weight to float and ONNX Runtime folds the casts when it creates a session, so memory
-     * and speed at run time are float32's; training reads the weights widened). Block quantization (8 or 4
-     * bits): every linear layer's and embedding's {@code [out, in]} matrix stored block-quantized ({@code
+     * graphs cast each weight to float and ONNX Runtime folds the casts when it creates a session: the same speed
+     * and outputs within rounding, but each session holds its float32 weights in its own memory instead of mapping
+     * the file, and loads more slowly (docs/benchmarks.md); training reads the weights widened). Block
+     * quantization (8 or 4 bits): every linear layer's and embedding's {@code [out, in]} matrix stored block-quantized ({@code
      * BlockQuantizer}; the graphs then use ONNX Runtime's {@code MatMulNBits} and {@code GatherBlockQuantized}),
      * biases and layer norms float32; such a bundle has no {@code decoder_training} component (training needs
      * float weights).
