@@ -2,6 +2,7 @@ package org.sonarllm.onnx.graph;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.onnx.weights.SafeTensors;
 import org.sonarllm.onnx.weights.TensorSource;
@@ -150,7 +151,7 @@ public final class GraphWeights {
                 SafeTensors st = (SafeTensors) source;
                 if (st.dtype(key) == SafeTensors.DType.F16) {
                     String half = g.externalInitializer(key + HALF, ElemType.FLOAT16, shape, location, st.fileOffset(key));
-                    return g.node("Cast", key, java.util.List.of(half), Attr.i("to", ElemType.FLOAT.code()));
+                    return g.node("Cast", key, List.of(half), Attr.i("to", ElemType.FLOAT.code()));
                 }
                 if (st.dtype(key) != SafeTensors.DType.F32) {
                     throw new ModelFormatException(st.path() + ": tensor '" + key + "': expected F32 or F16 for external"

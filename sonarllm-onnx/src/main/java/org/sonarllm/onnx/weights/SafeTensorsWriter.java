@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -21,9 +22,8 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.BundleWriter;
 
 /**
- * The one writer of {@code .safetensors} files in the SDK (F32; F16 for half-precision bundles; U8 for quantized
- * weights) (bundle weights, checkpoint exports,
- * random test and benchmark checkpoints): sorted names, {@code __metadata__ {"format": "pt"}}, header
+ * The one writer of {@code .safetensors} files in the SDK (bundle weights, checkpoint exports, random test and
+ * benchmark checkpoints; F32, F16 for half-precision bundles, U8 for quantized weights): sorted names, {@code __metadata__ {"format": "pt"}}, header
  * padded with spaces so that the data starts at a multiple of {@value #DATA_ALIGNMENT} bytes,
  * little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
  * over the target, so a kill never leaves a half-written file. Tensors are given lazily: as arrays
@@ -179,7 +179,7 @@ public final class SafeTensorsWriter {
     }
 
     private static ByteBuffer narrow(String name, ByteBuffer float32, long[] at) {
-        java.nio.FloatBuffer in = float32.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer in = float32.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         ByteBuffer out = ByteBuffer.allocate(in.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
         while (in.hasRemaining()) {
             float v = in.get();

@@ -8,6 +8,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,9 +17,12 @@ import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.model.SonarConfig;
+import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.graph.GraphWeights;
-import org.sonarllm.onnx.weights.SafeTensors;
 import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
+import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.weights.SafeTensors;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -116,19 +120,16 @@ class ImportedDecoderTest {
     }
 
     @Test
-    void float16BundleTrainsThroughItsRoundedWeights(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-            throws Exception {
-        java.nio.file.Path src = TinyA.dir();
-        java.nio.file.Path half = tmp.resolve("f16");
-        org.sonarllm.onnx.convert.SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"),
-                src.resolve("tokenizer"), half, java.util.Map.of(), org.sonarllm.onnx.runtime.OnnxConceptEncoder::open,
-                (s, done, total) -> { }, org.sonarllm.onnx.convert.SonarConverter.Quantization.FLOAT16);
+    void float16BundleTrainsThroughItsRoundedWeights() throws Exception {
+        Path src = TinyA.dir();
+        Path half = tmp.resolve("f16");
+        SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), half, Map.of(),
+                OnnxConceptEncoder::open, (s, done, total) -> { }, SonarConverter.Quantization.FLOAT16);
         // the reference: tiny-a's decoder checkpoint saved in float16, its graph built from it (weights widened)
-        java.nio.file.Path ckpt = java.nio.file.Files.createDirectories(tmp.resolve("decoder16"));
-        java.nio.file.Files.copy(src.resolve("decoder/config.json"), ckpt.resolve("config.json"));
-        try (org.sonarllm.onnx.weights.SafeTensors st = org.sonarllm.onnx.weights.SafeTensors.open(
-                src.resolve("decoder/model.safetensors"))) {
-            org.sonarllm.onnx.weights.SafeTensorsWriter w = new org.sonarllm.onnx.weights.SafeTensorsWriter();
+        Path ckpt = Files.createDirectories(tmp.resolve("decoder16"));
+        Files.copy(src.resolve("decoder/config.json"), ckpt.resolve("config.json"));
+        try (SafeTensors st = SafeTensors.open(src.resolve("decoder/model.safetensors"))) {
+            SafeTensorsWriter w = new SafeTensorsWriter();
             st.names().forEach(n -> w.copyAsHalf(n, st, n));
             w.write(ckpt.resolve("model.safetensors"));
         }
@@ -149,7 +150,6 @@ class ImportedDecoderTest {
             }
         }
         double scale = ref.amaxNumber().doubleValue();
-        System.out.println("float16 bundle: max logit difference to float32 " + vsFloat32 + " (largest " + scale + ")");
         // weights rounded by at most 2^-11 of themselves: the logits move, by well under 1 % of their range
         assertTrue(vsFloat32 > 0 && vsFloat32 < 1e-2 * scale, "vs tiny-a's float32 logits " + vsFloat32);
     }
