@@ -118,10 +118,10 @@ public final class SonarConverter {
      * graphs cast each weight to float and ONNX Runtime folds the casts when it creates a session: the same speed
      * and outputs within rounding, but each session holds its float32 weights in its own memory instead of mapping
      * the file, and loads more slowly (docs/benchmarks.md); training reads the weights widened). Block
-     * quantization (8 or 4 bits): every linear layer's and embedding's {@code [out, in]} matrix stored block-quantized ({@code
-     * BlockQuantizer}; the graphs then use ONNX Runtime's {@code MatMulNBits} and {@code GatherBlockQuantized}),
-     * biases and layer norms float32; such a bundle has no {@code decoder_training} component (training needs
-     * float weights).
+     * quantization (8 or 4 bits): every linear layer's and embedding's {@code [out, in]} matrix stored
+     * block-quantized ({@code BlockQuantizer}; the graphs then use ONNX Runtime's {@code MatMulNBits} and {@code
+     * GatherBlockQuantized}), biases and layer norms float32; such a bundle has no {@code decoder_training}
+     * component (training needs float weights).
      *
      * @param bits 8 or 4 (block-quantized), 16 (half precision) or 0 (float32)
      * @param block inputs per quantization block (a power of two >= 16); 0 unless block-quantized

@@ -11,7 +11,6 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,9 @@ import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.proto.OnnxProto;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.testing.TinyABundle;
+import org.sonarllm.onnx.testing.TinyACases;
 import org.sonarllm.onnx.weights.SafeTensors;
-import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -52,17 +52,9 @@ class HalfPrecisionBundleTest {
                 OnnxConceptEncoder::open);
         // the reference: the checkpoint saved in float16 by the writer, converted as float32 (widened on reading)
         Path rounded = tmp.resolve("rounded");
-        for (String side : List.of("encoder", "decoder")) {
-            Path dir = Files.createDirectories(tmp.resolve("ckpt16").resolve(side));
-            Files.copy(src.resolve(side).resolve("config.json"), dir.resolve("config.json"));
-            try (SafeTensors st = SafeTensors.open(src.resolve(side).resolve("model.safetensors"))) {
-                SafeTensorsWriter w = new SafeTensorsWriter();
-                st.names().forEach(n -> w.copyAsHalf(n, st, n));
-                w.write(dir.resolve("model.safetensors"));
-            }
-        }
-        SonarConverter.convert(tmp.resolve("ckpt16/encoder"), tmp.resolve("ckpt16/decoder"), src.resolve("tokenizer"),
-                rounded, Map.of(), OnnxConceptEncoder::open);
+        SonarConverter.convert(TinyABundle.halfCheckpoint("encoder", tmp.resolve("ckpt16/encoder")),
+                TinyABundle.halfCheckpoint("decoder", tmp.resolve("ckpt16/decoder")), src.resolve("tokenizer"), rounded,
+                Map.of(), OnnxConceptEncoder::open);
 
         for (String file : List.of(SonarConverter.ENCODER_WEIGHTS, SonarConverter.DECODER_WEIGHTS)) {
             try (SafeTensors h = SafeTensors.open(half.resolve(file)); SafeTensors f = SafeTensors.open(full.resolve(file))) {
@@ -85,18 +77,7 @@ class HalfPrecisionBundleTest {
         }
 
         JsonNode b = TinyA.expected().get("b_encoder");
-        List<int[]> ids = new ArrayList<>();
-        for (int r = 0; r < b.get("input_ids").size(); r++) {
-            JsonNode row = b.get("input_ids").get(r);
-            int[] x = new int[row.size()];
-            int n = 0;
-            for (int i = 0; i < row.size(); i++) {
-                if (b.get("attention_mask").get(r).get(i).asInt() == 1) {
-                    x[n++] = row.get(i).asInt();
-                }
-            }
-            ids.add(java.util.Arrays.copyOf(x, n));
-        }
+        List<int[]> ids = TinyACases.encoderIds();
         float[][] fixture = TinyA.floats2(b.get("embeddings"));
         JsonNode d = TinyA.expected().get("d_greedy");
         try (SonarLlm h = SonarLlm.load(half); SonarLlm r = SonarLlm.load(rounded)) {

@@ -19,6 +19,7 @@ import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.graph.GraphWeights;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.testing.TinyACases;
 import org.sonarllm.onnx.weights.SafeTensors;
 import org.sonarllm.testing.TinyA;
 
@@ -52,18 +53,7 @@ class QuantizedBundleTest {
                 assertEquals(name + " block 32", llm.manifest().components().get(BundleManifest.DECODER).properties()
                         .get("quantization"));
                 float[][] exp = TinyA.floats2(b.get("embeddings"));
-                List<int[]> ids = new java.util.ArrayList<>();
-                for (JsonNode row : b.get("input_ids")) {
-                    int n = 0;
-                    int[] r = new int[row.size()];
-                    for (int i = 0; i < row.size(); i++) {
-                        if (b.get("attention_mask").get(ids.size()).get(i).asInt() == 1) {
-                            r[n++] = row.get(i).asInt();
-                        }
-                    }
-                    ids.add(java.util.Arrays.copyOf(r, n));
-                }
-                List<float[]> got = llm.onnxEncoder().encodeIds(ids);
+                List<float[]> got = llm.onnxEncoder().encodeIds(TinyACases.encoderIds());
                 double minCos = 1;
                 for (int i = 0; i < exp.length; i++) {
                     minCos = Math.min(minCos, Vectors.cosine(exp[i], got.get(i)));

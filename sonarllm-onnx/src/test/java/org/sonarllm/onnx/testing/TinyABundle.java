@@ -9,6 +9,8 @@ import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.onnx.convert.ConceptLmConverter;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.weights.SafeTensors;
+import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -52,6 +54,28 @@ public final class TinyABundle {
             withLm = out;
         }
         return withLm;
+    }
+
+    /**
+     * Writes one of tiny-a's checkpoints with every tensor stored as float16 ({@link SafeTensorsWriter#copyAsHalf}):
+     * the reference model of a float16 bundle, read back widened by the converter.
+     *
+     * @param side {@code encoder} or {@code decoder}
+     * @param target the checkpoint folder to create ({@code config.json}, {@code model.safetensors})
+     * @return {@code target}
+     */
+    public static Path halfCheckpoint(String side, Path target) {
+        Path src = TinyA.dir().resolve(side);
+        try (SafeTensors st = SafeTensors.open(src.resolve("model.safetensors"))) {
+            Files.createDirectories(target);
+            Files.copy(src.resolve("config.json"), target.resolve("config.json"));
+            SafeTensorsWriter w = new SafeTensorsWriter();
+            st.names().forEach(n -> w.copyAsHalf(n, st, n));
+            w.write(target.resolve("model.safetensors"));
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

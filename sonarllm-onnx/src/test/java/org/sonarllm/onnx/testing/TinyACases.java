@@ -53,6 +53,24 @@ public final class TinyACases {
         return m;
     }
 
+    /** @return case b's encoder inputs without their padding (the positions its attention mask keeps) */
+    public static List<int[]> encoderIds() {
+        JsonNode b = TinyA.expected().get("b_encoder");
+        List<int[]> ids = new ArrayList<>();
+        for (int r = 0; r < b.get("input_ids").size(); r++) {
+            int[] row = TinyA.ints(b.get("input_ids").get(r));
+            int[] mask = TinyA.ints(b.get("attention_mask").get(r));
+            int n = 0;
+            for (int i = 0; i < row.length; i++) {
+                if (mask[i] == 1) {
+                    row[n++] = row[i];
+                }
+            }
+            ids.add(Arrays.copyOf(row, n));
+        }
+        return ids;
+    }
+
     /** Case b: embeddings from text and from ids, and the recorded eos embedding. @param llm the bundle */
     public static void caseB(SonarLlm llm) {
         JsonNode b = TinyA.expected().get("b_encoder");
@@ -61,16 +79,7 @@ public final class TinyACases {
         for (int i = 0; i < exp.length; i++) {
             texts.add(TinyA.expected().get("a_tokenization").get("cases").get(i).get("text").asText());
         }
-        List<int[]> ids = new ArrayList<>();
-        for (JsonNode row : b.get("input_ids")) {
-            int[] r = TinyA.ints(row);
-            int n = 0;
-            while (n < r.length && r[n] != 1) {
-                n++;
-            }
-            ids.add(Arrays.copyOf(r, n));
-        }
-        List<float[]> fromIds = llm.onnxEncoder().encodeIds(ids);
+        List<float[]> fromIds = llm.onnxEncoder().encodeIds(encoderIds());
         List<float[]> fromText = llm.encoder().encode(texts, Language.ENGLISH);
         for (int i = 0; i < exp.length; i++) {
             assertTrue(maxDiff(fromIds.get(i), exp[i]) < 1e-4, "ids row " + i);

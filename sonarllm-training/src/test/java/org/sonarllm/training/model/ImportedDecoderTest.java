@@ -8,7 +8,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,8 @@ import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.graph.GraphWeights;
 import org.sonarllm.onnx.graph.TeacherForcingDecoderGraph;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
+import org.sonarllm.onnx.testing.TinyABundle;
 import org.sonarllm.onnx.weights.SafeTensors;
-import org.sonarllm.onnx.weights.SafeTensorsWriter;
 import org.sonarllm.testing.TinyA;
 
 /**
@@ -96,19 +95,11 @@ class ImportedDecoderTest {
         float[][] emb = TinyA.floats2(c.get("embeddings"));
         long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
         // the graph file the converter wrote into the bundle, not one rebuilt from weights
-        ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(org.sonarllm.onnx.testing.TinyABundle.get());
+        ImportedSonarDecoder dec = ImportedSonarDecoder.fromBundle(TinyABundle.get());
         assertTrue(dec.graph().variables().stream().noneMatch(v -> v.getVariableType() == VariableType.VARIABLE),
                 "decoder frozen");
         INDArray got = dec.logits(ids, emb);
-        double vsRef = 0;
-        for (int i = 0; i < ids.length; i++) {
-            for (int p = 0; p < ids[i].length; p++) {
-                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
-                for (int v = 0; v < e.length; v++) {
-                    vsRef = Math.max(vsRef, Math.abs(got.getDouble(i, p, v) - e[v]));
-                }
-            }
-        }
+        double vsRef = maxDiffToFixture(got, c);
         assertTrue(vsRef < 1e-3, "max diff vs expected.json " + vsRef);
 
         // training stops at the final states and projects them with the shared head: the same logits
@@ -126,13 +117,7 @@ class ImportedDecoderTest {
         SonarConverter.convert(src.resolve("encoder"), src.resolve("decoder"), src.resolve("tokenizer"), half, Map.of(),
                 OnnxConceptEncoder::open, (s, done, total) -> { }, SonarConverter.Quantization.FLOAT16);
         // the reference: tiny-a's decoder checkpoint saved in float16, its graph built from it (weights widened)
-        Path ckpt = Files.createDirectories(tmp.resolve("decoder16"));
-        Files.copy(src.resolve("decoder/config.json"), ckpt.resolve("config.json"));
-        try (SafeTensors st = SafeTensors.open(src.resolve("decoder/model.safetensors"))) {
-            SafeTensorsWriter w = new SafeTensorsWriter();
-            st.names().forEach(n -> w.copyAsHalf(n, st, n));
-            w.write(ckpt.resolve("model.safetensors"));
-        }
+        Path ckpt = TinyABundle.halfCheckpoint("decoder", tmp.resolve("decoder16"));
         JsonNode c = TinyA.expected().get("c_teacher_forcing");
         float[][] emb = TinyA.floats2(c.get("embeddings"));
         long[][] ids = TinyA.longs2(c.get("decoder_input_ids"));
@@ -140,17 +125,23 @@ class ImportedDecoderTest {
         INDArray ref = ImportedFromWeights.load(ckpt).logits(ids, emb);
         double vsRounded = got.sub(ref).amaxNumber().doubleValue();
         assertTrue(vsRounded <= 1e-5 * ref.amaxNumber().doubleValue(), "vs the rounded decoder " + vsRounded);
-        double vsFloat32 = 0;
-        for (int i = 0; i < ids.length; i++) {
-            for (int p = 0; p < ids[i].length; p++) {
-                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
-                for (int v = 0; v < e.length; v++) {
-                    vsFloat32 = Math.max(vsFloat32, Math.abs(got.getDouble(i, p, v) - e[v]));
-                }
-            }
-        }
+        double vsFloat32 = maxDiffToFixture(got, c);
         double scale = ref.amaxNumber().doubleValue();
         // weights rounded by at most 2^-11 of themselves: the logits move, by well under 1 % of their range
         assertTrue(vsFloat32 > 0 && vsFloat32 < 1e-2 * scale, "vs tiny-a's float32 logits " + vsFloat32);
+    }
+
+    /** @return the largest |logit - tiny-a's teacher-forcing logit| over every position and id of case c */
+    private static double maxDiffToFixture(INDArray logits, JsonNode c) {
+        double max = 0;
+        for (int i = 0; i < c.get("logits").size(); i++) {
+            for (int p = 0; p < c.get("logits").get(i).size(); p++) {
+                float[] e = TinyA.floats(c.get("logits").get(i).get(p));
+                for (int v = 0; v < e.length; v++) {
+                    max = Math.max(max, Math.abs(logits.getDouble(i, p, v) - e[v]));
+                }
+            }
+        }
+        return max;
     }
 }
