@@ -71,6 +71,10 @@ final class GenerationFlags {
     @Option(names = "--repetition-threshold", paramLabel = "X",
             description = "Cosine with an earlier sentence that counts as a repetition, in [-1, 1] (default: the model's).")
     Double repetitionThreshold;
+    @Option(names = "--repetition-overlap", paramLabel = "X",
+            description = "Share of a sentence's word pairs found in one earlier sentence above which it counts as a"
+                    + " repetition too, in [0, 1]; 1 = off (default: the model's).")
+    Double repetitionOverlap;
     @Option(names = "--add-begin", negatable = true,
             description = "Start the sequence with \"Begin of text.\" (default: the model's).")
     Boolean addBegin;
@@ -124,6 +128,9 @@ final class GenerationFlags {
             rules = rules.withRepetition(repetition == null ? rules.repetition()
                     : parse(StopRules.RepetitionAction.class, repetition, "--repetition"),
                     repetitionThreshold == null ? rules.repetitionThreshold() : repetitionThreshold);
+        }
+        if (repetitionOverlap != null) {
+            rules = rules.withRepetitionOverlap(repetitionOverlap);
         }
         if (maxSentences != null) {
             rules = rules.withMaxSentences(maxSentences);

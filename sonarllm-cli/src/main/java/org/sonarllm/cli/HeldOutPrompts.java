@@ -47,6 +47,11 @@ final class HeldOutPrompts {
                 n, promptSentences, seed);
     }
 
+    /** @return every held-out paragraph of {@code --corpus} as its sentences, in corpus order */
+    List<List<String>> paragraphs() {
+        return NextSentenceEvaluator.documents(CorpusReader.read(corpus), SentenceSegmenters.forLanguage(Language.ENGLISH));
+    }
+
     /** @return {@code --model}, or the embedded default bundle */
     Path bundle() {
         return bundleOrDefault(model);

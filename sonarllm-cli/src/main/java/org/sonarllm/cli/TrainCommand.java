@@ -98,6 +98,9 @@ final class TrainCommand extends Nd4jCommand {
                     + "drop_and_stop (default: none recorded, the paper's rules).") String repetition;
     @Option(names = "--repetition-threshold", defaultValue = "0.9", paramLabel = "X",
             description = "Cosine of the recorded repetition stop (default ${DEFAULT-VALUE}).") double repetitionThreshold;
+    @Option(names = "--repetition-overlap", defaultValue = "1", paramLabel = "X",
+            description = "Word-pair overlap of the recorded repetition stop, in [0, 1]; 1 = none (default ${DEFAULT-VALUE}).")
+    double repetitionOverlap;
     @Option(names = "--workers", defaultValue = "1", description = "Graph replicas on threads, each taking part of a micro-batch.") int workers;
     @Option(names = "--max-sentences", defaultValue = "32", description = "Positions per document incl. end of sequence.") int maxSentences;
     @Option(names = "--validation", defaultValue = "0.05", description = "Share of documents held out.") double validation;
@@ -115,7 +118,7 @@ final class TrainCommand extends Nd4jCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("expected --repetition off, keep_and_stop or drop_and_stop, found " + repetition);
         }
-        return StopRules.paper().withRepetition(action, repetitionThreshold);
+        return StopRules.paper().withRepetition(action, repetitionThreshold).withRepetitionOverlap(repetitionOverlap);
     }
 
     @Override

@@ -138,6 +138,28 @@ class GenerateBatchCommandTest {
     }
 
     @Test
+    void repetitionOverlapStopsOnTheSentenceSharingWordPairs() throws Exception {
+        // case g's texts, counted by hand: step 1 shares no word pair with step 0; step 2's 9 pairs (heartse wve,
+        // wve l, l comfort, comfort app, app affect, affect nor, nor cankedisfitionicul, cankedisfitionicul norris,
+        // norris affect) share "affect nor" with step 1 and none with step 0: 1/9
+        assertEquals(List.of("heartse woubt3 heart even perfect affect norained C norained soained",
+                "heart contorth P goodJ affect nor can eveningject motheroughtenedodicul",
+                "heartse wve l comfort app affect nor cankedisfitionicul Norris affect"), stepTexts(3));
+        MainTest.Result r = gen("", "--json", "--repetition", "drop_and_stop", "--repetition-threshold", "1",
+                "--repetition-overlap", "0.11", prompt());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(stepTexts(2), texts(r.lines().get(0)));
+        assertEquals("repetition", r.lines().get(0).get("stop_reason").asText());
+        r = gen("", "--json", "--repetition", "drop_and_stop", "--repetition-threshold", "1", "--repetition-overlap", "0.112",
+                prompt());
+        assertEquals(stepTexts(3), texts(r.lines().get(0)), "1/9 = 0.111... is not above 0.112");
+        assertEquals("max_sentences", r.lines().get(0).get("stop_reason").asText());
+        MainTest.Result bad = gen("", "--repetition-overlap", "1.5", prompt());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("repetition word-pair overlap must be in [0, 1], got 1.5"), bad.err());
+    }
+
+    @Test
     void sentenceSamplingIsSeededAndBounded() throws Exception {
         MainTest.Result a = gen("", "--json", "--sentence-temperature", "3", "--candidates", "3", "--seed", "7", prompt());
         MainTest.Result b = gen("", "--json", "--sentence-temperature", "3", "--candidates", "3", "--seed", "7", prompt());

@@ -193,7 +193,7 @@ class TrainCommandsTest {
         Result r = run("", "train", "--model", bundle.toString(), "--corpus", text.toString(), "--out", out.toString(),
                 "--objective", "mse", "--shape", "16,1,2,1,8,24", "--steps", "40", "--batch-size", "4", "--lr", "3e-3",
                 "--warmup", "0", "--validation", "0.25", "--patience", "1", "--repetition", "drop_and_stop",
-                "--repetition-threshold", "0.85");
+                "--repetition-threshold", "0.85", "--repetition-overlap", "0.5");
         assertEquals(0, r.code(), r.err());
         JsonNode summary = JSON.readTree(r.out());
         Path work = Path.of(summary.get("work").asText());
@@ -210,7 +210,9 @@ class TrainCommandsTest {
             var rules = (org.sonarllm.generate.StopRules) llm.generator().defaultOptions().stopCriterion();
             assertEquals(org.sonarllm.generate.StopRules.RepetitionAction.DROP_AND_STOP, rules.repetition());
             assertEquals(0.85, rules.repetitionThreshold(), 1e-12);
+            assertEquals(0.5, rules.repetitionOverlap(), 1e-12);
         }
+        assertEquals(0.5, ((Number) generation.get("repetitionOverlap")).doubleValue(), 1e-12);
         Result bad = run("", "train", "--model", bundle.toString(), "--corpus", text.toString(), "--out",
                 tmp.resolve("bad").toString(), "--objective", "mse", "--steps", "1", "--repetition", "sometimes");
         assertEquals(2, bad.code());

@@ -78,6 +78,14 @@ public record GenerationStep(int index, GeneratedSentence sentence, List<Generat
         return max;
     }
 
+    /**
+     * @return the largest share of this candidate's word pairs found in one earlier kept sentence
+     *     ({@link WordPairs#maxOverlap}), in [0, 1]; 0 with no history
+     */
+    public double maxHistoryOverlap() {
+        return WordPairs.maxOverlap(sentence.text(), history.stream().map(GeneratedSentence::text).toList());
+    }
+
     /** @return whether an earlier kept sentence has the same text (ignoring surrounding white space) */
     public boolean repeatsVerbatim() {
         String t = sentence.text().strip();

@@ -15,7 +15,7 @@ import org.sonarllm.ModelFormatException;
  * <pre>{@code
  * "concept_lm": {"files": [...], "properties": {
  *     "addBegin": false,
- *     "generation": {"repetition": "drop_and_stop", "repetitionThreshold": 0.9,
+ *     "generation": {"repetition": "drop_and_stop", "repetitionThreshold": 0.9, "repetitionOverlap": 0.5,
  *                    "eosTest": "reencoded", "eosThreshold": 0.98, "minSentences": 0, "maxSentences": 32}}}
  * }</pre>
  *
@@ -33,7 +33,7 @@ public final class ModelDefaults {
     public static final String GENERATION = "generation";
 
     private static final Set<String> KEYS = Set.of("eosTest", "eosThreshold", "repetition", "repetitionThreshold",
-            "minSentences", "maxSentences");
+            "repetitionOverlap", "minSentences", "maxSentences");
 
     private ModelDefaults() {}
 
@@ -84,6 +84,8 @@ public final class ModelDefaults {
                             : r.repetition(),
                     m.containsKey("repetitionThreshold") ? number(m.get("repetitionThreshold"), "repetitionThreshold", where)
                             : r.repetitionThreshold(),
+                    m.containsKey("repetitionOverlap") ? number(m.get("repetitionOverlap"), "repetitionOverlap", where)
+                            : r.repetitionOverlap(),
                     m.containsKey("minSentences") ? integer(m.get("minSentences"), "minSentences", where) : r.minSentences(),
                     m.containsKey("maxSentences") ? integer(m.get("maxSentences"), "maxSentences", where) : r.maxSentences());
         } catch (org.sonarllm.InvalidInputException e) {
@@ -127,7 +129,8 @@ public final class ModelDefaults {
 
     /**
      * @param rules stop rules to record as a model's defaults
-     * @return the {@value #GENERATION} property's value (JSON-ready: strings and numbers)
+     * @return the {@value #GENERATION} property's value (JSON-ready: strings and numbers; {@code repetitionOverlap}
+     *     only when its test is on)
      */
     public static Map<String, Object> properties(StopRules rules) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -135,6 +138,9 @@ public final class ModelDefaults {
         m.put("eosThreshold", rules.eosThreshold());
         m.put("repetition", rules.repetition().name().toLowerCase(Locale.ROOT));
         m.put("repetitionThreshold", rules.repetitionThreshold());
+        if (rules.repetitionOverlap() < StopCriterion.NO_OVERLAP_TEST) {
+            m.put("repetitionOverlap", rules.repetitionOverlap()); // absent = off, so older readers keep reading the rest
+        }
         m.put("minSentences", rules.minSentences());
         m.put("maxSentences", rules.maxSentences());
         return m;

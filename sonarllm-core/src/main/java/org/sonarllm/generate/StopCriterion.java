@@ -30,6 +30,8 @@ public interface StopCriterion {
     double DEFAULT_EOS_THRESHOLD = 0.98;
     /** The paper's sentence limit. */
     int DEFAULT_MAX_SENTENCES = 32;
+    /** The word-pair overlap of {@link #repetition(double, double, boolean)} that turns its word-pair test off. */
+    double NO_OVERLAP_TEST = 1.0;
     /** LCM's end-of-sequence threshold, applied to the predicted vector ({@link #predictedEosCosineAtLeast}). */
     double LCM_EOS_THRESHOLD = 0.9;
 
@@ -123,9 +125,31 @@ public interface StopCriterion {
      * @return the criterion, with reason {@value #REPETITION}
      */
     static StopCriterion repetition(double threshold, boolean keepSentence) {
+        return repetition(threshold, NO_OVERLAP_TEST, keepSentence);
+    }
+
+    /**
+     * {@link #repetition(double, boolean)} with a word-pair test as well: it also stops when more than
+     * {@code overlap} of the new sentence's adjacent word pairs occur in one earlier generated sentence
+     * ({@link GenerationStep#maxHistoryOverlap()}, {@link WordPairs}): a near-repeat that changes a few words.
+     *
+     * <pre>{@code
+     * StopCriterion.repetition(0.9, 0.5, false);   // cosine >= 0.9, or more than half the word pairs shared
+     * }</pre>
+     *
+     * @param threshold cosine in [-1, 1]
+     * @param overlap share of word pairs in [0, 1]; the test is strict, so {@value #NO_OVERLAP_TEST} never stops
+     * @param keepSentence whether the repeating sentence is kept (stop) or dropped (drop and stop)
+     * @return the criterion, with reason {@value #REPETITION}
+     */
+    static StopCriterion repetition(double threshold, double overlap, boolean keepSentence) {
         checkCosine(threshold);
+        if (!(overlap >= 0 && overlap <= 1)) {
+            throw new InvalidInputException("repetition word-pair overlap must be in [0, 1], got " + overlap);
+        }
         StopDecision stop = keepSentence ? StopDecision.stopAndKeep(REPETITION) : StopDecision.stopAndDrop(REPETITION);
-        return step -> step.repeatsVerbatim() || step.maxHistoryCosine() >= threshold ? stop : StopDecision.CONTINUE;
+        return step -> step.repeatsVerbatim() || step.maxHistoryCosine() >= threshold
+                || overlap < NO_OVERLAP_TEST && step.maxHistoryOverlap() > overlap ? stop : StopDecision.CONTINUE;
     }
 
     private static void checkCosine(double threshold) {

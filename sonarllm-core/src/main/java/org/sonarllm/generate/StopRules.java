@@ -10,7 +10,9 @@ import org.sonarllm.InvalidInputException;
  * ModelDefaults}). Immutable; change it with the {@code with...} methods.
  *
  * <p>Each step asks, in order: the end-of-sequence test (stop, drop the sentence, reason {@value
- * StopCriterion#EOS}); the repetition stop (reason {@value StopCriterion#REPETITION}); both
+ * StopCriterion#EOS}); the repetition stop (reason {@value StopCriterion#REPETITION}: a verbatim repeat,
+ * a cosine of at least {@code repetitionThreshold} or, when {@code repetitionOverlap} is below 1, more
+ * than that share of word pairs shared with an earlier generated sentence); both
  * only once they would leave at least {@code minSentences} sentences ({@link
  * StopCriterion#notBefore(int)}); then the sentence limit (stop, keep the sentence, reason {@value
  * StopCriterion#MAX_SENTENCES}), which always applies.
@@ -18,6 +20,7 @@ import org.sonarllm.InvalidInputException;
  * <pre>{@code
  * StopRules rules = StopRules.paper()                                    // re-encoded EOS >= 0.98, 32 sentences
  *         .withRepetition(RepetitionAction.DROP_AND_STOP, 0.9)
+ *         .withRepetitionOverlap(0.5)                                    // near-repeats too
  *         .withMinSentences(2);
  * GenerationOptions.builder().stopCriterion(rules).build();
  * StopRules lcm = StopRules.paper().withEos(EosTest.PREDICTED, StopCriterion.LCM_EOS_THRESHOLD);
@@ -28,11 +31,14 @@ import org.sonarllm.InvalidInputException;
  * @param repetition what a repetition does, or {@link RepetitionAction#OFF}
  * @param repetitionThreshold the cosine with an earlier sentence that counts as a repetition, in [-1,
  *     1] (a verbatim repeat always counts)
+ * @param repetitionOverlap the share of the sentence's word pairs found in one earlier sentence above
+ *     which it counts as a repetition, in [0, 1]; {@value StopCriterion#NO_OVERLAP_TEST} (the default)
+ *     turns this test off ({@link StopCriterion#repetition(double, double, boolean)})
  * @param minSentences at least 0 and at most {@code maxSentences}
  * @param maxSentences at least 1
  */
 public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction repetition, double repetitionThreshold,
-        int minSentences, int maxSentences) implements StopCriterion {
+        double repetitionOverlap, int minSentences, int maxSentences) implements StopCriterion {
 
     /**
      * Which vector the end-of-sequence test compares with the end-of-sequence vector.
@@ -76,6 +82,9 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
         if (!(repetitionThreshold >= -1 && repetitionThreshold <= 1)) {
             throw new InvalidInputException("repetition cosine threshold must be in [-1, 1], got " + repetitionThreshold);
         }
+        if (!(repetitionOverlap >= 0 && repetitionOverlap <= 1)) {
+            throw new InvalidInputException("repetition word-pair overlap must be in [0, 1], got " + repetitionOverlap);
+        }
         if (maxSentences < 1) {
             throw new InvalidInputException("expected a sentence limit >= 1, found " + maxSentences);
         }
@@ -83,6 +92,21 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
             throw new InvalidInputException("expected a minimum sentence count in 0.." + maxSentences
                     + " (the sentence limit), found " + minSentences);
         }
+    }
+
+    /**
+     * Rules without the word-pair test ({@code repetitionOverlap} {@value StopCriterion#NO_OVERLAP_TEST}).
+     *
+     * @param eosTest which vector is compared with the end-of-sequence vector
+     * @param eosThreshold in [-1, 1]
+     * @param repetition what a repetition does
+     * @param repetitionThreshold cosine in [-1, 1]
+     * @param minSentences 0..maxSentences
+     * @param maxSentences at least 1
+     */
+    public StopRules(EosTest eosTest, double eosThreshold, RepetitionAction repetition, double repetitionThreshold,
+            int minSentences, int maxSentences) {
+        this(eosTest, eosThreshold, repetition, repetitionThreshold, NO_OVERLAP_TEST, minSentences, maxSentences);
     }
 
     /** The repetition threshold used when none is given (measured on the default model, docs/generation.md). */
@@ -96,22 +120,33 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
 
     /** @param test the vector to test @param threshold in [-1, 1] @return a copy with that end-of-sequence test */
     public StopRules withEos(EosTest test, double threshold) {
-        return new StopRules(test, threshold, repetition, repetitionThreshold, minSentences, maxSentences);
+        return new StopRules(test, threshold, repetition, repetitionThreshold, repetitionOverlap, minSentences, maxSentences);
     }
 
-    /** @param action what a repetition does @param threshold in [-1, 1] @return a copy with that repetition stop */
+    /**
+     * @param action what a repetition does @param threshold cosine in [-1, 1]
+     * @return a copy with that repetition stop (the word-pair overlap unchanged)
+     */
     public StopRules withRepetition(RepetitionAction action, double threshold) {
-        return new StopRules(eosTest, eosThreshold, action, threshold, minSentences, maxSentences);
+        return new StopRules(eosTest, eosThreshold, action, threshold, repetitionOverlap, minSentences, maxSentences);
+    }
+
+    /**
+     * @param overlap share of word pairs in [0, 1]; {@value StopCriterion#NO_OVERLAP_TEST} turns the test off
+     * @return a copy whose repetition stop also catches near-repeats (it acts only when {@link #repetition()} is not OFF)
+     */
+    public StopRules withRepetitionOverlap(double overlap) {
+        return new StopRules(eosTest, eosThreshold, repetition, repetitionThreshold, overlap, minSentences, maxSentences);
     }
 
     /** @param n 0..maxSentences @return a copy with that minimum */
     public StopRules withMinSentences(int n) {
-        return new StopRules(eosTest, eosThreshold, repetition, repetitionThreshold, n, maxSentences);
+        return new StopRules(eosTest, eosThreshold, repetition, repetitionThreshold, repetitionOverlap, n, maxSentences);
     }
 
     /** @param n at least 1 (and at least the minimum) @return a copy with that limit */
     public StopRules withMaxSentences(int n) {
-        return new StopRules(eosTest, eosThreshold, repetition, repetitionThreshold, minSentences, n);
+        return new StopRules(eosTest, eosThreshold, repetition, repetitionThreshold, repetitionOverlap, minSentences, n);
     }
 
     @Override
@@ -123,7 +158,8 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
             soft = StopCriterion.predictedEosCosineAtLeast(eosThreshold);
         }
         if (repetition != RepetitionAction.OFF) {
-            soft = soft.or(StopCriterion.repetition(repetitionThreshold, repetition == RepetitionAction.KEEP_AND_STOP));
+            soft = soft.or(StopCriterion.repetition(repetitionThreshold, repetitionOverlap,
+                    repetition == RepetitionAction.KEEP_AND_STOP));
         }
         return soft.notBefore(minSentences).or(StopCriterion.maxSentences(maxSentences)).check(step);
     }

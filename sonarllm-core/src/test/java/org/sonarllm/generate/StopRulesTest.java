@@ -53,6 +53,32 @@ class StopRulesTest {
     }
 
     @Test
+    void repetitionOverlapStopsOnNearRepeatsAboveTheShare() {
+        // candidate pairs: it is, is impossible, impossible for, for his, his own, own family (6); shared with the
+        // second history sentence: it is, is impossible, impossible for, for his (4 of 6); with the first: it is (1 of 6)
+        List<GeneratedSentence> history = List.of(plain(0, "It is late.", 1, 0, 0),
+                plain(1, "It is impossible for his sister.", 0, 1, 0));
+        GenerationStep near = new GenerationStep(2, plain(2, "It is impossible for his own family.", 0, 0, 1), history);
+        assertEquals(4 / 6.0, near.maxHistoryOverlap(), 1e-12);
+        assertEquals(0.0, near.maxHistoryCosine(), 1e-12, "orthogonal: the cosine test alone would go on");
+        assertEquals(StopDecision.stopAndDrop(StopCriterion.REPETITION), StopCriterion.repetition(0.9, 0.6, false).check(near));
+        assertEquals(StopDecision.stopAndKeep(StopCriterion.REPETITION), StopCriterion.repetition(0.9, 0.6, true).check(near));
+        assertEquals(StopDecision.CONTINUE, StopCriterion.repetition(0.9, 4 / 6.0, false).check(near), "strictly above");
+        assertEquals(StopDecision.CONTINUE, StopCriterion.repetition(0.9, false).check(near), "no word-pair test");
+        assertEquals(StopDecision.CONTINUE, StopCriterion.repetition(0.9, 1.0, false).check(
+                new GenerationStep(2, plain(2, "It is impossible for his sister!", 0, 0, 1), history)), "1 never stops");
+        assertEquals(0.0, new GenerationStep(0, plain(0, "It is.", 1, 0, 0)).maxHistoryOverlap(), 0);
+        StopRules rules = StopRules.paper().withRepetition(RepetitionAction.DROP_AND_STOP, 0.9);
+        assertEquals(StopDecision.CONTINUE, rules.check(near));
+        assertEquals(StopDecision.stopAndDrop(StopCriterion.REPETITION), rules.withRepetitionOverlap(0.5).check(near));
+        assertEquals(StopDecision.CONTINUE, rules.withRepetitionOverlap(0.5).withRepetition(RepetitionAction.OFF, 0.9)
+                .check(near), "the overlap acts through the repetition action");
+        assertEquals(StopDecision.CONTINUE, rules.withRepetitionOverlap(0.5).withMinSentences(3).check(near),
+                "under notBefore like the cosine");
+        assertEquals(0.5, rules.withRepetitionOverlap(0.5).withEos(EosTest.OFF, 0).withMaxSentences(4).repetitionOverlap());
+    }
+
+    @Test
     void predictedEosTestReadsThePredictedCosine() {
         GenerationStep s = new GenerationStep(0, sentence(0, "x.", new float[] {1, 0, 0}, new float[] {0, 1, 0}, 0.2, 0.91));
         assertEquals(StopDecision.stopAndDrop(StopCriterion.EOS), StopCriterion.predictedEosCosineAtLeast(0.9).check(s));
@@ -105,6 +131,10 @@ class StopRulesTest {
         assertEquals("expected a minimum sentence count in 0..4 (the sentence limit), found 5", e.getMessage());
         assertThrows(InvalidInputException.class, () -> StopCriterion.repetition(-2, true));
         assertThrows(InvalidInputException.class, () -> StopCriterion.predictedEosCosineAtLeast(2));
+        e = assertThrows(InvalidInputException.class, () -> p.withRepetitionOverlap(1.01));
+        assertEquals("repetition word-pair overlap must be in [0, 1], got 1.01", e.getMessage());
+        assertThrows(InvalidInputException.class, () -> p.withRepetitionOverlap(Double.NaN));
+        assertThrows(InvalidInputException.class, () -> StopCriterion.repetition(0.9, -0.1, true));
     }
 
     @Test
@@ -118,6 +148,12 @@ class StopRulesTest {
         StopRules all = new StopRules(EosTest.PREDICTED, 0.9, RepetitionAction.KEEP_AND_STOP, 0.8, 2, 7);
         assertEquals(all, ModelDefaults.apply(GenerationOptions.defaults(),
                 Map.of(ModelDefaults.GENERATION, ModelDefaults.properties(all)), "b").stopCriterion());
+        assertEquals(StopCriterion.NO_OVERLAP_TEST, all.repetitionOverlap(), 0, "the six-value constructor has no word-pair test");
+        assertFalse(ModelDefaults.properties(all).containsKey("repetitionOverlap"), "written only when on");
+        StopRules near = all.withRepetitionOverlap(0.45);
+        assertEquals(0.45, ModelDefaults.properties(near).get("repetitionOverlap"));
+        assertEquals(near, ModelDefaults.apply(GenerationOptions.defaults(),
+                Map.of(ModelDefaults.GENERATION, ModelDefaults.properties(near)), "b").stopCriterion());
     }
 
     @Test
@@ -138,6 +174,9 @@ class StopRulesTest {
         assertTrue(e.getMessage().contains("[-1, 1], got 3.0"), e.getMessage());
         assertThrows(ModelFormatException.class,
                 () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, Map.of("maxSentences", 2.5)), "b"));
+        e = assertThrows(ModelFormatException.class,
+                () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, Map.of("repetitionOverlap", -1)), "b"));
+        assertEquals("b: concept_lm property generation: repetition word-pair overlap must be in [0, 1], got -1.0", e.getMessage());
         assertThrows(ModelFormatException.class, () -> ModelDefaults.apply(d, Map.of(ModelDefaults.GENERATION, 7), "b"));
     }
 }
