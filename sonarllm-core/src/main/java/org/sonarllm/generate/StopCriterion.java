@@ -144,9 +144,7 @@ public interface StopCriterion {
      */
     static StopCriterion repetition(double threshold, double overlap, boolean keepSentence) {
         checkCosine(threshold);
-        if (!(overlap >= 0 && overlap <= 1)) {
-            throw new InvalidInputException("repetition word-pair overlap must be in [0, 1], got " + overlap);
-        }
+        WordPairs.checkOverlap(overlap);
         StopDecision stop = keepSentence ? StopDecision.stopAndKeep(REPETITION) : StopDecision.stopAndDrop(REPETITION);
         return step -> step.repeatsVerbatim() || step.maxHistoryCosine() >= threshold
                 || overlap < NO_OVERLAP_TEST && step.maxHistoryOverlap() > overlap ? stop : StopDecision.CONTINUE;

@@ -82,9 +82,7 @@ public record StopRules(EosTest eosTest, double eosThreshold, RepetitionAction r
         if (!(repetitionThreshold >= -1 && repetitionThreshold <= 1)) {
             throw new InvalidInputException("repetition cosine threshold must be in [-1, 1], got " + repetitionThreshold);
         }
-        if (!(repetitionOverlap >= 0 && repetitionOverlap <= 1)) {
-            throw new InvalidInputException("repetition word-pair overlap must be in [0, 1], got " + repetitionOverlap);
-        }
+        WordPairs.checkOverlap(repetitionOverlap);
         if (maxSentences < 1) {
             throw new InvalidInputException("expected a sentence limit >= 1, found " + maxSentences);
         }

@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.sonarllm.InvalidInputException;
 
 /**
  * Word-pair overlap between sentences: the share of a sentence's adjacent word pairs that also occur in
@@ -58,6 +59,16 @@ public final class WordPairs {
             best = Math.max(best, shared / (double) own.size());
         }
         return best;
+    }
+
+    /**
+     * @param overlap a share of word pairs, as the repetition stop takes it
+     * @throws InvalidInputException unless it is in [0, 1]
+     */
+    static void checkOverlap(double overlap) {
+        if (!(overlap >= 0 && overlap <= 1)) {
+            throw new InvalidInputException("repetition word-pair overlap must be in [0, 1], got " + overlap);
+        }
     }
 
     /** @return the sentence's adjacent word pairs, each as "first second" in lower case */

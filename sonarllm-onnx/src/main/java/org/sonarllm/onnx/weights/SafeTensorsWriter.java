@@ -23,9 +23,9 @@ import org.sonarllm.bundle.BundleWriter;
 
 /**
  * The one writer of {@code .safetensors} files in the SDK (bundle weights, checkpoint exports, random test and
- * benchmark checkpoints; F32, F16 for half-precision bundles, U8 for quantized weights): sorted names, {@code __metadata__ {"format": "pt"}}, header
- * padded with spaces so that the data starts at a multiple of {@value #DATA_ALIGNMENT} bytes,
- * little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
+ * benchmark checkpoints; F32, F16 for half-precision bundles, U8 for quantized weights): sorted names,
+ * {@code __metadata__ {"format": "pt"}}, header padded with spaces so that the data starts at a multiple of
+ * {@value #DATA_ALIGNMENT} bytes, little-endian data. {@link #write} writes a temporary file beside the target, syncs it and renames it
  * over the target, so a kill never leaves a half-written file. Tensors are given lazily: as arrays
  * ({@link #add(String, long[], Supplier)}), or streamed piece by piece from a {@link TensorSource}
  * ({@link #copy}) or any {@link Producer}, so memory stays at one piece whatever the model's size. A full
