@@ -24,10 +24,16 @@ final class AsyncGeneration extends CompletableFuture<GenerationResult> {
         this.control = control;
     }
 
+    /**
+     * Marks the future cancelled first, then sets the run's flag: in the other order the run could see the
+     * flag and complete the future with its {@link CancelledException} before the cancellation did, and this
+     * method would return false for a run it had stopped.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
         control.cancel();
-        return super.cancel(mayInterruptIfRunning);
+        return cancelled;
     }
 
     /**
