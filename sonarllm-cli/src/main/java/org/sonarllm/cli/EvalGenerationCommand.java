@@ -17,6 +17,7 @@ import org.sonarllm.generate.StopRules;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.training.data.CorpusReader;
 import org.sonarllm.training.eval.GenerationMetrics;
+import org.sonarllm.training.eval.NextSentenceEvaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +27,11 @@ import picocli.CommandLine.Option;
  * ({@link GenerationMetrics}). Continues the first sentences of held-out paragraphs with the bundle's own
  * generation defaults (its stop rules, with at most {@code --max-sentences} sentences) and prints one JSON
  * line: the share of words found in the training text, verbatim repeats, distinct-2, prompt dependence,
- * and every prompt with its continuation.
+ * and every prompt with its continuation; under {@code held_out_text} the same figures for what the held-out
+ * text itself says after each prompt (its next {@code --max-sentences} sentences, across paragraph ends, printed
+ * as each sample's {@code held_out}), the yardstick for the generated figures, and under
+ * {@code held_out_text_same_length} the same with each true continuation cut to as many sentences as were
+ * generated for its prompt (shared words grow with length, so this is the fair yardstick for prompt dependence).
  *
  * <pre>{@code
  * ./sonarllm eval-generation --model my-bundle --corpus data/austen/persuasion.txt --vocabulary runs/austen-train
@@ -55,7 +60,8 @@ final class EvalGenerationCommand extends CliCommand {
             throw new InvalidInputException("expected --max-sentences >= 1, found " + maxSentences);
         }
         Set<String> vocab = vocabulary(vocabulary);
-        List<String> openings = held.openings(prompts);
+        List<NextSentenceEvaluator.Opening> sampled = held.openings(prompts, maxSentences);
+        List<String> openings = sampled.stream().map(NextSentenceEvaluator.Opening::prompt).toList();
         Path bundle = held.bundle();
         try (SonarLlm llm = SonarLlm.load(bundle)) {
             GenerationOptions defaults = llm.generator().defaultOptions();
@@ -72,25 +78,22 @@ final class EvalGenerationCommand extends CliCommand {
             for (GenerationResult g : results) {
                 texts.add(g.sentences().stream().map(GeneratedSentence::text).toList());
             }
-            GenerationMetrics.Report r = GenerationMetrics.of(openings, texts, vocab);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", bundle.toString());
-            out.put("prompts", r.prompts());
-            out.put("sentences", r.sentences());
-            out.put("words", r.words());
-            out.put("vocabulary_share", round(r.vocabularyShare()));
-            out.put("outside_vocabulary", r.outside());
-            out.put("verbatim_repeats", r.verbatimRepeats());
-            out.put("distinct_2", round(r.distinct2()));
-            out.put("prompt_dependent", r.promptDependent());
-            out.put("prompt_dependent_share", round(r.promptDependentShare()));
-            out.put("mean_shared_with_own_prompt", round(r.meanOwnOverlap()));
-            out.put("mean_shared_with_other_prompts", round(r.meanOtherOverlap()));
+            out.putAll(figures(GenerationMetrics.of(openings, texts, vocab)));
+            List<List<String>> truth = sampled.stream().map(NextSentenceEvaluator.Opening::continuation).toList();
+            out.put("held_out_text", figures(GenerationMetrics.of(openings, truth, vocab)));
+            List<List<String>> sameLength = new ArrayList<>();
+            for (int i = 0; i < truth.size(); i++) {
+                sameLength.add(truth.get(i).subList(0, Math.min(truth.get(i).size(), texts.get(i).size())));
+            }
+            out.put("held_out_text_same_length", figures(GenerationMetrics.of(openings, sameLength, vocab)));
             List<Map<String, Object>> samples = new ArrayList<>();
             for (int i = 0; i < openings.size(); i++) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("prompt", openings.get(i));
                 m.put("continuation", texts.get(i));
+                m.put("held_out", truth.get(i));
                 m.put("stop", String.valueOf(results.get(i).stopReason()));
                 samples.add(m);
             }
@@ -98,6 +101,26 @@ final class EvalGenerationCommand extends CliCommand {
             json().write(out);
         }
         return 0;
+    }
+
+    /**
+     * @param r metrics of continuations
+     * @return them as the report prints them
+     */
+    private static Map<String, Object> figures(GenerationMetrics.Report r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("prompts", r.prompts());
+        out.put("sentences", r.sentences());
+        out.put("words", r.words());
+        out.put("vocabulary_share", round(r.vocabularyShare()));
+        out.put("outside_vocabulary", r.outside());
+        out.put("verbatim_repeats", r.verbatimRepeats());
+        out.put("distinct_2", round(r.distinct2()));
+        out.put("prompt_dependent", r.promptDependent());
+        out.put("prompt_dependent_share", round(r.promptDependentShare()));
+        out.put("mean_shared_with_own_prompt", round(r.meanOwnOverlap()));
+        out.put("mean_shared_with_other_prompts", round(r.meanOtherOverlap()));
+        return out;
     }
 
     /**

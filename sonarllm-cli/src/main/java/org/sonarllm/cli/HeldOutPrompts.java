@@ -39,12 +39,22 @@ final class HeldOutPrompts {
      * @throws InvalidInputException if {@code n} or the sentence count is below 1, or no paragraph is long enough
      */
     List<String> openings(int n) {
+        return openings(n, 0).stream().map(NextSentenceEvaluator.Opening::prompt).toList();
+    }
+
+    /**
+     * @param n paragraphs
+     * @param next sentences of the held-out text's own continuation wanted per prompt
+     * @return the prompts of {@link #openings(int)}, each with what the text says after it
+     * @throws InvalidInputException if {@code n} or the sentence count is below 1, or no paragraph is long enough
+     */
+    List<NextSentenceEvaluator.Opening> openings(int n, int next) {
         if (n < 1 || promptSentences < 1) {
             throw new InvalidInputException("expected --prompts >= 1 and --prompt-sentences >= 1, found " + n + ", "
                     + promptSentences);
         }
         return NextSentenceEvaluator.openings(CorpusReader.read(corpus), SentenceSegmenters.forLanguage(Language.ENGLISH),
-                n, promptSentences, seed);
+                n, promptSentences, seed, next);
     }
 
     /** @return every held-out paragraph of {@code --corpus} as its sentences, in corpus order */

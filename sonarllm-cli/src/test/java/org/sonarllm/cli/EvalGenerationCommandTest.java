@@ -57,4 +57,44 @@ class EvalGenerationCommandTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("vocabulary text not found"), bad.err());
     }
+
+    @Test
+    void theHeldOutTextsOwnContinuationIsTheYardstick() throws Exception {
+        // paragraphs of two sentences are the prompts; what follows each, across paragraph ends, is its continuation
+        Path corpus = Files.writeString(tmp.resolve("held.txt"), "Anne walked to the window. The rain had stopped.\n\n"
+                + "Anne opened the window.\n\nCaptain Wentworth bowed. He smiled.\n\nThe captain left.\n");
+        Path vocab = Files.writeString(tmp.resolve("vocab.txt"), "Anne walked to the window and the captain left.\n");
+        MainTest.Result r = MainTest.run("", "eval-generation", "--corpus", corpus.toString(), "--vocabulary",
+                vocab.toString(), "--prompts", "2", "--max-sentences", "3", "--beam", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode h = new ObjectMapper().readTree(r.out()).get("held_out_text");
+        // continuations: [Anne opened the window., Captain Wentworth bowed., He smiled.] and [The captain left.]
+        assertEquals(2, h.get("prompts").asInt());
+        assertEquals(4, h.get("sentences").asInt());
+        assertEquals(12, h.get("words").asInt());
+        // known: anne, the, window, captain, then the, captain, left: 7 of 12
+        assertEquals(7.0 / 12, h.get("vocabulary_share").asDouble(), 1e-4);
+        assertEquals(0, h.get("verbatim_repeats").asInt());
+        // content words: prompt 1 {anne, walked, window, rain, stopped}, prompt 2 {captain, wentworth, bowed, smiled};
+        // continuation 1 shares 2 with its own prompt and 4 with the other; continuation 2 shares 1 and 0
+        assertEquals(1, h.get("prompt_dependent").asInt());
+        assertEquals(1.5, h.get("mean_shared_with_own_prompt").asDouble(), 1e-9);
+        assertEquals(2.0, h.get("mean_shared_with_other_prompts").asDouble(), 1e-9);
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals("[\"The captain left.\"]", o.get("samples").get(1).get("held_out").toString());
+        // the same-length yardstick: each true continuation cut to the generated sentence count
+        List<String> prompts = new ArrayList<>();
+        List<List<String>> cut = new ArrayList<>();
+        for (JsonNode s : o.get("samples")) {
+            prompts.add(s.get("prompt").asText());
+            List<String> c = new ArrayList<>();
+            s.get("held_out").forEach(x -> c.add(x.asText()));
+            cut.add(c.subList(0, Math.min(c.size(), s.get("continuation").size())));
+        }
+        GenerationMetrics.Report e = GenerationMetrics.of(prompts, cut, GenerationMetrics.vocabulary(List.of(Files.readString(vocab))));
+        JsonNode same = o.get("held_out_text_same_length");
+        assertEquals(e.sentences(), same.get("sentences").asInt());
+        assertEquals(e.promptDependent(), same.get("prompt_dependent").asInt());
+        assertEquals(e.meanOwnOverlap(), same.get("mean_shared_with_own_prompt").asDouble(), 1e-4);
+    }
 }

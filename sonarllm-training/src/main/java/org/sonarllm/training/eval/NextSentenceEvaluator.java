@@ -149,11 +149,77 @@ public final class NextSentenceEvaluator {
      */
     public static List<String> openings(List<CorpusReader.RawDocument> raw, SentenceSegmenter segmenter, int n, int k,
             long seed) {
-        List<List<String>> longEnough = documents(raw, segmenter).stream().filter(d -> d.size() >= k).toList();
+        return openings(raw, segmenter, n, k, seed, 0).stream().map(Opening::prompt).toList();
+    }
+
+    /**
+     * A generation prompt and what the held-out text says after it.
+     *
+     * @param prompt the first sentences of a paragraph (white space collapsed)
+     * @param continuation the sentences that follow it in the text: the rest of its paragraph, then the next
+     *     paragraphs of the same file, as many as were asked for
+     */
+    public record Opening(String prompt, List<String> continuation) {}
+
+    /**
+     * The same prompts as {@link #openings(List, SentenceSegmenter, int, int, long)}, each with its true
+     * continuation: what the author wrote next, the yardstick for what is generated from the prompt.
+     *
+     * <pre>{@code
+     * List<Opening> o = NextSentenceEvaluator.openings(CorpusReader.read(path), segmenter, 20, 2, 1, 8);
+     * GenerationMetrics.of(o.stream().map(Opening::prompt).toList(),
+     *         o.stream().map(Opening::continuation).toList(), vocabulary);
+     * }</pre>
+     *
+     * @param raw documents as read, in text order
+     * @param segmenter the language's segmenter
+     * @param n paragraphs
+     * @param k sentences of each used as its prompt (>= 1)
+     * @param seed seed of the sample
+     * @param next sentences of true continuation wanted per prompt (>= 0); fewer where the file ends first.
+     *     Paragraphs of one sentence count here, though they are never prompts
+     * @return the prompts with their continuations
+     * @throws InvalidInputException if no paragraph has {@code k} sentences or {@code next} is negative
+     */
+    public static List<Opening> openings(List<CorpusReader.RawDocument> raw, SentenceSegmenter segmenter, int n, int k,
+            long seed, int next) {
+        if (next < 0) {
+            throw new InvalidInputException("expected a continuation length >= 0, found " + next);
+        }
+        List<List<String>> split = raw.stream().map(r -> r.split(segmenter)).toList();
+        List<Integer> longEnough = new ArrayList<>();
+        for (int i = 0; i < split.size(); i++) {
+            if (split.get(i).size() >= 2 && split.get(i).size() >= k) { // documents(), then at least k
+                longEnough.add(i);
+            }
+        }
         if (longEnough.isEmpty()) {
             throw new InvalidInputException("expected paragraphs of at least " + k + " sentences, found none");
         }
-        return sample(longEnough, n, seed).stream().map(d -> TextMetrics.normalize(String.join(" ", d.subList(0, k)))).toList();
+        List<Opening> out = new ArrayList<>();
+        for (int i : sample(longEnough, n, seed)) {
+            List<String> d = split.get(i);
+            List<String> after = new ArrayList<>(d.subList(k, d.size()));
+            for (int j = i + 1; after.size() < next && j < split.size() && sameFile(raw.get(i), raw.get(j)); j++) {
+                after.addAll(split.get(j));
+            }
+            List<String> continuation = after.subList(0, Math.min(next, after.size())).stream()
+                    .map(TextMetrics::normalize).toList();
+            out.add(new Opening(TextMetrics.normalize(String.join(" ", d.subList(0, k))), continuation));
+        }
+        return out;
+    }
+
+    /** Paragraphs of one text file have sources {@code file#index} ({@link CorpusReader}); anything else stands alone. */
+    private static boolean sameFile(CorpusReader.RawDocument a, CorpusReader.RawDocument b) {
+        int i = paragraphMark(a.source());
+        return i > 0 && i == paragraphMark(b.source()) && a.source().regionMatches(0, b.source(), 0, i);
+    }
+
+    /** @return the index of the {@code #} before a trailing paragraph number, or -1 */
+    private static int paragraphMark(String source) {
+        int i = source.lastIndexOf('#');
+        return i > 0 && i + 1 < source.length() && source.substring(i + 1).chars().allMatch(Character::isDigit) ? i : -1;
     }
 
     /**
