@@ -27,10 +27,7 @@ class EvalGenerationCommandTest {
         Path corpus = Files.writeString(tmp.resolve("held.txt"), "Anne walked to the window. The rain had stopped.\n\n"
                 + "Captain Wentworth bowed. He said nothing at all.\n\nMary was ill again. Nobody believed her.\n");
         Path vocab = Files.writeString(tmp.resolve("vocab.txt"), "Anne walked to the window and the rain had stopped.\n");
-        MainTest.Result r = MainTest.run("", "eval-generation", "--corpus", corpus.toString(), "--vocabulary",
-                vocab.toString(), "--prompts", "3", "--max-sentences", "3", "--beam", "1");
-        assertEquals(0, r.code(), r.err());
-        JsonNode o = new ObjectMapper().readTree(r.out());
+        JsonNode o = evalGeneration(corpus, vocab, 3);
         List<String> prompts = new ArrayList<>();
         List<List<String>> continuations = new ArrayList<>();
         for (JsonNode s : o.get("samples")) {
@@ -64,10 +61,8 @@ class EvalGenerationCommandTest {
         Path corpus = Files.writeString(tmp.resolve("held.txt"), "Anne walked to the window. The rain had stopped.\n\n"
                 + "Anne opened the window.\n\nCaptain Wentworth bowed. He smiled.\n\nThe captain left.\n");
         Path vocab = Files.writeString(tmp.resolve("vocab.txt"), "Anne walked to the window and the captain left.\n");
-        MainTest.Result r = MainTest.run("", "eval-generation", "--corpus", corpus.toString(), "--vocabulary",
-                vocab.toString(), "--prompts", "2", "--max-sentences", "3", "--beam", "1");
-        assertEquals(0, r.code(), r.err());
-        JsonNode h = new ObjectMapper().readTree(r.out()).get("held_out_text");
+        JsonNode o = evalGeneration(corpus, vocab, 2);
+        JsonNode h = o.get("held_out_text");
         // continuations: [Anne opened the window., Captain Wentworth bowed., He smiled.] and [The captain left.]
         assertEquals(2, h.get("prompts").asInt());
         assertEquals(4, h.get("sentences").asInt());
@@ -80,7 +75,6 @@ class EvalGenerationCommandTest {
         assertEquals(1, h.get("prompt_dependent").asInt());
         assertEquals(1.5, h.get("mean_shared_with_own_prompt").asDouble(), 1e-9);
         assertEquals(2.0, h.get("mean_shared_with_other_prompts").asDouble(), 1e-9);
-        JsonNode o = new ObjectMapper().readTree(r.out());
         assertEquals("[\"The captain left.\"]", o.get("samples").get(1).get("held_out").toString());
         // the same-length yardstick: each true continuation cut to the generated sentence count
         List<String> prompts = new ArrayList<>();
@@ -96,5 +90,13 @@ class EvalGenerationCommandTest {
         assertEquals(e.sentences(), same.get("sentences").asInt());
         assertEquals(e.promptDependent(), same.get("prompt_dependent").asInt());
         assertEquals(e.meanOwnOverlap(), same.get("mean_shared_with_own_prompt").asDouble(), 1e-4);
+    }
+
+    /** Runs eval-generation greedily with at most 3 sentences per prompt; returns its report. */
+    private static JsonNode evalGeneration(Path corpus, Path vocab, int prompts) throws Exception {
+        MainTest.Result r = MainTest.run("", "eval-generation", "--corpus", corpus.toString(), "--vocabulary",
+                vocab.toString(), "--prompts", Integer.toString(prompts), "--max-sentences", "3", "--beam", "1");
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out());
     }
 }
