@@ -61,8 +61,26 @@ public final class CorpusReader {
             }
             return out;
         }
+
+        /**
+         * @param other another document
+         * @return whether both are paragraphs of one plain-text file (sources {@code file#index}, as
+         *     {@link CorpusReader#read} names them); JSON documents stand alone
+         */
+        public boolean sameTextFile(RawDocument other) {
+            int i = paragraphMark(source);
+            return i > 0 && i == paragraphMark(other.source) && source.regionMatches(0, other.source, 0, i);
+        }
+
+        /** @return the index of the mark before a trailing paragraph number, or -1 */
+        private static int paragraphMark(String source) {
+            int i = source.lastIndexOf(PARAGRAPH_MARK);
+            return i > 0 && i + 1 < source.length() && source.substring(i + 1).chars().allMatch(Character::isDigit) ? i : -1;
+        }
     }
 
+    /** Between a text file's name and a paragraph's number in {@link RawDocument#source}. */
+    private static final char PARAGRAPH_MARK = '#';
     /** A chapter, volume or book heading: the word and a number ("Chapter 12", "VOLUME II."). */
     private static final Pattern HEADING = Pattern.compile("(?i)^(chapter|volume|book)\\s+[0-9ivxlc]+\\.?$");
     /** Shorter single-word blocks are titles or ornaments, not prose. */
@@ -128,7 +146,7 @@ public final class CorpusReader {
                 int i = 0;
                 for (String block : text.split("\\r?\\n\\s*\\r?\\n")) {
                     if (!block.isBlank()) {
-                        out.add(new RawDocument(f + "#" + i++, block.strip(), null));
+                        out.add(new RawDocument(f.toString() + PARAGRAPH_MARK + i++, block.strip(), null));
                     }
                 }
             }

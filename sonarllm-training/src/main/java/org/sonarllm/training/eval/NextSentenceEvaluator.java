@@ -200,7 +200,7 @@ public final class NextSentenceEvaluator {
         for (int i : sample(longEnough, n, seed)) {
             List<String> d = split.get(i);
             List<String> after = new ArrayList<>(d.subList(k, d.size()));
-            for (int j = i + 1; after.size() < next && j < split.size() && sameFile(raw.get(i), raw.get(j)); j++) {
+            for (int j = i + 1; after.size() < next && j < split.size() && raw.get(i).sameTextFile(raw.get(j)); j++) {
                 after.addAll(split.get(j));
             }
             List<String> continuation = after.subList(0, Math.min(next, after.size())).stream()
@@ -208,18 +208,6 @@ public final class NextSentenceEvaluator {
             out.add(new Opening(TextMetrics.normalize(String.join(" ", d.subList(0, k))), continuation));
         }
         return out;
-    }
-
-    /** Paragraphs of one text file have sources {@code file#index} ({@link CorpusReader}); anything else stands alone. */
-    private static boolean sameFile(CorpusReader.RawDocument a, CorpusReader.RawDocument b) {
-        int i = paragraphMark(a.source());
-        return i > 0 && i == paragraphMark(b.source()) && a.source().regionMatches(0, b.source(), 0, i);
-    }
-
-    /** @return the index of the {@code #} before a trailing paragraph number, or -1 */
-    private static int paragraphMark(String source) {
-        int i = source.lastIndexOf('#');
-        return i > 0 && i + 1 < source.length() && source.substring(i + 1).chars().allMatch(Character::isDigit) ? i : -1;
     }
 
     /**

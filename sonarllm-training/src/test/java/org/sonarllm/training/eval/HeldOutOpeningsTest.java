@@ -2,6 +2,7 @@ package org.sonarllm.training.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ class HeldOutOpeningsTest {
                 List<String> prompts = NextSentenceEvaluator.openings(raw, EN, 2, k, seed);
                 List<NextSentenceEvaluator.Opening> o = NextSentenceEvaluator.openings(raw, EN, 2, k, seed, 1);
                 assertEquals(prompts, o.stream().map(NextSentenceEvaluator.Opening::prompt).toList());
-                o.forEach(x -> assertEquals(true, x.continuation().size() <= 1, x.toString()));
+                o.forEach(x -> assertTrue(x.continuation().size() <= 1, x.toString()));
             }
         }
         // k = 3: only the first paragraph has three sentences, and its own third sentence follows it
