@@ -9,6 +9,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingResult;
 import org.sonarllm.training.sonar.AutoencoderTrainer;
+import org.sonarllm.training.sonar.M2M100Export;
 import org.sonarllm.training.sonar.Noise;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Option;
  * <pre>{@code
  * ./sonarllm train-space --tokenizer models/austen/tokenizer --corpus books/ --out runs/ae --d 128 --workers 2
  * ./sonarllm convert --encoder runs/ae/encoder --decoder runs/ae/decoder --tokenizer runs/ae/tokenizer --out runs/space
+ * # train that space further (new optimizer state and schedule), here with a gentler peak rate
+ * ./sonarllm train-space --tokenizer runs/ae/tokenizer --corpus books/ --out runs/ae2 --init-from runs/ae --lr 7.5e-4
  * }</pre>
  */
 @Command(name = "train-space", mixinStandardHelpOptions = true,
@@ -37,10 +40,14 @@ final class TrainSpaceCommand extends Nd4jCommand {
     Path out;
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class, description = "Corpus language.")
     Language lang;
-    @Option(names = "--d", defaultValue = "256", description = "Model width = sentence embedding size.") int d;
-    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--d", description = "Model width = sentence embedding size (default 256).") Integer d;
+    @Option(names = "--heads", description = "Attention heads (default 4).") Integer heads;
     @Option(names = "--ffn", description = "FFN width (default 4 x d).") Integer ffn;
-    @Option(names = "--layers", defaultValue = "3", description = "Encoder and decoder layers each.") int layers;
+    @Option(names = "--layers", description = "Encoder and decoder layers each (default 3).") Integer layers;
+    @Option(names = "--init-from", paramLabel = "DIR", description = "Start from the weights of a space an earlier "
+            + "train-space run wrote (its output directory: encoder/, decoder/), e.g. to train it longer or on more text; "
+            + "its shape is taken, so --d, --heads, --ffn and --layers are refused. Optimizer state and schedule start afresh.")
+    Path initFrom;
     @Option(names = "--max-positions", defaultValue = "128", description = "max_position_embeddings of the exported configs.") int maxPositions;
     @Option(names = "--max-tokens", defaultValue = "40", description = "Longest encoder input kept; longer sentences are skipped.") int maxTokens;
     @Option(names = "--max-sentences", defaultValue = "0", description = "Use at most this many sentences (0 = all).") int maxSentences;
@@ -83,15 +90,30 @@ final class TrainSpaceCommand extends Nd4jCommand {
             vocab = t.vocabSize();
             maskId = t.maskId();
         }
-        SonarConfig model = SonarConfig.symmetric(vocab, d, heads, ffn != null ? ffn : 4 * d, layers, layers, maxPositions);
+        SonarConfig model;
+        if (initFrom != null) {
+            if (d != null || heads != null || ffn != null || layers != null) {
+                throw new UsageException("--init-from takes the shape of " + initFrom + "; drop --d, --heads, --ffn and --layers");
+            }
+            model = M2M100Export.readConfig(initFrom);
+            if (model.vocab() < vocab) {
+                throw new UsageException("expected a space whose vocabulary covers the tokenizer's " + vocab + " ids, found "
+                        + model.vocab() + " in " + initFrom);
+            }
+        } else {
+            int width = d != null ? d : 256;
+            model = SonarConfig.symmetric(vocab, width, heads != null ? heads : 4, ffn != null ? ffn : 4 * width,
+                    layers != null ? layers : 3, layers != null ? layers : 3, maxPositions);
+        }
         AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),
-                noisedShare, maxSentences, lang, vectorNoise, validation, dropout, passageShare);
+                noisedShare, maxSentences, lang, vectorNoise, validation, dropout, passageShare, initFrom);
         TrainingConfig t = new TrainingConfig(steps, batchSize, accumulation, lr, minLr != null ? minLr : lr / 20,
                 Math.min(warmup, steps), weightDecay, 0.9, 0.98, 1e-8, clip, seed, checkpointEvery, validation > 0, workers, 0);
         AutoencoderTrainer trainer = new AutoencoderTrainer(o, t, resume, force);
-        stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%n", model.model(),
-                layers, layers, heads, model.encoderFfn(), vocab, trainer.sentenceCount());
+        stderr().printf("space: d %d, %d + %d layers, %d heads, ffn %d, vocabulary %d; %d training sentences%s%n", model.model(),
+                model.encoderLayers(), model.decoderLayers(), model.encoderHeads(), model.encoderFfn(), model.vocab(),
+                trainer.sentenceCount(), initFrom != null ? "; starting from " + initFrom : "");
         TrainingResult r = trainer.train(TrainCommand.progress(stderr()));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("steps", r.steps());

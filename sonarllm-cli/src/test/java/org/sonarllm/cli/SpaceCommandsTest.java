@@ -157,6 +157,38 @@ class SpaceCommandsTest {
     }
 
     @Test
+    void trainSpaceInitFromContinuesAnotherRunsSpaceAsTheLibraryDoes() throws Exception {
+        Path corpus = novel();
+        Path tok = TinyA.dir().resolve("tokenizer");
+        Path first = tmp.resolve("first");
+        assertEquals(0, trainSpace(tok, corpus, first).code());
+        Path out = tmp.resolve("next");
+        MainTest.Result r = MainTest.run("", "train-space", "--tokenizer", tok.toString(), "--corpus", corpus.toString(),
+                "--out", out.toString(), "--init-from", first.toString(), "--max-tokens", "30", "--steps", "4",
+                "--interpolation-from", "3", "--batch-size", "4", "--lr", "3e-3", "--warmup", "1", "--seed", "7",
+                "--checkpoint-every", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("space: d 16, 1 + 1 layers, 2 heads, ffn 24, vocabulary 1204; 9 training sentences; "
+                + "starting from " + first), r.err());
+        Path lib = tmp.resolve("lib");
+        new AutoencoderTrainer(libraryOptions(tok, corpus, lib).withInitFrom(first), LIBRARY_TRAINING, false)
+                .train(TrainingListener.NONE);
+        assertEquals(lossColumn(lib.resolve("metrics.csv")), lossColumn(out.resolve("metrics.csv")));
+        assertTrue(Double.parseDouble(lossColumn(out.resolve("metrics.csv")).get(0))
+                < Double.parseDouble(lossColumn(first.resolve("metrics.csv")).get(0)), "starts from trained weights");
+
+        MainTest.Result shaped = trainSpace(tok, corpus, tmp.resolve("shaped"), "--init-from", first.toString());
+        assertEquals(2, shaped.code());
+        assertEquals(List.of("error: --init-from takes the shape of " + first + "; drop --d, --heads, --ffn and --layers"),
+                shaped.errLines());
+        MainTest.Result nothing = MainTest.run("", "train-space", "--tokenizer", tok.toString(), "--corpus", corpus.toString(),
+                "--out", tmp.resolve("x").toString(), "--init-from", tmp.resolve("nope").toString());
+        assertEquals(1, nothing.errLines().size(), nothing.err());
+        assertTrue(nothing.errLines().get(0).contains("expected " + tmp.resolve("nope/encoder/config.json")
+                + " (a space written by train-space), found none"), nothing.err());
+    }
+
+    @Test
     void evalSpaceAndEvalNextWithoutModelRunTheEmbeddedDefault() throws Exception {
         Path corpus = novel();
         String embedded = org.sonarllm.bundle.DefaultBundle.locate().orElseThrow().toString();

@@ -40,7 +40,19 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
     private final AutoencoderGraph graph;
     private final RunningText text;
 
+    private final String start;
+
     AutoencoderTask(AutoencoderTrainer.Options options, AutoencoderTrainer.Corpus corpus, long seed, AutoencoderGraph graph) {
+        this(options, corpus, seed, graph, null);
+    }
+
+    /**
+     * @param start content hash of the weights the run started from ({@link AutoencoderTrainer.Options#initFrom}),
+     *     part of the fingerprint, or null for a random initialisation
+     */
+    AutoencoderTask(AutoencoderTrainer.Options options, AutoencoderTrainer.Corpus corpus, long seed, AutoencoderGraph graph,
+            String start) {
+        this.start = start;
         this.options = options;
         this.corpus = corpus;
         this.seed = seed;
@@ -64,6 +76,9 @@ final class AutoencoderTask implements TrainingTask<AutoencoderTask.Example> {
         }
         if (options.passageShare() > 0) {
             m.put("passage share", String.valueOf(options.passageShare()));
+        }
+        if (start != null) {
+            m.put("initial weights", start);
         }
         m.put("data", corpus.fingerprint());
         return m;

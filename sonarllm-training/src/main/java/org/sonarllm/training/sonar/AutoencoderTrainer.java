@@ -77,10 +77,13 @@ public final class AutoencoderTrainer {
      *     many pieces ({@link RunningText#passage}: word-aligned, crossing sentence boundaries, sentences longer
      *     than {@code maxTokens} included), drawn afresh at every step: many more distinct inputs than sentences,
      *     against memorising them (0 = none)
+     * @param initFrom a space written by a previous run ({@code encoder/} and {@code decoder/}, {@link M2M100Export})
+     *     whose weights start this run instead of random ones, of shape {@link #model}; the optimizer state and
+     *     schedule start afresh (null = random initialisation)
      */
     public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
             long interpolationFrom, Noise noise, double noisedShare, int maxSentences, Language language,
-            double vectorNoise, int validationSentences, double dropout, double passageShare) {
+            double vectorNoise, int validationSentences, double dropout, double passageShare, Path initFrom) {
         /** Largest accepted {@link #vectorNoise}. */
         public static final double MAX_VECTOR_NOISE = 2.0;
         /** Bound (exclusive) of {@link #dropout}. */
@@ -121,7 +124,7 @@ public final class AutoencoderTrainer {
         public Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens, long interpolationFrom,
                 Noise noise, double noisedShare, int maxSentences, Language language, double vectorNoise) {
             this(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare, maxSentences,
-                    language, vectorNoise, 0, 0, 0);
+                    language, vectorNoise, 0, 0, 0, null);
         }
 
         /**
@@ -130,7 +133,7 @@ public final class AutoencoderTrainer {
          */
         public Options withValidationSentences(int n) {
             return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
-                    maxSentences, language, vectorNoise, n, dropout, passageShare);
+                    maxSentences, language, vectorNoise, n, dropout, passageShare, initFrom);
         }
 
         /**
@@ -139,7 +142,7 @@ public final class AutoencoderTrainer {
          */
         public Options withDropout(double p) {
             return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
-                    maxSentences, language, vectorNoise, validationSentences, p, passageShare);
+                    maxSentences, language, vectorNoise, validationSentences, p, passageShare, initFrom);
         }
 
         /**
@@ -148,7 +151,16 @@ public final class AutoencoderTrainer {
          */
         public Options withPassageShare(double share) {
             return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
-                    maxSentences, language, vectorNoise, validationSentences, dropout, share);
+                    maxSentences, language, vectorNoise, validationSentences, dropout, share, initFrom);
+        }
+
+        /**
+         * @param dir a space written by a previous run, or null for a random initialisation
+         * @return these options starting from that space's weights
+         */
+        public Options withInitFrom(Path dir) {
+            return new Options(tokenizerDir, corpus, outDir, model, maxTokens, interpolationFrom, noise, noisedShare,
+                    maxSentences, language, vectorNoise, validationSentences, dropout, passageShare, dir);
         }
 
         /**
@@ -213,6 +225,7 @@ public final class AutoencoderTrainer {
     private final boolean force;
     private final Corpus corpus;
     private final AutoencoderGraph graph;
+    private final String start;
 
     /**
      * Reads and tokenizes the corpus and initialises the model (seeded by the training seed).
@@ -240,9 +253,24 @@ public final class AutoencoderTrainer {
         this.training = training;
         this.resume = resume;
         this.force = force;
+        if (options.initFrom() != null && options.initFrom().toAbsolutePath().normalize()
+                .equals(options.outDir().toAbsolutePath().normalize())) {
+            throw new InvalidInputException("expected the initial weights in another directory than the output "
+                    + options.outDir() + ", whose exports the run overwrites; copy them elsewhere first");
+        }
         this.corpus = tokenize(options).holdOut(options.validationSentences(), training.seed());
-        this.graph = AutoencoderGraph.build(options.model(), AutoencoderGraph.initParameters(options.model(),
-                training.seed()), DataType.FLOAT, options.dropout() > 0);
+        Map<String, INDArray> weights = options.initFrom() == null
+                ? AutoencoderGraph.initParameters(options.model(), training.seed())
+                : M2M100Export.read(options.model(), options.initFrom());
+        if (options.initFrom() != null) {
+            LOG.info("starting from the weights of {}", options.initFrom());
+            this.start = "sha256:" + org.sonarllm.bundle.Bundle.sha256(options.initFrom().resolve("encoder/model.safetensors"))
+                    .substring(0, 16) + "+" + org.sonarllm.bundle.Bundle.sha256(options.initFrom().resolve(
+                    "decoder/model.safetensors")).substring(0, 16);
+        } else {
+            this.start = null;
+        }
+        this.graph = AutoencoderGraph.build(options.model(), weights, DataType.FLOAT, options.dropout() > 0);
     }
 
     private static Corpus tokenize(Options o) {
@@ -346,7 +374,7 @@ public final class AutoencoderTrainer {
      * @throws org.sonarllm.training.TrainingDivergedException if a step's loss is not finite
      */
     public TrainingResult train(TrainingListener listener) {
-        AutoencoderTask task = new AutoencoderTask(options, corpus, training.seed(), graph);
+        AutoencoderTask task = new AutoencoderTask(options, corpus, training.seed(), graph, start);
         return new TrainingLoop(training, options.outDir(), resume, force).run(task, new TrainingListener() {
             @Override
             public void onStep(StepMetrics m) {

@@ -13,9 +13,11 @@ import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.weights.SafeTensorsWriter;
+import org.sonarllm.training.internal.SafeTensorsFile;
 
 /**
- * Writes autoencoder parameters as two Hugging Face M2M100 checkpoints (the layout of the real SONAR
+ * Writes autoencoder parameters as two Hugging Face M2M100 checkpoints, and reads them back to continue
+ * training ({@link #read}; {@code train-space --init-from}) (the layout of the real SONAR
  * conversions and of tiny-a): {@code encoder/} with M2M100Encoder keys and {@code decoder/} with
  * M2M100ForConditionalGeneration decoder keys ({@code model.shared.weight},
  * {@code model.decoder.embed_tokens.weight} and {@code lm_head.weight} tied). The decoder's
@@ -24,6 +26,8 @@ import org.sonarllm.onnx.weights.SafeTensorsWriter;
  *
  * <pre>{@code
  * M2M100Export.write(cfg, graph.parameters(), Path.of("out/encoder"), Path.of("out/decoder"));
+ * SonarConfig same = M2M100Export.readConfig(Path.of("out"));
+ * Map<String, INDArray> again = M2M100Export.read(same, Path.of("out"));
  * }</pre>
  */
 public final class M2M100Export {
@@ -67,6 +71,70 @@ public final class M2M100Export {
         }
         writeDir(encoderDir, cfg.toHf("M2M100Encoder"), enc);
         writeDir(decoderDir, cfg.toHf("M2M100ForConditionalGeneration"), dec);
+    }
+
+    /**
+     * The shape of a space written by {@link #write} (or any M2M100 encoder/decoder pair of the same layout):
+     * {@code dir/encoder/config.json}, which {@code dir/decoder/config.json} must match.
+     *
+     * @param dir directory holding {@code encoder/} and {@code decoder/}
+     * @return the shape
+     * @throws ModelFormatException if a config is missing, malformed, or the two disagree
+     */
+    public static SonarConfig readConfig(Path dir) {
+        SonarConfig enc = config(dir.resolve("encoder").resolve("config.json"));
+        SonarConfig dec = config(dir.resolve("decoder").resolve("config.json"));
+        if (!enc.equals(dec)) {
+            throw new ModelFormatException("expected the encoder and decoder of " + dir + " to share one shape, found "
+                    + enc + " and " + dec);
+        }
+        return enc;
+    }
+
+    private static SonarConfig config(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException("expected " + file + " (a space written by train-space), found none");
+        }
+        try {
+            return SonarConfig.fromHf(new ObjectMapper().readTree(file.toFile()), file.toString());
+        } catch (IOException e) {
+            throw new ModelFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the parameters {@link #write} wrote, named as in {@link AutoencoderGraph}, to start a run from them.
+     * The tied copies ({@code model.shared.weight}, {@code lm_head.weight}) and the cross-attention query/key
+     * projections and LayerNorm, which cannot change the output, are not read.
+     *
+     * @param cfg the shape to read, which must be the files' ({@link #readConfig})
+     * @param dir directory holding {@code encoder/} and {@code decoder/}
+     * @return parameters by name (float32), every one {@link AutoencoderGraph#initParameters} defines
+     * @throws InvalidInputException if the files' shape is not {@code cfg}
+     * @throws ModelFormatException if a file is missing or malformed, or a parameter is missing or mis-shaped
+     */
+    public static Map<String, INDArray> read(SonarConfig cfg, Path dir) {
+        SonarConfig files = readConfig(dir);
+        if (!files.equals(cfg)) {
+            throw new InvalidInputException("expected a space of shape " + cfg + " in " + dir + ", found " + files);
+        }
+        Map<String, SafeTensorsFile.Tensor> enc = SafeTensorsFile.read(dir.resolve("encoder").resolve("model.safetensors"));
+        Map<String, SafeTensorsFile.Tensor> dec = SafeTensorsFile.read(dir.resolve("decoder").resolve("model.safetensors"));
+        Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : AutoencoderGraph.initParameters(cfg, 0).entrySet()) {
+            String name = e.getKey();
+            boolean encoder = name.startsWith("enc.");
+            String key = encoder ? name.substring(4) : "model.decoder." + name.substring(4);
+            SafeTensorsFile.Tensor t = (encoder ? enc : dec).get(key);
+            Path file = dir.resolve(encoder ? "encoder" : "decoder").resolve("model.safetensors");
+            if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new ModelFormatException(file + ": expected tensor " + key + " of shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + ", found "
+                        + (t == null ? "none" : java.util.Arrays.toString(t.shape())));
+            }
+            out.put(name, org.nd4j.linalg.factory.Nd4j.createFromArray(t.data()).reshape(t.shape()));
+        }
+        return out;
     }
 
     private static void writeDir(Path dir, Map<String, Object> config, Map<String, INDArray> tensors) {

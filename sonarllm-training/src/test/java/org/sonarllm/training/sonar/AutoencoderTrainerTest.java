@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.model.SonarConfig;
+import org.sonarllm.training.CheckpointMismatchException;
 import org.sonarllm.training.TrainingConfig;
 import org.sonarllm.training.TrainingFixtures;
 import org.sonarllm.training.TrainingListener;
@@ -287,5 +288,39 @@ class AutoencoderTrainerTest {
         assertEquals("expected a model vocabulary of at least 1204 (the tokenizer's), found 100", e.getMessage());
         assertThrows(InvalidInputException.class, () -> new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(),
                 o.outDir(), o.model(), 2, 2, o.noise(), o.noisedShare(), 0, o.language()));
+    }
+
+    @Test
+    void aRunCanStartFromTheWeightsAnotherRunExported() {
+        Path corpus = TrainingFixtures.novel(tmp.resolve("corpus"));
+        AutoencoderTrainer first = trainer(tmp.resolve("first"), 3, TrainingFixtures.autoencoderTraining(4), false);
+        first.train(TrainingListener.NONE);
+        AutoencoderTrainer.Options from = TrainingFixtures.autoencoder(corpus, tmp.resolve("next"), 3)
+                .withInitFrom(tmp.resolve("first"));
+        AutoencoderTrainer next = new AutoencoderTrainer(from, TrainingFixtures.autoencoderTraining(2), false);
+        // its starting point is the first run's final weights, exactly, not the seed's random ones
+        Map<String, INDArray> trained = first.parameters();
+        for (Map.Entry<String, INDArray> e : next.parameters().entrySet()) {
+            assertArrayEquals(trained.get(e.getKey()).dup('c').data().asFloat(), e.getValue().dup('c').data().asFloat(), 0f,
+                    e.getKey());
+        }
+        Map<String, INDArray> random = AutoencoderGraph.initParameters(from.model(), 7);
+        assertTrue(!random.get("dec.layers.0.fc1.weight").equalsWithEps(next.parameters().get("dec.layers.0.fc1.weight"), 1e-3));
+        List<Double> losses = new ArrayList<>();
+        next.train(TrainingFixtures.losses(losses));
+        assertEquals(2, losses.size());
+
+        // a resume must start from the same weights: another run's are refused, naming the setting
+        AutoencoderTrainer other = trainer(tmp.resolve("other"), 3, TrainingFixtures.autoencoderTraining(2), false);
+        other.train(TrainingListener.NONE);
+        AutoencoderTrainer mismatched = new AutoencoderTrainer(from.withInitFrom(tmp.resolve("other")),
+                TrainingFixtures.autoencoderTraining(2), true);
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class, () -> mismatched.train(TrainingListener.NONE));
+        assertTrue(e.getMessage().contains("initial weights"), e.getMessage());
+        // nor can a run start from the directory it writes
+        InvalidInputException self = assertThrows(InvalidInputException.class, () -> new AutoencoderTrainer(
+                from.withInitFrom(tmp.resolve("next")), TrainingFixtures.autoencoderTraining(2), true));
+        assertTrue(self.getMessage().startsWith("expected the initial weights in another directory than the output"),
+                self.getMessage());
     }
 }

@@ -1,10 +1,13 @@
 package org.sonarllm.training.sonar;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sonarllm.InvalidInputException;
+import org.sonarllm.ModelFormatException;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.onnx.convert.SonarConverter;
@@ -97,5 +102,40 @@ class M2M100ExportTest {
             }
             assertTrue(maxLogit > 1, "logits are not trivially small: " + maxLogit);
         }
+    }
+
+    @Test
+    void readGivesBackWhatWriteWroteAndRefusesAnotherShape() throws Exception {
+        SonarConfig cfg = SonarConfig.symmetric(1206, 16, 2, 24, 2, 2, 64);
+        Map<String, INDArray> params = AutoencoderGraph.initParameters(cfg, 11);
+        M2M100Export.write(cfg, params, tmp.resolve("a/encoder"), tmp.resolve("a/decoder"));
+        assertEquals(cfg, M2M100Export.readConfig(tmp.resolve("a")));
+        Map<String, INDArray> back = M2M100Export.read(cfg, tmp.resolve("a"));
+        assertEquals(List.copyOf(params.keySet()), List.copyOf(back.keySet()));
+        for (String k : params.keySet()) {
+            assertArrayEquals(params.get(k).shape(), back.get(k).shape(), k);
+            assertArrayEquals(params.get(k).dup('c').data().asFloat(), back.get(k).dup('c').data().asFloat(), 0f, k);
+        }
+
+        // another shape than the caller's: refused, naming both
+        SonarConfig deeper = SonarConfig.symmetric(1206, 16, 2, 24, 2, 3, 64);
+        InvalidInputException shape = assertThrows(InvalidInputException.class, () -> M2M100Export.read(deeper, tmp.resolve("a")));
+        assertTrue(shape.getMessage().startsWith("expected a space of shape " + deeper + " in " + tmp.resolve("a") + ", found "
+                + cfg), shape.getMessage());
+        // a directory that holds no space
+        ModelFormatException none = assertThrows(ModelFormatException.class, () -> M2M100Export.readConfig(tmp.resolve("b")));
+        assertEquals("expected " + tmp.resolve("b/encoder/config.json") + " (a space written by train-space), found none",
+                none.getMessage());
+        // the two configs disagree
+        M2M100Export.write(deeper, AutoencoderGraph.initParameters(deeper, 1), tmp.resolve("c/encoder"), tmp.resolve("c/decoder"));
+        Files.copy(tmp.resolve("a/encoder/config.json"), tmp.resolve("c/encoder/config.json"), StandardCopyOption.REPLACE_EXISTING);
+        assertThrows(ModelFormatException.class, () -> M2M100Export.readConfig(tmp.resolve("c")));
+        // a tensor missing from the weights
+        Map<String, INDArray> missing = new LinkedHashMap<>(params);
+        missing.remove("enc.layers.1.fc2.bias");
+        M2M100Export.write(cfg, missing, tmp.resolve("d/encoder"), tmp.resolve("d/decoder"));
+        ModelFormatException gone = assertThrows(ModelFormatException.class, () -> M2M100Export.read(cfg, tmp.resolve("d")));
+        assertEquals(tmp.resolve("d/encoder/model.safetensors") + ": expected tensor layers.1.fc2.bias of shape [16], found none",
+                gone.getMessage());
     }
 }
