@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
  * ./sonarllm convert --encoder runs/ae/encoder --decoder runs/ae/decoder --tokenizer runs/ae/tokenizer --out runs/space
  * # train that space further (new optimizer state and schedule), here with a gentler peak rate
  * ./sonarllm train-space --tokenizer runs/ae/tokenizer --corpus books/ --out runs/ae2 --init-from runs/ae --lr 7.5e-4
+ * # or give its decoder 3 more layers, which start as the identity
+ * ./sonarllm train-space --tokenizer runs/ae/tokenizer --corpus books/ --out runs/ae6 --init-from runs/ae --decoder-layers 6
  * }</pre>
  */
 @Command(name = "train-space", mixinStandardHelpOptions = true,
@@ -44,6 +46,9 @@ final class TrainSpaceCommand extends Nd4jCommand {
     @Option(names = "--heads", description = "Attention heads (default 4).") Integer heads;
     @Option(names = "--ffn", description = "FFN width (default 4 x d).") Integer ffn;
     @Option(names = "--layers", description = "Encoder and decoder layers each (default 3).") Integer layers;
+    @Option(names = "--decoder-layers", paramLabel = "N", description = "Decoder layers, if not --layers; with --init-from, "
+            + "more than the space has adds layers on top that start as the identity (default: as many as the encoder).")
+    Integer decoderLayers;
     @Option(names = "--init-from", paramLabel = "DIR", description = "Start from the weights of a space an earlier "
             + "train-space run wrote (its output directory: encoder/, decoder/), e.g. to train it longer or on more text; "
             + "its shape is taken, so --d, --heads, --ffn and --layers are refused. Optimizer state and schedule start afresh.")
@@ -95,15 +100,19 @@ final class TrainSpaceCommand extends Nd4jCommand {
             if (d != null || heads != null || ffn != null || layers != null) {
                 throw new UsageException("--init-from takes the shape of " + initFrom + "; drop --d, --heads, --ffn and --layers");
             }
-            model = M2M100Export.readConfig(initFrom);
+            SonarConfig trained = M2M100Export.readConfig(initFrom);
+            model = decoderLayers == null ? trained : new SonarConfig(trained.model(), trained.vocab(), trained.encoderLayers(),
+                    decoderLayers, trained.encoderHeads(), trained.decoderHeads(), trained.encoderFfn(), trained.decoderFfn(),
+                    trained.maxPositions());
             if (model.vocab() < vocab) {
                 throw new UsageException("expected a space whose vocabulary covers the tokenizer's " + vocab + " ids, found "
                         + model.vocab() + " in " + initFrom);
             }
         } else {
             int width = d != null ? d : 256;
+            int encoderLayers = layers != null ? layers : 3;
             model = SonarConfig.symmetric(vocab, width, heads != null ? heads : 4, ffn != null ? ffn : 4 * width,
-                    layers != null ? layers : 3, layers != null ? layers : 3, maxPositions);
+                    encoderLayers, decoderLayers != null ? decoderLayers : encoderLayers, maxPositions);
         }
         AutoencoderTrainer.Options o = new AutoencoderTrainer.Options(tokenizer, corpus, out, model, maxTokens,
                 interpolationFrom != null ? interpolationFrom : steps * 4 / 5, new Noise(drop, mask, shuffle, maskId),

@@ -177,6 +177,14 @@ class SpaceCommandsTest {
         assertTrue(Double.parseDouble(lossColumn(out.resolve("metrics.csv")).get(0))
                 < Double.parseDouble(lossColumn(first.resolve("metrics.csv")).get(0)), "starts from trained weights");
 
+        // --decoder-layers: a deeper decoder on top of the trained one (DecoderGrowthTest: it starts as the identity)
+        MainTest.Result deeper = MainTest.run("", "train-space", "--tokenizer", tok.toString(), "--corpus", corpus.toString(),
+                "--out", tmp.resolve("deeper").toString(), "--init-from", first.toString(), "--decoder-layers", "2",
+                "--max-tokens", "30", "--steps", "2", "--batch-size", "4", "--warmup", "1", "--seed", "7");
+        assertEquals(0, deeper.code(), deeper.err());
+        assertTrue(deeper.err().contains("space: d 16, 1 + 2 layers, 2 heads"), deeper.err());
+        assertTrue(Files.readString(tmp.resolve("deeper/decoder/config.json")).contains("\"decoder_layers\" : 2"));
+
         MainTest.Result shaped = trainSpace(tok, corpus, tmp.resolve("shaped"), "--init-from", first.toString());
         assertEquals(2, shaped.code());
         assertEquals(List.of("error: --init-from takes the shape of " + first + "; drop --d, --heads, --ffn and --layers"),

@@ -78,7 +78,8 @@ public final class AutoencoderTrainer {
      *     than {@code maxTokens} included), drawn afresh at every step: many more distinct inputs than sentences,
      *     against memorising them (0 = none)
      * @param initFrom a space written by a previous run ({@code encoder/} and {@code decoder/}, {@link M2M100Export})
-     *     whose weights start this run instead of random ones, of shape {@link #model}; the optimizer state and
+     *     whose weights start this run instead of random ones, of shape {@link #model} or of that shape with fewer
+     *     decoder layers (the added ones start as the identity, {@link DecoderGrowth}); the optimizer state and
      *     schedule start afresh (null = random initialisation)
      */
     public record Options(Path tokenizerDir, Path corpus, Path outDir, SonarConfig model, int maxTokens,
@@ -259,9 +260,15 @@ public final class AutoencoderTrainer {
                     + options.outDir() + ", whose exports the run overwrites; copy them elsewhere first");
         }
         this.corpus = tokenize(options).holdOut(options.validationSentences(), training.seed());
-        Map<String, INDArray> weights = options.initFrom() == null
-                ? AutoencoderGraph.initParameters(options.model(), training.seed())
-                : M2M100Export.read(options.model(), options.initFrom());
+        Map<String, INDArray> weights;
+        if (options.initFrom() == null) {
+            weights = AutoencoderGraph.initParameters(options.model(), training.seed());
+        } else {
+            SonarConfig trained = M2M100Export.readConfig(options.initFrom());
+            weights = trained.decoderLayers() < options.model().decoderLayers()
+                    ? DecoderGrowth.grow(M2M100Export.read(trained, options.initFrom()), trained, options.model(), training.seed())
+                    : M2M100Export.read(options.model(), options.initFrom());
+        }
         if (options.initFrom() != null) {
             LOG.info("starting from the weights of {}", options.initFrom());
             this.start = "sha256:" + org.sonarllm.bundle.Bundle.sha256(options.initFrom().resolve("encoder/model.safetensors"))
