@@ -49,12 +49,32 @@ SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm t
   --tokenizer "$TOKENIZER" --corpus "$SPACE_CORPUS" --out "$RUNS/ae" --workers 2 \
   --d 256 --heads 4 --layers 3 --ffn 1024 --batch-size 64 --max-tokens 40 $SPACE_STEPS \
   --lr 1.5e-3 --warmup 150 --noised-share 0.1 --vector-noise "${VECTOR_NOISE:-0.1}" --checkpoint-every 250 --resume > "$RUNS/ae.json"
+AE="$RUNS/ae"
+#    MORE=1 (with LARGER=1) trains that space 2,500 steps more from its weights (--init-from: new optimizer state,
+#    warmup to half the peak rate, interpolation from 2,150); DECODER_LAYERS=N then gives its decoder N layers, the
+#    added ones starting as the identity, for 1,200 steps (docs/default-model.md, "More steps and a deeper decoder").
+space_more() { # out init steps interpolation-from seed warmup [options]
+  local out=$1 init=$2 steps=$3 from=$4 seed=$5 warm=$6; shift 6
+  SONARLLM_JAVA_OPTS="-Xmx4g $MEM -Dorg.bytedeco.openblas.nthreads=1" ./sonarllm train-space \
+    --tokenizer "$TOKENIZER" --corpus "$SPACE_CORPUS" --out "$out" --workers 2 --init-from "$init" "$@" \
+    --batch-size 64 --max-tokens 40 --steps "$steps" --interpolation-from "$from" --seed "$seed" \
+    --lr 7.5e-4 --warmup "$warm" --noised-share 0.1 --vector-noise "${VECTOR_NOISE:-0.1}" --checkpoint-every 250 --resume \
+    > "$out.json"
+}
+if [ -n "${MORE:-}" ]; then
+  space_more "$RUNS/ae-more" "$AE" 2500 2150 43 150
+  AE="$RUNS/ae-more"
+fi
+if [ -n "${DECODER_LAYERS:-}" ]; then
+  space_more "$RUNS/ae-deeper" "$AE" 1200 1030 44 100 --decoder-layers "$DECODER_LAYERS"
+  AE="$RUNS/ae-deeper"
+fi
 
 # 2. Bundle of the space (encoder, decoder, tokenizer) and its evaluation (held-out reconstruction, retrieval).
 #    The space's weights are stored as half precision (half the bytes; docs/model-format.md); QUANTIZE=float32
 #    keeps them in single precision, as the previous default did.
-[ -f "$RUNS/space/manifest.json" ] || ./sonarllm convert --encoder "$RUNS/ae/encoder" --decoder "$RUNS/ae/decoder" \
-  --tokenizer "$RUNS/ae/tokenizer" --out "$RUNS/space" --quantize "${QUANTIZE:-float16}"
+[ -f "$RUNS/space/manifest.json" ] || ./sonarllm convert --encoder "$AE/encoder" --decoder "$AE/decoder" \
+  --tokenizer "$AE/tokenizer" --out "$RUNS/space" --quantize "${QUANTIZE:-float16}"
 [ -s "$RUNS/space-eval.json" ] || ./sonarllm eval-space --model "$RUNS/space" --corpus data/austen/persuasion.txt \
   --sentences 500 --vocabulary "$RUNS/austen-train" > "$RUNS/space-eval.json"
 # the same on training sentences (Emma): a large gap to the held-out figure means the space memorises
