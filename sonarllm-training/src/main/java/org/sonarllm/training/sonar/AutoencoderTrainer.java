@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.SonarLlmException;
+import org.sonarllm.bundle.Bundle;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.segment.SentenceSegmenter;
@@ -261,21 +262,18 @@ public final class AutoencoderTrainer {
         }
         this.corpus = tokenize(options).holdOut(options.validationSentences(), training.seed());
         Map<String, INDArray> weights;
-        if (options.initFrom() == null) {
+        Path from = options.initFrom();
+        if (from == null) {
             weights = AutoencoderGraph.initParameters(options.model(), training.seed());
-        } else {
-            SonarConfig trained = M2M100Export.readConfig(options.initFrom());
-            weights = trained.decoderLayers() < options.model().decoderLayers()
-                    ? DecoderGrowth.grow(M2M100Export.read(trained, options.initFrom()), trained, options.model(), training.seed())
-                    : M2M100Export.read(options.model(), options.initFrom());
-        }
-        if (options.initFrom() != null) {
-            LOG.info("starting from the weights of {}", options.initFrom());
-            this.start = "sha256:" + org.sonarllm.bundle.Bundle.sha256(options.initFrom().resolve("encoder/model.safetensors"))
-                    .substring(0, 16) + "+" + org.sonarllm.bundle.Bundle.sha256(options.initFrom().resolve(
-                    "decoder/model.safetensors")).substring(0, 16);
-        } else {
             this.start = null;
+        } else {
+            LOG.info("starting from the weights of {}", from);
+            SonarConfig trained = M2M100Export.readConfig(from);
+            weights = trained.decoderLayers() < options.model().decoderLayers()
+                    ? DecoderGrowth.grow(M2M100Export.read(trained, from), trained, options.model(), training.seed())
+                    : M2M100Export.read(options.model(), from);
+            this.start = "sha256:" + Bundle.sha256(from.resolve("encoder/model.safetensors")).substring(0, 16) + "+"
+                    + Bundle.sha256(from.resolve("decoder/model.safetensors")).substring(0, 16);
         }
         this.graph = AutoencoderGraph.build(options.model(), weights, DataType.FLOAT, options.dropout() > 0);
     }
