@@ -101,13 +101,8 @@ final class TrainSpaceCommand extends Nd4jCommand {
                 throw new UsageException("--init-from takes the shape of " + initFrom + "; drop --d, --heads, --ffn and --layers");
             }
             SonarConfig trained = M2M100Export.readConfig(initFrom);
-            model = decoderLayers == null ? trained : new SonarConfig(trained.model(), trained.vocab(), trained.encoderLayers(),
-                    decoderLayers, trained.encoderHeads(), trained.decoderHeads(), trained.encoderFfn(), trained.decoderFfn(),
-                    trained.maxPositions());
-            if (model.vocab() < vocab) {
-                throw new UsageException("expected a space whose vocabulary covers the tokenizer's " + vocab + " ids, found "
-                        + model.vocab() + " in " + initFrom);
-            }
+            // the trainer refuses a vocabulary smaller than the tokenizer's, as for a new space
+            model = decoderLayers == null ? trained : trained.withDecoderLayers(decoderLayers);
         } else {
             int width = d != null ? d : 256;
             int encoderLayers = layers != null ? layers : 3;

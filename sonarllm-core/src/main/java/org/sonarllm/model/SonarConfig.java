@@ -73,6 +73,16 @@ public record SonarConfig(int model, int vocab, int encoderLayers, int decoderLa
         return new SonarConfig(d, vocab, encoderLayers, decoderLayers, heads, heads, ffn, ffn, maxPositions);
     }
 
+    /**
+     * @param layers decoder layers
+     * @return this shape with that many decoder layers (the autoencoder trainer grows a decoder this way)
+     * @throws InvalidInputException if {@code layers} is out of range
+     */
+    public SonarConfig withDecoderLayers(int layers) {
+        return new SonarConfig(model, vocab, encoderLayers, layers, encoderHeads, decoderHeads, encoderFfn, decoderFfn,
+                maxPositions);
+    }
+
     private static String describe(int model, int vocab, int el, int dl, int eh, int dh, int ef, int df, int mp) {
         return "d=" + model + " vocab=" + vocab + " layers=" + el + "+" + dl + " heads=" + eh + "+" + dh + " ffn=" + ef
                 + "+" + df + " maxPositions=" + mp;

@@ -57,6 +57,13 @@ class SonarConfigTest {
     }
 
     @Test
+    void withDecoderLayersChangesOnlyTheDecoderDepth() {
+        SonarConfig c = new SonarConfig(64, 100, 2, 3, 4, 8, 128, 256, 32);
+        assertEquals(new SonarConfig(64, 100, 2, 6, 4, 8, 128, 256, 32), c.withDecoderLayers(6));
+        assertThrows(InvalidInputException.class, () -> c.withDecoderLayers(0));
+    }
+
+    @Test
     void headsMustDivideTheWidth() {
         assertThrows(InvalidInputException.class, () -> SonarConfig.symmetric(100, 64, 5, 128, 1, 1, 32));
         assertEquals(16, SonarConfig.symmetric(100, 64, 4, 128, 1, 1, 32).decoderHeadDim());

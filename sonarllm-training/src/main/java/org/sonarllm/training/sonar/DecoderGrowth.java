@@ -16,8 +16,8 @@ import org.sonarllm.model.SonarConfig;
  * progressive stacking): decoder capacity can be added to a space without training it again from scratch.
  *
  * <pre>{@code
- * SonarConfig deeper = new SonarConfig(256, 8204, 3, 6, 4, 4, 1024, 1024, 128);
- * Map<String, INDArray> p = DecoderGrowth.grow(M2M100Export.read(trained, dir), trained, deeper, 42);
+ * SonarConfig trained = M2M100Export.readConfig(dir);
+ * Map<String, INDArray> p = DecoderGrowth.grow(M2M100Export.read(trained, dir), trained, trained.withDecoderLayers(6), 42);
  * }</pre>
  */
 final class DecoderGrowth {
@@ -34,9 +34,7 @@ final class DecoderGrowth {
      * @throws InvalidInputException if {@code to} differs from {@code from} in anything but more decoder layers
      */
     static Map<String, INDArray> grow(Map<String, INDArray> trained, SonarConfig from, SonarConfig to, long seed) {
-        SonarConfig same = new SonarConfig(to.model(), to.vocab(), to.encoderLayers(), from.decoderLayers(),
-                to.encoderHeads(), to.decoderHeads(), to.encoderFfn(), to.decoderFfn(), to.maxPositions());
-        if (!same.equals(from) || to.decoderLayers() < from.decoderLayers()) {
+        if (!to.withDecoderLayers(from.decoderLayers()).equals(from) || to.decoderLayers() < from.decoderLayers()) {
             throw new InvalidInputException("expected the shape " + from + " with at least as many decoder layers, found "
                     + to);
         }

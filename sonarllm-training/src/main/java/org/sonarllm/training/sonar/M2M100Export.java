@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.sonarllm.InvalidInputException;
 import org.sonarllm.ModelFormatException;
 import org.sonarllm.model.SonarConfig;
@@ -62,12 +65,12 @@ public final class M2M100Export {
         int d = cfg.model();
         for (int l = 0; l < cfg.decoderLayers(); l++) {
             String p = "model.decoder.layers." + l + ".encoder_attn";
-            dec.put(p + ".q_proj.weight", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d, d));
-            dec.put(p + ".q_proj.bias", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d));
-            dec.put(p + ".k_proj.weight", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d, d));
-            dec.put(p + ".k_proj.bias", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d));
-            dec.put(p + "_layer_norm.weight", org.nd4j.linalg.factory.Nd4j.ones(DataType.FLOAT, d));
-            dec.put(p + "_layer_norm.bias", org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, d));
+            dec.put(p + ".q_proj.weight", Nd4j.zeros(DataType.FLOAT, d, d));
+            dec.put(p + ".q_proj.bias", Nd4j.zeros(DataType.FLOAT, d));
+            dec.put(p + ".k_proj.weight", Nd4j.zeros(DataType.FLOAT, d, d));
+            dec.put(p + ".k_proj.bias", Nd4j.zeros(DataType.FLOAT, d));
+            dec.put(p + "_layer_norm.weight", Nd4j.ones(DataType.FLOAT, d));
+            dec.put(p + "_layer_norm.bias", Nd4j.zeros(DataType.FLOAT, d));
         }
         writeDir(encoderDir, cfg.toHf("M2M100Encoder"), enc);
         writeDir(decoderDir, cfg.toHf("M2M100ForConditionalGeneration"), dec);
@@ -120,19 +123,19 @@ public final class M2M100Export {
         }
         Map<String, SafeTensorsFile.Tensor> enc = SafeTensorsFile.read(dir.resolve("encoder").resolve("model.safetensors"));
         Map<String, SafeTensorsFile.Tensor> dec = SafeTensorsFile.read(dir.resolve("decoder").resolve("model.safetensors"));
-        Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : AutoencoderGraph.initParameters(cfg, 0).entrySet()) {
             String name = e.getKey();
             boolean encoder = name.startsWith("enc.");
             String key = encoder ? name.substring(4) : "model.decoder." + name.substring(4);
             SafeTensorsFile.Tensor t = (encoder ? enc : dec).get(key);
             Path file = dir.resolve(encoder ? "encoder" : "decoder").resolve("model.safetensors");
-            if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+            if (t == null || !Arrays.equals(t.shape(), e.getValue().shape())) {
                 throw new ModelFormatException(file + ": expected tensor " + key + " of shape "
-                        + java.util.Arrays.toString(e.getValue().shape()) + ", found "
-                        + (t == null ? "none" : java.util.Arrays.toString(t.shape())));
+                        + Arrays.toString(e.getValue().shape()) + ", found "
+                        + (t == null ? "none" : Arrays.toString(t.shape())));
             }
-            out.put(name, org.nd4j.linalg.factory.Nd4j.createFromArray(t.data()).reshape(t.shape()));
+            out.put(name, Nd4j.createFromArray(t.data()).reshape(t.shape()));
         }
         return out;
     }

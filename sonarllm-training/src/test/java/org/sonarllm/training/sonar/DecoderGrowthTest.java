@@ -23,7 +23,7 @@ class DecoderGrowthTest {
     Path tmp;
 
     private static final SonarConfig ONE = SonarConfig.symmetric(1206, 16, 2, 24, 2, 1, 64);
-    private static final SonarConfig THREE = new SonarConfig(16, 1206, 2, 3, 2, 2, 24, 24, 64);
+    private static final SonarConfig THREE = ONE.withDecoderLayers(3);
 
     @Test
     void grownDecoderGivesTheTrainedDecodersLogitsAndEmbeddings() {
@@ -67,10 +67,8 @@ class DecoderGrowthTest {
         first.train(TrainingListener.NONE);
         AutoencoderTrainer.Options o = TrainingFixtures.autoencoder(corpus, tmp.resolve("deeper"), 3);
         SonarConfig m = o.model();
-        SonarConfig deeper = new SonarConfig(m.model(), m.vocab(), m.encoderLayers(), m.decoderLayers() + 1, m.encoderHeads(),
-                m.decoderHeads(), m.encoderFfn(), m.decoderFfn(), m.maxPositions());
         AutoencoderTrainer.Options grownOptions = new AutoencoderTrainer.Options(o.tokenizerDir(), o.corpus(), o.outDir(),
-                deeper, o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(), 0, o.language())
+                m.withDecoderLayers(m.decoderLayers() + 1), o.maxTokens(), o.interpolationFrom(), o.noise(), o.noisedShare(), 0, o.language())
                 .withInitFrom(tmp.resolve("first"));
         AutoencoderTrainer grown = new AutoencoderTrainer(grownOptions, TrainingFixtures.autoencoderTraining(2), false);
         String added = "dec.layers." + m.decoderLayers() + ".fc2.weight";
