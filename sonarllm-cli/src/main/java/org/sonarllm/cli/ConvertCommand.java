@@ -44,6 +44,10 @@ final class ConvertCommand extends CliCommand {
             + "checkpoint.pt with SonarLLM_*.json, the Hugging Face layout, or config.json + *.safetensors.")
     Path conceptLm;
 
+    @Option(names = "--lexicon", paramLabel = "PATH", description = "A text (file or directory; a word list, one per "
+            + "line, works) whose words become the bundle's lexicon: its generator then writes only those words.")
+    Path lexicon;
+
     @Option(names = "--out", required = true, paramLabel = "BUNDLE", description = "Bundle directory to create.")
     Path out;
 
@@ -65,6 +69,9 @@ final class ConvertCommand extends CliCommand {
                 throw new UsageException("--concept-lm: checkpoint directory not found: " + conceptLm);
             }
             extras.put(BundleManifest.CONCEPT_LM, ConceptLmConverter.componentWriter(conceptLm, 0));
+        }
+        if (lexicon != null) {
+            extras.put(BundleManifest.LEXICON, SonarConverter.lexicon(LexiconFlag.read(lexicon)));
         }
         Bundle b = SonarConverter.convert(encoder, decoder, tokenizer, out, extras, OnnxConceptEncoder::open,
                 progress(stderr()), q);

@@ -52,6 +52,9 @@ final class DecodeCommand extends CliCommand {
         boolean sample;
     }
 
+    @Mixin
+    LexiconFlag lexicon = new LexiconFlag();
+
     @Option(names = "--max-tokens", defaultValue = "128",
             description = "Most tokens generated per sentence, final </s> included (default: ${DEFAULT-VALUE}).")
     int maxTokens;
@@ -85,8 +88,9 @@ final class DecodeCommand extends CliCommand {
 
     @Override
     protected int run() throws Exception {
-        DecodingOptions o = options();
+        DecodingOptions plain = options();
         try (SonarLlm llm = runtime.load(); BufferedReader r = stdinLines()) {
+            DecodingOptions o = lexicon.apply(plain, llm.lexicon().orElse(null));
             List<float[]> batch = new ArrayList<>();
             String line;
             int n = 0;

@@ -51,6 +51,8 @@ final class EvalGenerationCommand extends CliCommand {
     int maxSentences;
     @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
     int beam;
+    @Mixin
+    LexiconFlag lexicon = new LexiconFlag();
     @Option(names = "--no-repetition-stop", description = "Turn the bundle's repetition stop off (to see the model alone).")
     boolean noRepetitionStop;
 
@@ -71,7 +73,7 @@ final class EvalGenerationCommand extends CliCommand {
             }
             StopCriterion stop = rules.withMaxSentences(maxSentences);
             GenerationOptions o = defaults.toBuilder()
-                    .decoding(decoding(beam, defaultMaxTokens(llm)))
+                    .decoding(lexicon.apply(decoding(beam, defaultMaxTokens(llm)), llm.lexicon().orElse(null)))
                     .stopCriterion(stop).build();
             List<GenerationResult> results = llm.generator(BatchOptions.of(16, 1)).generateAll(openings, o);
             List<List<String>> texts = new ArrayList<>();
@@ -80,6 +82,7 @@ final class EvalGenerationCommand extends CliCommand {
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", bundle.toString());
+            out.put("lexicon_words", o.decoding().lexicon() == null ? 0 : o.decoding().lexicon().size());
             out.putAll(figures(GenerationMetrics.of(openings, texts, vocab)));
             List<List<String>> truth = sampled.stream().map(NextSentenceEvaluator.Opening::continuation).toList();
             out.put("held_out_text", figures(GenerationMetrics.of(openings, truth, vocab)));

@@ -22,6 +22,7 @@ import org.sonarllm.tokenize.SonarTokenizer;
 import org.sonarllm.training.eval.DecoderConfidence;
 import org.sonarllm.training.eval.NextSentenceEvaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -53,6 +54,8 @@ final class EvalNextCommand extends CliCommand {
     @Option(names = "--max-context", defaultValue = "0", paramLabel = "K",
             description = "Most context sentences before each prediction; 0 = the concept LM's limit (default ${DEFAULT-VALUE}).")
     int maxContext;
+    @Mixin
+    LexiconFlag lexicon = new LexiconFlag();
     @Option(names = "--beam", defaultValue = "5", paramLabel = "B", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).")
     int beam;
     @Option(names = "--max-words", defaultValue = "0", paramLabel = "N",
@@ -89,7 +92,8 @@ final class EvalNextCommand extends CliCommand {
                 throw new UsageException(bundle + ": expected a bundle with a concept LM, found none"
                         + " (add one with convert --concept-lm DIR, or train)");
             }
-            DecodingOptions decoding = decoding(beam, maxTokens != null ? maxTokens : defaultMaxTokens(llm));
+            DecodingOptions decoding = lexicon.apply(decoding(beam, maxTokens != null ? maxTokens : defaultMaxTokens(llm)),
+                    llm.lexicon().orElse(null));
             NextSentenceEvaluator evaluator = new NextSentenceEvaluator(llm.encoder(), llm.conceptLm(), llm.decoder(),
                     new NextSentenceEvaluator.Options(maxContext, decoding, maxWords, lang));
             List<NextSentenceEvaluator.Pair> kept = new ArrayList<>();
@@ -119,13 +123,12 @@ final class EvalNextCommand extends CliCommand {
                 if (pairsOut != null && pairsOut.checkError()) {
                     throw new org.sonarllm.SonarLlmException("cannot write --pairs file " + pairsFile);
                 }
-                if (!confidence) {
-                    json().write(s);
-                } else {
-                    ObjectNode o = JSON.valueToTree(s);
+                ObjectNode o = JSON.valueToTree(s);
+                o.put("lexiconWords", decoding.lexicon() == null ? 0 : decoding.lexicon().size());
+                if (confidence) {
                     o.set("confidence", JSON.valueToTree(confidence(llm, kept)));
-                    json().write(o);
                 }
+                json().write(o);
             }
         }
         return 0;

@@ -9,6 +9,7 @@ import org.sonarllm.lang.Language;
 import org.sonarllm.onnx.SonarLlm;
 import org.sonarllm.training.eval.SpaceEvaluator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,6 +39,8 @@ final class EvalSpaceCommand extends CliCommand {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sample (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--beam", defaultValue = "5", description = "Beam size; 1 = greedy (default ${DEFAULT-VALUE}).") int beam;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Most tokens per decoded sentence (default ${DEFAULT-VALUE}).") int maxTokens;
+    @Mixin
+    LexiconFlag lexicon = new LexiconFlag();
     @Option(names = "--lang", defaultValue = "eng_Latn", converter = LanguageConverter.class) Language lang;
     @Option(names = "--vocabulary", paramLabel = "PATH",
             description = "Training text (file or directory): also count the non-words added to sentences all of whose words it has.")
@@ -48,11 +51,12 @@ final class EvalSpaceCommand extends CliCommand {
         if (beam < 1 || maxTokens < 1) {
             throw new UsageException("--beam and --max-tokens must be >= 1, got " + beam + " and " + maxTokens);
         }
-        DecodingOptions decoding = decoding(beam, maxTokens);
-        SpaceEvaluator.Options o = new SpaceEvaluator.Options(sentences, distractors, maxWords, seed, decoding, lang);
         Set<String> vocab = vocabulary == null ? null : EvalGenerationCommand.vocabulary(vocabulary);
         SpaceEvaluator.Report r;
+        DecodingOptions decoding;
         try (SonarLlm llm = SonarLlm.load(HeldOutPrompts.bundleOrDefault(model))) {
+            decoding = lexicon.apply(decoding(beam, maxTokens), llm.lexicon().orElse(null));
+            SpaceEvaluator.Options o = new SpaceEvaluator.Options(sentences, distractors, maxWords, seed, decoding, lang);
             r = new SpaceEvaluator(llm.encoder(), llm.decoder(), o).evaluate(SpaceEvaluator.sentences(corpus, lang));
         }
         Map<String, Object> out = new LinkedHashMap<>();
@@ -61,12 +65,15 @@ final class EvalSpaceCommand extends CliCommand {
         out.put("bleu", r.bleu());
         out.put("exactMatch", r.exactMatch());
         out.put("retrievalTop1", r.retrievalTop1());
+        out.put("lexiconWords", decoding.lexicon() == null ? 0 : decoding.lexicon().size());
         if (vocab != null) {
             SpaceEvaluator.NonWords n = SpaceEvaluator.nonWords(r.reconstructions(), vocab);
             out.put("commonSentences", n.commonSentences());
             out.put("commonWithNonWords", n.withNonWords());
             out.put("commonNonWordShare", EvalGenerationCommand.round(n.nonWordShare()));
             out.put("commonNonWords", n.examples());
+            out.put("commonBleu", n.bleu());
+            out.put("commonExactMatch", n.exactMatch());
         }
         out.put("examples", r.examples());
         json().write(out);

@@ -11,6 +11,7 @@ import org.sonarllm.generate.SentenceSampling;
 import org.sonarllm.generate.StopRules;
 import org.sonarllm.lang.Language;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,6 +49,9 @@ final class GenerationFlags {
     double temperature;
     @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
     double topP;
+    @Mixin
+    LexiconFlag lexicon = new LexiconFlag();
+
     @Option(names = "--max-tokens", paramLabel = "N",
             description = "Most tokens per sentence (default 128, or what the model's positions allow).")
     Integer maxTokens;
@@ -141,7 +145,8 @@ final class GenerationFlags {
         return base.toBuilder()
                 .inputLanguage(lang)
                 .outputLanguage(outputLang == null ? lang : outputLang)
-                .decoding(d.withMaxTokens(maxTokens == null ? defaultMaxTokens : maxTokens))
+                .decoding(lexicon.apply(d.withMaxTokens(maxTokens == null ? defaultMaxTokens : maxTokens),
+                        base.decoding().lexicon()))
                 .stopCriterion(rules)
                 .feedback(feedback)
                 .contextLimit(contextLimit)

@@ -182,7 +182,8 @@ class EvalNextCommandTest {
         assertEquals(1, lines.size(), res.out());
         JsonNode o = lines.get(0);
         assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine", "chrF", "meanNearestCosine",
-                "meanPredictionNorm", "meanTargetNorm"), fieldNames(o));
+                "meanPredictionNorm", "meanTargetNorm", "lexiconWords"), fieldNames(o));
+        assertEquals(0, o.get("lexiconWords").asInt(), "tiny-a's bundle has no lexicon");
         assertEquals(nDocs, o.get("docs").asInt());
         assertEquals(e.hyps().size(), o.get("pairs").asInt());
         assertEquals(100 * TextMetrics.corpusBleu(e.hyps(), e.refs()), o.get("bleu").asDouble(), 1e-10);
@@ -249,7 +250,7 @@ class EvalNextCommandTest {
         assertEquals(0, res.code(), res.err());
         JsonNode o = res.lines().get(0);
         assertEquals(List.of("docs", "pairs", "bleu", "rougeL", "exact", "meanCosine", "chrF", "meanNearestCosine",
-                "meanPredictionNorm", "meanTargetNorm", "confidence"), fieldNames(o));
+                "meanPredictionNorm", "meanTargetNorm", "lexiconWords", "confidence"), fieldNames(o));
         JsonNode c = o.get("confidence");
         Expected e = expected(docs, Integer.MAX_VALUE, DecodingOptions.greedy().withMaxTokens(10), 0);
         int n = e.refs().size();

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sonarllm.bundle.BundleManifest;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.onnx.convert.SonarConverter;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.testing.TinyA;
@@ -88,6 +89,58 @@ class GenerateCommandTest {
                 g.get("threshold_variant").get("threshold").asText(), prompt());
         assertEquals(0, variant.code(), variant.err());
         assertEquals(stepTexts().subList(0, 1), List.of(variant.out().strip().split("\n")));
+    }
+
+    @Test
+    void aBundlesLexiconIsTheDefaultAndTheFlagsReplaceOrDropIt() throws Exception {
+        Path dir = org.sonarllm.testing.TempDirs.create("cli-gen-lex");
+        Path src = TinyA.dir();
+        // the words case g writes, without its first one, plus a few: the model must then write other words
+        List<String> written = new ArrayList<>();
+        stepTexts().forEach(t -> written.addAll(Lexicon.words(t)));
+        Path text = Files.writeString(dir.resolve("words.txt"),
+                String.join("\n", written.subList(1, written.size())) + "\nthe a of and to in");
+        Lexicon lex = Lexicon.fromTexts(List.of(Files.readString(text)));
+        Path withLex = dir.resolve("with-lexicon");
+        MainTest.Result conv = MainTest.run("", "convert", "--encoder", src.resolve("encoder").toString(),
+                "--decoder", src.resolve("decoder").toString(), "--tokenizer", src.resolve("tokenizer").toString(),
+                "--concept-lm", src.resolve("sonar_llm").toString(), "--lexicon", text.toString(), "--out", withLex.toString());
+        assertEquals(0, conv.code(), conv.err());
+        assertTrue(conv.out().contains(BundleManifest.LEXICON), conv.out());
+        assertEquals(lex, Lexicon.read(withLex.resolve(BundleManifest.LEXICON_FILE)));
+
+        String[] args = {"generate", "--model", withLex.toString(), "--greedy", "--max-tokens", "16", "--max-sentences", "3",
+            prompt()};
+        MainTest.Result constrained = MainTest.run("", args);
+        assertEquals(0, constrained.code(), constrained.err());
+        List<String> out = List.of(constrained.out().strip().split("\n"));
+        for (String sentence : out) {
+            List<String> ws = Lexicon.words(sentence);
+            // a sentence cut by --max-tokens may end inside a word; every other word is the lexicon's
+            assertTrue(ws.subList(0, Math.max(0, ws.size() - 1)).stream().allMatch(lex::contains), sentence);
+        }
+        assertTrue(!out.equals(stepTexts()), "the first word of case g is outside the lexicon");
+
+        List<String> more = new ArrayList<>(List.of(args));
+        more.add(1, "--no-lexicon");
+        MainTest.Result none = MainTest.run("", more.toArray(String[]::new));
+        assertEquals(stepTexts(), List.of(none.out().strip().split("\n")), "--no-lexicon: case g as without a lexicon");
+
+        // every letter run case g writes (also those before a number, as in "go3": the search cannot know a number
+        // will follow, so their letters must begin a word of the lexicon too)
+        Path all = Files.writeString(dir.resolve("all.txt"), String.join(" ", stepTexts()).replaceAll("[^\\p{L}]+", " "));
+        more.set(1, "--lexicon=" + all);
+        MainTest.Result replaced = MainTest.run("", more.toArray(String[]::new));
+        assertEquals(stepTexts(), List.of(replaced.out().strip().split("\n")),
+                "--lexicon with every word case g writes: case g unchanged");
+
+        more.add(1, "--no-lexicon");
+        MainTest.Result both = MainTest.run("", more.toArray(String[]::new));
+        assertEquals(2, both.code(), both.err());
+        MainTest.Result missing = MainTest.run("", "generate", "--model", withLex.toString(), "--lexicon",
+                dir.resolve("nope").toString(), "Hi.");
+        assertEquals(2, missing.code());
+        assertEquals(List.of("error: lexicon text not found: " + dir.resolve("nope")), missing.errLines());
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sonarllm.onnx.runtime.OnnxConceptEncoder;
 import org.sonarllm.decode.DecodingOptions;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.SonarConfig;
 import org.sonarllm.onnx.SonarLlm;
@@ -126,6 +127,26 @@ class SpaceCommandsTest {
             assertEquals(n.withNonWords(), nw.get("commonWithNonWords").asInt());
             assertEquals(n.nonWordShare(), nw.get("commonNonWordShare").asDouble(), 1e-4);
             assertEquals(n.examples().size(), nw.get("commonNonWords").size());
+            assertEquals(n.bleu(), nw.get("commonBleu").asDouble(), 1e-12);
+            assertEquals(n.exactMatch(), nw.get("commonExactMatch").asDouble(), 1e-12);
+        }
+
+        // --lexicon: the library's run with the corpus's words as the lexicon; no reconstruction has a non-word
+        MainTest.Result lex = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus", corpus.toString(),
+                "--sentences", "3", "--distractors", "4", "--beam", "1", "--max-tokens", "12",
+                "--vocabulary", corpus.toString(), "--lexicon", corpus.toString());
+        assertEquals(0, lex.code(), lex.err());
+        Lexicon words = Lexicon.fromTexts(CorpusReader.read(corpus).stream().map(CorpusReader.RawDocument::text).toList());
+        SpaceEvaluator.Report wantLex;
+        try (SonarLlm llm = SonarLlm.load(bundle)) {
+            wantLex = new SpaceEvaluator(llm.encoder(), llm.decoder(), new SpaceEvaluator.Options(3, 4, 20, 1,
+                    DecodingOptions.greedy().withMaxTokens(12).withLexicon(words), Language.ENGLISH))
+                    .evaluate(SpaceEvaluator.sentences(corpus, Language.ENGLISH));
+        }
+        assertEquals(wantLex.bleu(), lex.lines().get(0).get("bleu").asDouble(), 1e-12);
+        assertEquals(0, lex.lines().get(0).get("commonWithNonWords").asInt());
+        for (SpaceEvaluator.Example x : wantLex.reconstructions()) {
+            assertTrue(Lexicon.words(x.reconstruction()).stream().allMatch(words::contains), x.reconstruction());
         }
         MainTest.Result noVocab = MainTest.run("", "eval-space", "--model", bundle.toString(), "--corpus",
                 corpus.toString(), "--sentences", "3", "--distractors", "4", "--vocabulary", tmp.resolve("nope").toString());

@@ -64,6 +64,14 @@ public record BundleManifest(
     /** Optional concept language model graph(s). */
     public static final String CONCEPT_LM = "concept_lm";
     /**
+     * Optional word list ({@value #LEXICON_FILE}, {@link org.sonarllm.decode.Lexicon#read}): when present, the
+     * model's generator decodes with it by default, so that generated text has only its words (a small decoder's
+     * remedy for non-words; {@code GenerationOptions} without it turn it off).
+     */
+    public static final String LEXICON = "lexicon";
+    /** File name of the {@value #LEXICON} component. */
+    public static final String LEXICON_FILE = "lexicon.txt";
+    /**
      * Optional integer property of the {@value #CONCEPT_LM} component: the context limit in sentences
      * (at least 2; absent means the runtime's default).
      */

@@ -4,19 +4,29 @@ import java.util.Objects;
 import org.sonarllm.InvalidInputException;
 
 /**
- * Search strategy plus the token limit for decoding one vector. Immutable.
+ * Search strategy, the token limit and optionally a lexicon for decoding one vector. Immutable.
  *
  * <pre>{@code
  * DecodingOptions.beam(5);                       // SONAR's default search
  * DecodingOptions.greedy().withMaxTokens(64);
  * DecodingOptions.sampling(0.7, 0, 0.9, 1234L);
+ * DecodingOptions.beam(5).withLexicon(Lexicon.read(Path.of("lexicon.txt")));   // real words only
  * }</pre>
+ *
+ * <p>With a lexicon, every search keeps to tokens that leave each word of the sentence in the lexicon (or on the
+ * way to one of its words): beam search ranks the allowed candidates by the model's own log-probabilities,
+ * greedy takes the most probable allowed token, sampling draws among the allowed ones (renormalised). The
+ * sentence's score is still the model's log-probability of the tokens chosen. {@code </s>} is allowed only after
+ * a complete word, except when the token limit forces it (the last word may then be cut, as without a lexicon).
+ * The search then reads whole log-probability rows instead of the best few, which costs time with a large
+ * vocabulary.
  *
  * @param strategy greedy, beam or sampling
  * @param maxTokens most tokens generated per sentence, the final {@code </s>} included; 1 to {@value
  *     #MAX_TOKENS} (the model's position limit also applies)
+ * @param lexicon the words the decoder may write, or null for any
  */
-public record DecodingOptions(DecodingStrategy strategy, int maxTokens) {
+public record DecodingOptions(DecodingStrategy strategy, int maxTokens, Lexicon lexicon) {
     /** Default token limit per sentence. */
     public static final int DEFAULT_MAX_TOKENS = 128;
     /** Largest accepted token limit. */
@@ -28,6 +38,16 @@ public record DecodingOptions(DecodingStrategy strategy, int maxTokens) {
         if (maxTokens < 1 || maxTokens > MAX_TOKENS) {
             throw new InvalidInputException("expected max tokens in 1.." + MAX_TOKENS + ", found " + maxTokens);
         }
+    }
+
+    /**
+     * Options without a lexicon.
+     *
+     * @param strategy greedy, beam or sampling
+     * @param maxTokens most tokens per sentence
+     */
+    public DecodingOptions(DecodingStrategy strategy, int maxTokens) {
+        this(strategy, maxTokens, null);
     }
 
     /** @return greedy search, {@value #DEFAULT_MAX_TOKENS} tokens at most */
@@ -59,6 +79,14 @@ public record DecodingOptions(DecodingStrategy strategy, int maxTokens) {
      * @return a copy with that limit
      */
     public DecodingOptions withMaxTokens(int n) {
-        return new DecodingOptions(strategy, n);
+        return new DecodingOptions(strategy, n, lexicon);
+    }
+
+    /**
+     * @param words the words the decoder may write, or null for any
+     * @return a copy with that lexicon
+     */
+    public DecodingOptions withLexicon(Lexicon words) {
+        return new DecodingOptions(strategy, maxTokens, words);
     }
 }

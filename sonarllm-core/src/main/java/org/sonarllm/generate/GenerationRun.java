@@ -276,7 +276,7 @@ final class GenerationRun {
         DecodingOptions d = options.decoding();
         if (d.strategy() instanceof DecodingStrategy.Sampling s && index > 0) {
             return new DecodingOptions(new DecodingStrategy.Sampling(s.temperature(), s.topK(), s.topP(),
-                    s.seed() + index * SEED_STRIDE), d.maxTokens());
+                    s.seed() + index * SEED_STRIDE), d.maxTokens(), d.lexicon());
         }
         return d;
     }

@@ -1,7 +1,9 @@
 package org.sonarllm.models;
 
+import java.util.Optional;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.decode.ConceptDecoder;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.generate.BatchOptions;
 import org.sonarllm.generate.GenerationOptions;
@@ -72,6 +74,9 @@ public interface SonarModel extends AutoCloseable {
         BundleManifest.Component c = manifest().components().get(BundleManifest.CONCEPT_LM);
         GenerationOptions defaults = ModelDefaults.apply(GenerationOptions.defaults(),
                 c == null ? java.util.Map.of() : c.properties(), "bundle manifest");
+        if (lexicon().isPresent()) {
+            defaults = defaults.toBuilder().decoding(defaults.decoding().withLexicon(lexicon().get())).build();
+        }
         return SonarLlmGenerator.builder().segmenter(SentenceSegmenters::forLanguage).encoder(encoder())
                 .conceptLm(conceptLm()).decoder(decoder()).eosEmbedding(manifest().eosEmbedding())
                 .defaultOptions(defaults).batchOptions(batching).build();
@@ -79,6 +84,17 @@ public interface SonarModel extends AutoCloseable {
 
     /** @return the bundle's tokenizer */
     SonarTokenizer tokenizer();
+
+    /**
+     * The bundle's {@value BundleManifest#LEXICON} component: the words its generator writes by default (its
+     * default options' {@link org.sonarllm.decode.DecodingOptions#lexicon()}); the decoder itself uses a lexicon
+     * only when its options say so.
+     *
+     * @return the lexicon, or empty if the bundle has none
+     */
+    default Optional<Lexicon> lexicon() {
+        return Optional.empty();
+    }
 
     /** @return the bundle's manifest (dimensions, languages, end-of-sequence sentence, components) */
     BundleManifest manifest();

@@ -266,6 +266,22 @@ public final class SonarTokenizer implements AutoCloseable {
         return type == SpModelFile.NORMAL || type == SpModelFile.USER_DEFINED || type == SpModelFile.BYTE;
     }
 
+    /**
+     * The text an ordinary piece adds inside a decoded sentence, its word-boundary mark as a space ({@code
+     * "▁Hello"} adds {@code " Hello"}): what a search needs to follow the words it writes ({@link
+     * org.sonarllm.decode.Lexicon}).
+     *
+     * @param id any int
+     * @return the text, or null if {@code id} is not an ordinary piece ({@link #isPiece}) or is a byte piece (a
+     *     byte is no text by itself)
+     */
+    public String pieceText(int id) {
+        if (!isPiece(id) || model.type(id - 1) == SpModelFile.BYTE) {
+            return null;
+        }
+        return model.pieces[id - 1].replace('\u2581', ' ');
+    }
+
     /** @return the SentencePiece model size (pieces incl. its own {@code <unk>}, {@code <s>}, {@code </s>}) */
     public int pieceCount() {
         return pieceCount;

@@ -3,6 +3,7 @@ package org.sonarllm.onnx;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,6 +15,7 @@ import org.sonarllm.SonarLlmException;
 import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.DefaultBundle;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.decode.ConceptDecoder;
 import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.generate.BatchOptions;
@@ -57,6 +59,7 @@ public final class SonarLlm implements SonarModel {
     private final OnnxConceptEncoder encoder;
     private final OnnxConceptDecoder decoder;
     private ConceptLM conceptLm;
+    private final Lexicon lexicon;
     private final RuntimeOptions options;
     private volatile Generator generator;
     private final List<AutoCloseable> owned = new ArrayList<>();
@@ -107,6 +110,15 @@ public final class SonarLlm implements SonarModel {
         } catch (RuntimeException x) {
             failure = first(failure, x);
         }
+        Lexicon words = null;
+        if (failure == null && bundle.has(BundleManifest.LEXICON)) {
+            try {
+                words = Lexicon.read(bundle.file(BundleManifest.LEXICON));
+            } catch (RuntimeException x) {
+                failure = x;
+            }
+        }
+        lexicon = words;
         tokenizer = t;
         encoder = e;
         decoder = dc;
@@ -268,6 +280,12 @@ public final class SonarLlm implements SonarModel {
     @Override
     public Generator generator(BatchOptions batching) {
         return SonarModel.super.generator(batching);
+    }
+
+    /** @return the bundle's {@value BundleManifest#LEXICON} component, read at load */
+    @Override
+    public Optional<Lexicon> lexicon() {
+        return Optional.ofNullable(lexicon);
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.sonarllm.bundle.Bundle;
 import org.sonarllm.bundle.BundleManifest;
 import org.sonarllm.bundle.BundleWriter;
 import org.sonarllm.bundle.internal.StagingDir;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.encode.ConceptEncoder;
 import org.sonarllm.lang.Language;
 import org.sonarllm.model.ConceptLMConfig;
@@ -110,6 +111,19 @@ public final class SonarConverter {
         /** Releases what the writer opened. */
         @Override
         default void close() {}
+    }
+
+    /**
+     * @param words a lexicon
+     * @return the writer of a {@value BundleManifest#LEXICON} component: the words the bundle's generator writes by
+     *     default ({@link org.sonarllm.models.SonarModel#lexicon()})
+     */
+    public static ComponentWriter lexicon(Lexicon words) {
+        return (dir, progress) -> {
+            Path f = dir.resolve(BundleManifest.LEXICON_FILE);
+            words.write(f);
+            return new Written(List.of(f), Map.of());
+        };
     }
 
     /**

@@ -3,6 +3,7 @@ package org.sonarllm.onnx.runtime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
@@ -14,7 +15,8 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * candidates continue. At the last step (token number {@code maxTokens}) only {@code </s>} is
  * allowed. A sentence is done when {@code beam} hypotheses have finished. A finished hypothesis
  * scores (summed log-probs incl. lang and {@code </s>}) / (generated tokens + 1)^lengthPenalty.
- * Sentences are stepped together in one batch.
+ * Sentences are stepped together in one batch. With a {@link WordFilter} the candidates are the allowed tokens
+ * of whole log-probability rows ({@code </s>} at the last step whatever the word in progress).
  */
 final class BeamSearch {
     private BeamSearch() {}
@@ -22,9 +24,9 @@ final class BeamSearch {
     /** A finished hypothesis: generated ids (final {@code </s>} included) and its score. */
     record Hypothesis(int[] ids, double score, double sumLogProb) {}
 
-    private record Live(int sentence, int[] tokens, double cum) {}
+    private record Live(int sentence, int[] tokens, double cum, Lexicon.State word) {}
 
-    private record Cand(int hyp, int token, double score) {}
+    private record Cand(int hyp, int token, double score, Lexicon.State word) {}
 
     /**
      * Candidates asked of the decoder per row: a sentence's best {@code 2 * beam} continuations are among its
@@ -38,15 +40,22 @@ final class BeamSearch {
     /** @return per sentence, its finished hypotheses, best first */
     static List<List<Hypothesis>> run(Stepper stepper, int sentences, int lang, int maxTokens, int beam,
             double lengthPenalty) {
+        return run(stepper, sentences, lang, maxTokens, beam, lengthPenalty, null);
+    }
+
+    /** @param words the lexicon's filter, or null @return per sentence, its finished hypotheses, best first */
+    static List<List<Hypothesis>> run(Stepper stepper, int sentences, int lang, int maxTokens, int beam,
+            double lengthPenalty, WordFilter words) {
+        boolean full = words != null;
         int[] prompt = {SonarTokenizer.EOS, lang};
         int k = candidatesPerRow(beam);
         List<List<Hypothesis>> finished = new ArrayList<>();
         boolean[] done = new boolean[sentences];
-        StepResult step = stepper.prefill(sentences, lang, k, false);
+        StepResult step = stepper.prefill(sentences, lang, k, full);
         List<Live> rows = new ArrayList<>();
         for (int i = 0; i < sentences; i++) {
             finished.add(new ArrayList<>());
-            rows.add(new Live(i, new int[0], TokenSearch.finite(step.prompt[i], lang)));
+            rows.add(new Live(i, new int[0], TokenSearch.finite(step.prompt[i], lang), full ? Lexicon.start() : null));
         }
         for (int t = 1; ; t++) {
             boolean lastStep = t >= maxTokens;
@@ -63,7 +72,7 @@ final class BeamSearch {
                 if (done[s] || bySentence.get(s).isEmpty()) {
                     continue;
                 }
-                List<Cand> top = topCandidates(step, rows, bySentence.get(s), 2 * beam, lastStep);
+                List<Cand> top = topCandidates(step, rows, bySentence.get(s), 2 * beam, lastStep, words);
                 List<Live> cont = new ArrayList<>();
                 for (int rank = 0; rank < top.size(); rank++) {
                     Cand c = top.get(rank);
@@ -83,7 +92,7 @@ final class BeamSearch {
                         }
                     } else if (cont.size() < beam) {
                         parents.add(c.hyp());
-                        cont.add(new Live(s, TokenSearch.concat(h.tokens(), new int[] {c.token()}), c.score()));
+                        cont.add(new Live(s, TokenSearch.concat(h.tokens(), new int[] {c.token()}), c.score(), c.word()));
                     }
                 }
                 if (done[s] || cont.isEmpty()) {
@@ -105,7 +114,7 @@ final class BeamSearch {
                 sent[i] = next.get(i).sentence();
                 seqs[i] = TokenSearch.concat(prompt, next.get(i).tokens());
             }
-            step = stepper.next(par, sent, seqs, k, false);
+            step = stepper.next(par, sent, seqs, k, full);
             rows = next;
         }
         for (List<Hypothesis> f : finished) {
@@ -120,14 +129,20 @@ final class BeamSearch {
      * {@code <unk>} is never a candidate; at the last step only {@code </s>} is.
      */
     private static List<Cand> topCandidates(StepResult step, List<Live> rows, List<Integer> rowIds, int n,
-            boolean lastStep) {
+            boolean lastStep, WordFilter words) {
         List<Cand> all = new ArrayList<>();
         for (int r : rowIds) {
             double cum = rows.get(r).cum();
             // a NaN anywhere makes log-softmax NaN everywhere in the row: one entry tells
             float eos = TokenSearch.finite(step.eos[r], SonarTokenizer.EOS);
             if (lastStep) {
-                all.add(new Cand(r, SonarTokenizer.EOS, cum + eos));
+                all.add(new Cand(r, SonarTokenizer.EOS, cum + eos, null));
+                continue;
+            }
+            if (words != null) {
+                for (WordFilter.Allowed a : words.best(step.full, r * step.vocab, step.vocab, rows.get(r).word(), n)) {
+                    all.add(new Cand(r, a.token(), cum + TokenSearch.finite(a.logProb(), a.token()), a.state()));
+                }
                 continue;
             }
             int taken = 0;
@@ -137,7 +152,7 @@ final class BeamSearch {
                     continue;
                 }
                 float lp = TokenSearch.finite(step.logProbs[r * step.k + j], tok);
-                all.add(new Cand(r, tok, cum + lp));
+                all.add(new Cand(r, tok, cum + lp, null));
                 taken++;
             }
         }

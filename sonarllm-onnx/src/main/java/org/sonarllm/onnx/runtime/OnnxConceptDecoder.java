@@ -44,6 +44,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
     private final int dim;
     private final int vocab;
     private final Guard guard = new Guard("decoder");
+    private volatile String[] pieceTexts;
 
     private OnnxConceptDecoder(Path decoderGraph, Path crossGraph, RuntimeOptions o, SonarTokenizer tokenizer,
             LanguageCheck languages, int dim, int layers, int heads, int vocab, int maxPositions) {
@@ -136,6 +137,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             boolean kvCache, CancellationToken cancel) {
         java.util.Objects.requireNonNull(cancel, "cancel");
         int lang = validate(embeddings, language, options);
+        WordFilter words = options.lexicon() == null ? null : new WordFilter(options.lexicon(), pieceTexts());
         return guard.run(() -> {
             DecoderRunner runner = this.runner.get();
             List<DecodedSentence> out = new ArrayList<>(embeddings.size());
@@ -146,7 +148,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                     try (Stepper st = Stepper.checking(runner.stepper(crossAll, chunk.size(), b.size(), options.maxTokens(), kvCache),
                             cancel)) {
                         for (List<BeamSearch.Hypothesis> hs : BeamSearch.run(st, chunk.size(), lang,
-                                options.maxTokens(), b.size(), b.lengthPenalty())) {
+                                options.maxTokens(), b.size(), b.lengthPenalty(), words)) {
                             BeamSearch.Hypothesis best = hs.get(0);
                             out.add(new DecodedSentence(tokenizer.decode(best.ids()), best.ids(), best.score()));
                         }
@@ -155,7 +157,7 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
                     try (Stepper st = Stepper.checking(runner.stepper(crossAll, chunk.size(), 1, options.maxTokens(), kvCache),
                             cancel)) {
                         for (TokenSearch.Result r : TokenSearch.run(st, chunk.size(), lang, options.maxTokens(),
-                                options.strategy())) {
+                                options.strategy(), words)) {
                             out.add(new DecodedSentence(tokenizer.decode(r.ids()), r.ids(), r.score()));
                         }
                     }
@@ -163,6 +165,16 @@ public final class OnnxConceptDecoder implements ConceptDecoder {
             }
             return out;
         });
+    }
+
+    /** @return per decoder output id, the text it writes or null (computed once, for lexicons) */
+    private String[] pieceTexts() {
+        String[] t = pieceTexts;
+        if (t == null) {
+            t = WordFilter.texts(tokenizer, vocab);
+            pieceTexts = t;
+        }
+        return t;
     }
 
     /** @return the pool of decoder-cache memory (tests) */

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.sonarllm.NonFiniteOutputException;
 import org.sonarllm.decode.DecodingStrategy;
+import org.sonarllm.decode.Lexicon;
 import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
  * Greedy and sampling search, one hypothesis per sentence, all sentences stepped together. A row
  * stops after {@code </s>} or after {@code maxTokens} tokens (no forced {@code </s>}). The score is
  * (log p(lang) + sum of the generated tokens' log-probabilities) / (tokens + 1), the model's own
- * untempered log-probabilities (log-softmax computed in the graph), as beam search normalises.
+ * untempered log-probabilities (log-softmax computed in the graph), as beam search normalises. With a
+ * {@link WordFilter}, greedy takes the most probable allowed token and sampling draws among the allowed ones.
  */
 final class TokenSearch {
     private TokenSearch() {}
@@ -21,6 +23,12 @@ final class TokenSearch {
     record Result(int[] ids, double score) {}
 
     static List<Result> run(Stepper stepper, int sentences, int lang, int maxTokens, DecodingStrategy strategy) {
+        return run(stepper, sentences, lang, maxTokens, strategy, null);
+    }
+
+    /** @param words the lexicon's filter, or null @return one result per sentence */
+    static List<Result> run(Stepper stepper, int sentences, int lang, int maxTokens, DecodingStrategy strategy,
+            WordFilter words) {
         int[][] gen = new int[sentences][0];
         double[] sum = new double[sentences];
         SplittableRandom[] rng = new SplittableRandom[sentences];
@@ -29,7 +37,9 @@ final class TokenSearch {
             rng[i] = sampling == null ? null : new SplittableRandom(sampling.seed());
         }
         int[] prompt = {SonarTokenizer.EOS, lang};
-        boolean full = sampling != null;
+        boolean full = sampling != null || words != null;
+        Lexicon.State[] word = new Lexicon.State[sentences];
+        Arrays.fill(word, Lexicon.start());
         StepResult step = stepper.prefill(sentences, lang, 1, full);
         int[] rowsSentence = new int[sentences];
         for (int i = 0; i < sentences; i++) {
@@ -42,9 +52,19 @@ final class TokenSearch {
                 int s = rowsSentence[r];
                 int tok;
                 float lp;
-                if (sampling == null) {
+                if (sampling == null && words != null) {
+                    WordFilter.Allowed a = words.best(step.full, r * step.vocab, step.vocab, word[s], 1).get(0);
+                    tok = a.token();
+                    lp = a.logProb();
+                    word[s] = a.state();
+                } else if (sampling == null) {
                     tok = step.ids[r * step.k];
                     lp = step.logProbs[r * step.k];
+                } else if (words != null) {
+                    tok = sample(words.mask(step.full, r * step.vocab, step.vocab, word[s]), 0, step.vocab, sampling,
+                            rng[s]);
+                    lp = step.full[r * step.vocab + tok];
+                    word[s] = words.after(word[s], tok);
                 } else {
                     tok = sample(step.full, r * step.vocab, step.vocab, sampling, rng[s]);
                     lp = step.full[r * step.vocab + tok];

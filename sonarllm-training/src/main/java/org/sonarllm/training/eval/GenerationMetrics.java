@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.sonarllm.InvalidInputException;
+import org.sonarllm.decode.Lexicon;
 
 /**
  * What a reader notices in generated continuations, as numbers: words that are not words of the training
@@ -81,10 +82,11 @@ public final class GenerationMetrics {
 
     /**
      * @param text a text
-     * @return its letter runs, lower-cased, in order
+     * @return its letter runs, lower-cased, in order: the words of {@link Lexicon#words}, what a decoder's lexicon
+     *     constrains
      */
     public static List<String> words(String text) {
-        return words(TextMetrics.tokens(text));
+        return Lexicon.words(text);
     }
 
     /** The letter runs among {@link TextMetrics#tokens}, lower-cased. */

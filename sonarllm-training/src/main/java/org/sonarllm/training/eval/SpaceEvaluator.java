@@ -110,8 +110,11 @@ public final class SpaceEvaluator {
      * @param words words of their reconstructions
      * @param nonWords of those, the words outside the vocabulary
      * @param examples the first (at most 20) distinct non-words, in order of appearance
+     * @param bleu corpus BLEU-4 of the common sentences' reconstructions, 0-100 (0 without common sentences)
+     * @param exactMatch share of the common sentences reconstructed exactly (0 without common sentences)
      */
-    public record NonWords(int commonSentences, int withNonWords, int words, int nonWords, List<String> examples) {
+    public record NonWords(int commonSentences, int withNonWords, int words, int nonWords, List<String> examples,
+            double bleu, double exactMatch) {
         /** @return nonWords / words, 0 without words */
         public double nonWordShare() {
             return words == 0 ? 0 : (double) nonWords / words;
@@ -204,19 +207,26 @@ public final class SpaceEvaluator {
         int words = 0;
         int non = 0;
         Set<String> examples = new LinkedHashSet<>();
+        List<String> sources = new ArrayList<>();
+        List<String> hyps = new ArrayList<>();
+        int exact = 0;
         for (Example e : reconstructions) {
             List<String> source = GenerationMetrics.words(e.source());
             if (source.isEmpty() || !vocabulary.containsAll(source)) {
                 continue;
             }
             common++;
+            sources.add(e.source());
+            hyps.add(e.reconstruction());
+            exact += e.reconstruction().equals(e.source()) ? 1 : 0;
             List<String> reconstruction = GenerationMetrics.words(e.reconstruction());
             int outside = GenerationMetrics.outside(reconstruction, vocabulary, examples);
             words += reconstruction.size();
             non += outside;
             with += outside > 0 ? 1 : 0;
         }
-        return new NonWords(common, with, words, non, List.copyOf(examples));
+        return new NonWords(common, with, words, non, List.copyOf(examples),
+                common == 0 ? 0 : 100 * TextMetrics.corpusBleu(hyps, sources), common == 0 ? 0 : exact / (double) common);
     }
 
     private List<float[]> encode(List<String> s) {

@@ -31,6 +31,12 @@ class SpaceEvaluatorTest {
         assertEquals(4, n.nonWords());
         assertEquals(0.4, n.nonWordShare(), 1e-12);
         assertEquals(List.of("walkked", "gardenen", "silentcaptain"), n.examples());
+        // the common sentences alone: one of three exact; their BLEU is the corpus BLEU of those three pairs only
+        assertEquals(1 / 3.0, n.exactMatch(), 1e-12);
+        assertEquals(100 * TextMetrics.corpusBleu(
+                List.of("The captain smiled.", "Anne walkked to the gardenen.", "\"Silentcaptain walkked!\""),
+                List.of("The captain smiled.", "Anne walked to the garden.", "\"Silent!\"")), n.bleu(), 1e-9);
+        assertEquals(0, SpaceEvaluator.nonWords(List.of(ex("...", "Anne.")), VOCAB).bleu());
     }
 
     @Test

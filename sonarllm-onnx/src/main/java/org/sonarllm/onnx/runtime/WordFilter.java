@@ -1,0 +1,124 @@
+package org.sonarllm.onnx.runtime;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.sonarllm.decode.Lexicon;
+import org.sonarllm.tokenize.SonarTokenizer;
+
+/**
+ * What a search may write under a {@link Lexicon}: follows each hypothesis's word in progress through the text of
+ * its pieces, and picks among whole log-probability rows the tokens that keep every word in the lexicon. {@code
+ * <unk>} and ids that are no text (specials, languages, byte pieces) are never allowed; {@code </s>} is allowed
+ * after a complete word. A row that allows nothing (a word in progress no piece can go on with) gets {@code
+ * </s>}, so that every search ends. Immutable, thread-safe.
+ */
+final class WordFilter {
+    /** A token a hypothesis may take, its log-probability and the word state after it. */
+    record Allowed(int token, float logProb, Lexicon.State state) {}
+
+    private final Lexicon lexicon;
+    private final String[] text;
+
+    /**
+     * @param lexicon the words @param text per token id, the text it writes, or null for none
+     */
+    WordFilter(Lexicon lexicon, String[] text) {
+        this.lexicon = lexicon;
+        this.text = text;
+    }
+
+    /**
+     * @param tokenizer the decoder's tokenizer @param vocab the decoder's output size
+     * @return per id, the text it writes ({@link SonarTokenizer#pieceText}), null for none
+     */
+    static String[] texts(SonarTokenizer tokenizer, int vocab) {
+        String[] t = new String[vocab];
+        for (int id = 0; id < vocab; id++) {
+            t[id] = tokenizer.pieceText(id);
+        }
+        return t;
+    }
+
+    /** @return the lexicon */
+    Lexicon lexicon() {
+        return lexicon;
+    }
+
+    /**
+     * @param state a hypothesis's word state @param token the next token
+     * @return the state after it, or null if the token is not allowed there
+     */
+    Lexicon.State after(Lexicon.State state, int token) {
+        if (token == SonarTokenizer.EOS) {
+            return lexicon.canEnd(state) ? state : null;
+        }
+        if (token < 0 || token >= text.length || text[token] == null || token == SonarTokenizer.UNK) {
+            return null;
+        }
+        return lexicon.extend(state, text[token]);
+    }
+
+    /**
+     * The {@code n} most probable allowed tokens of one row, best first (lower id first among equal values; NaN
+     * never taken), or {@code </s>} alone if none is allowed.
+     *
+     * @param lp log-probability rows @param off the row's start @param vocab row length
+     * @param state the row's word state @param n how many
+     * @return the tokens
+     */
+    List<Allowed> best(float[] lp, int off, int vocab, Lexicon.State state, int n) {
+        int[] ids = new int[n];
+        float[] vals = new float[n];
+        Lexicon.State[] states = new Lexicon.State[n];
+        int filled = 0;
+        for (int v = 0; v < vocab; v++) {
+            float x = lp[off + v];
+            if (Float.isNaN(x) || x == Float.NEGATIVE_INFINITY || (filled == n && !(x > vals[n - 1]))) {
+                continue;
+            }
+            Lexicon.State s = after(state, v);
+            if (s == null) {
+                continue;
+            }
+            int pos = filled == n ? n - 1 : filled++;
+            while (pos > 0 && x > vals[pos - 1]) {
+                ids[pos] = ids[pos - 1];
+                vals[pos] = vals[pos - 1];
+                states[pos] = states[pos - 1];
+                pos--;
+            }
+            ids[pos] = v;
+            vals[pos] = x;
+            states[pos] = s;
+        }
+        List<Allowed> out = new ArrayList<>(Math.max(1, filled));
+        for (int i = 0; i < filled; i++) {
+            out.add(new Allowed(ids[i], vals[i], states[i]));
+        }
+        if (out.isEmpty()) {
+            out.add(new Allowed(SonarTokenizer.EOS, lp[off + SonarTokenizer.EOS], state));
+        }
+        return out;
+    }
+
+    /**
+     * @param lp log-probability rows @param off the row's start @param vocab row length @param state the row's word state
+     * @return a copy of the row with the tokens not allowed at {@code -inf} ({@code </s>} kept if none is allowed)
+     */
+    float[] mask(float[] lp, int off, int vocab, Lexicon.State state) {
+        float[] out = new float[vocab];
+        Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        boolean any = false;
+        for (int v = 0; v < vocab; v++) {
+            if (lp[off + v] != Float.NEGATIVE_INFINITY && after(state, v) != null) {
+                out[v] = lp[off + v];
+                any = true;
+            }
+        }
+        if (!any) {
+            out[SonarTokenizer.EOS] = lp[off + SonarTokenizer.EOS];
+        }
+        return out;
+    }
+}
