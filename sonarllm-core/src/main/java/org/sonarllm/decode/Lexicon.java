@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.sonarllm.InvalidInputException;
@@ -21,8 +20,8 @@ import org.sonarllm.ModelFormatException;
  * peculiil stretion"); constrained, its search keeps to the best hypothesis whose words are all real.
  *
  * <p>A <i>word</i> is a run of letters ({@link Character#isLetter}) between characters that are neither letters
- * nor numbers, compared lower-cased ({@link Locale#ROOT}); a run that contains a number ("3rd", "1815") is not a
- * word and is never constrained, nor are punctuation and spaces. So "Mr. Darcy's" has the words "mr", "darcy"
+ * nor numbers, compared lower-cased character by character ({@link Character#toLowerCase(int)}); a run that
+ * contains a number ("3rd", "1815") is not a word and is never constrained, nor are punctuation and spaces. So "Mr. Darcy's" has the words "mr", "darcy"
  * and "s". While a word is being written a search cannot know whether a number will follow, so the letters before a
  * number must begin a word of the lexicon too ("go3" needs a word beginning "go"); a run that begins with a number
  * is free.
@@ -41,34 +40,44 @@ public final class Lexicon {
     /** Longest accepted word, in chars. */
     public static final int MAX_WORD_LENGTH = 256;
 
-    private static final State START = new State("", false);
-    private static final State FREE = new State("", true);
+    private static final State START = new State(WordTrie.ROOT, false);
+    private static final State FREE = new State(WordTrie.ROOT, true);
 
     /**
-     * Where a decoding is within a word, for {@link #extend}: opaque, immutable.
+     * Where a decoding is within a word, for {@link #extend}: the word in progress (or a run with a number); a value,
+     * immutable.
      */
     public static final class State {
-        private final String run;
+        private final int node;
         private final boolean free;
 
-        private State(String run, boolean free) {
-            this.run = run;
+        private State(int node, boolean free) {
+            this.node = node;
             this.free = free;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof State s && s.free == free && s.node == node;
+        }
+
+        @Override
+        public int hashCode() {
+            return node * 31 + (free ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return free ? "State[number]" : "State[" + node + "]";
         }
     }
 
     private final Set<String> words;
-    private final Set<String> prefixes;
+    private final WordTrie trie;
 
     private Lexicon(Set<String> words) {
         this.words = Set.copyOf(words);
-        Set<String> p = new HashSet<>();
-        for (String w : words) {
-            for (int i = 1; i <= w.length(); i++) {
-                p.add(w.substring(0, i));
-            }
-        }
-        this.prefixes = Set.copyOf(p);
+        this.trie = WordTrie.of(this.words);
     }
 
     /**
@@ -90,7 +99,7 @@ public final class Lexicon {
                 throw new InvalidInputException("expected a word of 1.." + MAX_WORD_LENGTH
                         + " letters, found " + (w == null ? "null" : "\"" + w + "\""));
             }
-            out.add(w.toLowerCase(Locale.ROOT));
+            out.add(lower(w));
         }
         return new Lexicon(out);
     }
@@ -126,7 +135,7 @@ public final class Lexicon {
                 letters &= Character.isLetter(cp);
             } else if (start >= 0) {
                 if (letters) {
-                    out.add(text.substring(start, i).toLowerCase(Locale.ROOT));
+                    out.add(lower(text.substring(start, i)));
                 }
                 start = -1;
             }
@@ -191,7 +200,7 @@ public final class Lexicon {
      * @return whether it is in the lexicon
      */
     public boolean contains(String word) {
-        return words.contains(word.toLowerCase(Locale.ROOT));
+        return words.contains(lower(word));
     }
 
     /**
@@ -220,11 +229,11 @@ public final class Lexicon {
                 s = FREE;
             } else if (Character.isLetter(cp)) {
                 if (!s.free) {
-                    String run = s.run + Character.toString(cp);
-                    if (!prefixes.contains(run.toLowerCase(Locale.ROOT))) {
+                    int next = trie.child(s.node, Character.toLowerCase(cp));
+                    if (next < 0) {
                         return null;
                     }
-                    s = new State(run, false);
+                    s = new State(next, false);
                 }
             } else {
                 if (!canEnd(s)) {
@@ -241,7 +250,14 @@ public final class Lexicon {
      * @return whether the text may end here (no word in progress, or one of the lexicon)
      */
     public boolean canEnd(State state) {
-        return state.free || state.run.isEmpty() || words.contains(state.run.toLowerCase(Locale.ROOT));
+        return state.free || state.node == WordTrie.ROOT || trie.terminal(state.node);
+    }
+
+    /** Lower-cases character by character, as a search follows a word ({@link Character#toLowerCase(int)}). */
+    static String lower(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> b.appendCodePoint(Character.toLowerCase(cp)));
+        return b.toString();
     }
 
     private static boolean isNumber(int cp) {

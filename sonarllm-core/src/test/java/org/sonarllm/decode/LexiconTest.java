@@ -85,6 +85,26 @@ class LexiconTest {
     }
 
     @Test
+    void anyLexiconAcceptsATextExactlyWhenItHasAllItsWords() {
+        // random lexicons (the trie behind extend, its hashing and sharing of prefixes) against the word list itself
+        qt().forAll(lists().of(strings().betweenCodePoints('a', 'f').ofLengthBetween(1, 6)).ofSizeBetween(1, 300),
+                lists().of(strings().betweenCodePoints('a', 'f').ofLengthBetween(1, 6)).ofSizeBetween(1, 8))
+                .checkAssert((vocabulary, sentence) -> {
+                    Lexicon lex = Lexicon.of(vocabulary);
+                    // a sentence of the lexicon's own words (accepted) and a random one (accepted iff all are in it)
+                    for (List<String> words : List.of(vocabulary.subList(0, Math.min(5, vocabulary.size())), sentence)) {
+                        String text = String.join(" ", words).toUpperCase() + "!";
+                        boolean expected = words.stream().allMatch(vocabulary::contains);
+                        Lexicon.State s = Lexicon.start();
+                        for (int i = 0; i < text.length() && s != null; i += 3) {
+                            s = lex.extend(s, text.substring(i, Math.min(text.length(), i + 3)));
+                        }
+                        assertEquals(expected, s != null && lex.canEnd(s), text + " with " + vocabulary.size() + " words");
+                    }
+                });
+    }
+
+    @Test
     void fromTextsReadWriteRoundTrip(@TempDir Path dir) throws Exception {
         Lexicon l = Lexicon.fromTexts(List.of("The cat sat.", "THE car, 1815"));
         assertEquals(Lexicon.of(List.of("the", "cat", "sat", "car")), l);

@@ -48,7 +48,7 @@ final class BeamSearch {
             double lengthPenalty, WordFilter words) {
         boolean full = words != null;
         int[] prompt = {SonarTokenizer.EOS, lang};
-        int k = candidatesPerRow(beam);
+        int k = full ? words.look(2 * beam) : candidatesPerRow(beam);
         List<List<Hypothesis>> finished = new ArrayList<>();
         boolean[] done = new boolean[sentences];
         StepResult step = stepper.prefill(sentences, lang, k, full);
@@ -140,7 +140,7 @@ final class BeamSearch {
                 continue;
             }
             if (words != null) {
-                for (WordFilter.Allowed a : words.best(step.full, r * step.vocab, step.vocab, rows.get(r).word(), n)) {
+                for (WordFilter.Allowed a : words.best(step, r, rows.get(r).word(), n)) {
                     all.add(new Cand(r, a.token(), cum + TokenSearch.finite(a.logProb(), a.token()), a.state()));
                 }
                 continue;

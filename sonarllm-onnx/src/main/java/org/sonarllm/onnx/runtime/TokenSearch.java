@@ -38,9 +38,10 @@ final class TokenSearch {
         }
         int[] prompt = {SonarTokenizer.EOS, lang};
         boolean full = sampling != null || words != null;
+        int k = sampling == null && words != null ? words.look(1) : 1;
         Lexicon.State[] word = new Lexicon.State[sentences];
         Arrays.fill(word, Lexicon.start());
-        StepResult step = stepper.prefill(sentences, lang, 1, full);
+        StepResult step = stepper.prefill(sentences, lang, k, full);
         int[] rowsSentence = new int[sentences];
         for (int i = 0; i < sentences; i++) {
             rowsSentence[i] = i;
@@ -53,7 +54,7 @@ final class TokenSearch {
                 int tok;
                 float lp;
                 if (sampling == null && words != null) {
-                    WordFilter.Allowed a = words.best(step.full, r * step.vocab, step.vocab, word[s], 1).get(0);
+                    WordFilter.Allowed a = words.best(step, r, word[s], 1).get(0);
                     tok = a.token();
                     lp = a.logProb();
                     word[s] = a.state();
@@ -88,7 +89,7 @@ final class TokenSearch {
                 sent[i] = rowsSentence[par[i]];
                 seqs[i] = concat(prompt, gen[sent[i]]);
             }
-            step = stepper.next(par, sent, seqs, 1, full);
+            step = stepper.next(par, sent, seqs, k, full);
             rowsSentence = sent;
         }
         List<Result> out = new ArrayList<>(sentences);

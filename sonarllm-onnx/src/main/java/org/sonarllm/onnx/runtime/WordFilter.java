@@ -17,6 +17,9 @@ final class WordFilter {
     /** A token a hypothesis may take, its log-probability and the word state after it. */
     record Allowed(int token, float logProb, Lexicon.State state) {}
 
+    /** Tokens {@link #best} looks at first, at least. */
+    static final int FIRST_LOOK = 64;
+
     private final Lexicon lexicon;
     private final String[] text;
 
@@ -60,14 +63,42 @@ final class WordFilter {
     }
 
     /**
+     * @param n allowed tokens needed per row
+     * @return how many of a row's most probable tokens a search asks the decoder for besides the whole row: at least
+     *     {@value #FIRST_LOOK} and 4n, at most the vocabulary
+     */
+    int look(int n) {
+        return Math.min(text.length, Math.max(FIRST_LOOK, 4 * n));
+    }
+
+    /**
      * The {@code n} most probable allowed tokens of one row, best first (lower id first among equal values; NaN
-     * never taken), or {@code </s>} alone if none is allowed.
+     * never taken), or {@code </s>} alone if none is allowed. First among the row's candidates ({@link #look} of
+     * them, as the decoder ranked them): when n of them are allowed they are the n best allowed of the row (any
+     * other token has a lower value, or an equal one and a higher id); else from the whole row.
      *
-     * @param lp log-probability rows @param off the row's start @param vocab row length
+     * @param step a decoder step with candidates and whole rows @param row the row
      * @param state the row's word state @param n how many
      * @return the tokens
      */
-    List<Allowed> best(float[] lp, int off, int vocab, Lexicon.State state, int n) {
+    List<Allowed> best(StepResult step, int row, Lexicon.State state, int n) {
+        List<Allowed> first = new ArrayList<>(n);
+        for (int j = 0; j < step.k && first.size() < n; j++) {
+            float x = step.logProbs[row * step.k + j];
+            if (Float.isNaN(x) || x == Float.NEGATIVE_INFINITY) {
+                break;
+            }
+            int token = step.ids[row * step.k + j];
+            Lexicon.State s = after(state, token);
+            if (s != null) {
+                first.add(new Allowed(token, x, s));
+            }
+        }
+        return first.size() == n ? first : scan(step.full, row * step.vocab, step.vocab, state, n);
+    }
+
+    /** {@link #best} by one pass over the whole row. */
+    List<Allowed> scan(float[] lp, int off, int vocab, Lexicon.State state, int n) {
         int[] ids = new int[n];
         float[] vals = new float[n];
         Lexicon.State[] states = new Lexicon.State[n];

@@ -189,6 +189,52 @@ class LexiconSearchTest {
         }
     }
 
+    /** One decoder row as a step with {@code k} candidates and the whole row. */
+    static StepResult step(float[] row, int k) {
+        int[] ids = new int[k];
+        float[] vals = new float[k];
+        StepResult.topK(row, new int[] {0}, row.length, k, ids, vals);
+        return new StepResult(1, k, ids, vals, new float[] {row[SonarTokenizer.EOS]}, null, row, row.length);
+    }
+
+    @Test
+    void theFirstLookAtTheRowsBestTokensGivesWhatAScanOfTheWholeRowGives() {
+        // 300 random pieces over "ab ." and a lexicon of a's and b's: rows where the candidates hold enough allowed
+        // tokens and rows where they do not (the whole row then decides), ties included
+        SplittableRandom r = new SplittableRandom(5);
+        String alphabet = "ab .";
+        String[] text = new String[300];
+        for (int i = 4; i < text.length; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = 1 + r.nextInt(3); k > 0; k--) {
+                b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+            text[i] = b.toString();
+        }
+        WordFilter f = new WordFilter(Lexicon.of(List.of("a", "ab", "abba", "bab", "baa")), text);
+        assertEquals(64, f.look(10));
+        assertEquals(160, f.look(40));
+        int atFirstLook = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            float[] row = new float[text.length];
+            for (int v = 0; v < row.length; v++) {
+                row[v] = r.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) -r.nextInt(40);
+            }
+            Lexicon.State s = f.lexicon().extend(Lexicon.start(), trial % 3 == 0 ? " ab" : trial % 3 == 1 ? " b" : "");
+            for (int n : new int[] {1, 3, 10, 40}) {
+                StepResult st = step(row, f.look(n));
+                List<WordFilter.Allowed> best = f.best(st, 0, s, n);
+                assertEquals(f.scan(row, 0, row.length, s, n), best, "trial " + trial + ", n " + n);
+                int allowedAmongCandidates = 0;
+                for (int j = 0; j < st.k; j++) {
+                    allowedAmongCandidates += st.logProbs[j] > Float.NEGATIVE_INFINITY && f.after(s, st.ids[j]) != null ? 1 : 0;
+                }
+                atFirstLook += allowedAmongCandidates >= n ? 1 : 0;
+            }
+        }
+        assertTrue(atFirstLook > 100 && atFirstLook < 1100, "both ways taken: " + atFirstLook);
+    }
+
     @Test
     void greedyTakesTheMostProbableAllowedToken() {
         // after the prompt " ca" is best, then "s" (" cas"), then "t"; no word begins "cas", so greedy writes " cat"
@@ -224,10 +270,10 @@ class LexiconSearchTest {
         onlyS[8] = 0;
         onlyS[SonarTokenizer.EOS] = -9;
         Lexicon.State car = WORDS.extend(Lexicon.start(), " car");
-        assertEquals(List.of(new WordFilter.Allowed(SonarTokenizer.EOS, -9f, car)), f.best(onlyS, 0, VOCAB, car, 3));
+        assertEquals(List.of(new WordFilter.Allowed(SonarTokenizer.EOS, -9f, car)), f.best(step(onlyS, 3), 0, car, 3));
         float[] mm = f.mask(onlyS, 0, VOCAB, ca);
         assertEquals(-9f, mm[SonarTokenizer.EOS]);
         assertEquals(Float.NEGATIVE_INFINITY, mm[8]);
-        assertEquals(List.of(new WordFilter.Allowed(SonarTokenizer.EOS, -9f, ca)), f.best(onlyS, 0, VOCAB, ca, 3));
+        assertEquals(List.of(new WordFilter.Allowed(SonarTokenizer.EOS, -9f, ca)), f.best(step(onlyS, 3), 0, ca, 3));
     }
 }
