@@ -8,7 +8,8 @@ import org.sonarllm.tokenize.SonarTokenizer;
 
 /**
  * What a search may write under a {@link Lexicon}: follows each hypothesis's word in progress through the text of
- * its pieces, and picks among whole log-probability rows the tokens that keep every word in the lexicon. {@code
+ * its pieces, and picks the most probable tokens that keep every word in the lexicon ({@link #best}: among a row's
+ * best candidates first, the whole row when too few of them are allowed). {@code
  * <unk>} and ids that are no text (specials, languages, byte pieces) are never allowed; {@code </s>} is allowed
  * after a complete word. A row that allows nothing (a word in progress no piece can go on with) gets {@code
  * </s>}, so that every search ends. Immutable, thread-safe.
