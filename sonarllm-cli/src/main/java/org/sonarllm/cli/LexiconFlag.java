@@ -2,6 +2,7 @@ package org.sonarllm.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.sonarllm.decode.DecodingOptions;
 import org.sonarllm.decode.Lexicon;
 import org.sonarllm.training.data.CorpusReader;
@@ -43,12 +44,16 @@ final class LexiconFlag {
     /**
      * @param text a text file or directory
      * @return the lexicon of its words
-     * @throws UsageException if the path does not exist
+     * @throws UsageException if the path does not exist or its text has no word
      */
     static Lexicon read(Path text) {
         if (!Files.exists(text)) {
             throw new UsageException("lexicon text not found: " + text);
         }
-        return Lexicon.fromTexts(CorpusReader.read(text).stream().map(CorpusReader.RawDocument::text).toList());
+        List<String> texts = CorpusReader.read(text).stream().map(CorpusReader.RawDocument::text).toList();
+        if (texts.stream().allMatch(t -> Lexicon.words(t).isEmpty())) {
+            throw new UsageException("lexicon text has no word: " + text);
+        }
+        return Lexicon.fromTexts(texts);
     }
 }

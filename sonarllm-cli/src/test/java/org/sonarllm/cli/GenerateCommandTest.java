@@ -141,6 +141,11 @@ class GenerateCommandTest {
                 dir.resolve("nope").toString(), "Hi.");
         assertEquals(2, missing.code());
         assertEquals(List.of("error: lexicon text not found: " + dir.resolve("nope")), missing.errLines());
+        Path numbers = Files.writeString(dir.resolve("numbers.txt"), "1815 -- 1816\n");
+        MainTest.Result noWord = MainTest.run("", "generate", "--model", withLex.toString(), "--lexicon", numbers.toString(),
+                "Hi.");
+        assertEquals(2, noWord.code());
+        assertEquals(List.of("error: lexicon text has no word: " + numbers), noWord.errLines());
     }
 
     @Test
