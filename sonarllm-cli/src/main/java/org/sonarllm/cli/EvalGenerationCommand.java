@@ -82,7 +82,7 @@ final class EvalGenerationCommand extends CliCommand {
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", bundle.toString());
-            out.put("lexicon_words", o.decoding().lexicon() == null ? 0 : o.decoding().lexicon().size());
+            out.put("lexicon_words", LexiconFlag.size(o.decoding()));
             out.putAll(figures(GenerationMetrics.of(openings, texts, vocab)));
             List<List<String>> truth = sampled.stream().map(NextSentenceEvaluator.Opening::continuation).toList();
             out.put("held_out_text", figures(GenerationMetrics.of(openings, truth, vocab)));

@@ -124,7 +124,7 @@ final class EvalNextCommand extends CliCommand {
                     throw new org.sonarllm.SonarLlmException("cannot write --pairs file " + pairsFile);
                 }
                 ObjectNode o = JSON.valueToTree(s);
-                o.put("lexiconWords", decoding.lexicon() == null ? 0 : decoding.lexicon().size());
+                o.put("lexiconWords", LexiconFlag.size(decoding));
                 if (confidence) {
                     o.set("confidence", JSON.valueToTree(confidence(llm, kept)));
                 }

@@ -65,7 +65,7 @@ final class EvalSpaceCommand extends CliCommand {
         out.put("bleu", r.bleu());
         out.put("exactMatch", r.exactMatch());
         out.put("retrievalTop1", r.retrievalTop1());
-        out.put("lexiconWords", decoding.lexicon() == null ? 0 : decoding.lexicon().size());
+        out.put("lexiconWords", LexiconFlag.size(decoding));
         if (vocab != null) {
             SpaceEvaluator.NonWords n = SpaceEvaluator.nonWords(r.reconstructions(), vocab);
             out.put("commonSentences", n.commonSentences());

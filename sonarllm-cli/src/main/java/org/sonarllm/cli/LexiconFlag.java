@@ -42,6 +42,14 @@ final class LexiconFlag {
     }
 
     /**
+     * @param d decoding options
+     * @return the size of their lexicon, 0 without one (the evaluations report it)
+     */
+    static int size(DecodingOptions d) {
+        return d.lexicon() == null ? 0 : d.lexicon().size();
+    }
+
+    /**
      * @param text a text file or directory
      * @return the lexicon of its words
      * @throws UsageException if the path does not exist or its text has no word

@@ -18,8 +18,8 @@ import org.sonarllm.InvalidInputException;
  * greedy takes the most probable allowed token, sampling draws among the allowed ones (renormalised). The
  * sentence's score is still the model's log-probability of the tokens chosen. {@code </s>} is allowed only after
  * a complete word, except when the token limit forces it (the last word may then be cut, as without a lexicon).
- * The search then reads whole log-probability rows instead of the best few, which costs time with a large
- * vocabulary.
+ * The search then reads each row's best 64 (or 4 x the candidates it needs) tokens and, when too few of them are
+ * allowed, the whole row, which costs memory and time with a large vocabulary.
  *
  * @param strategy greedy, beam or sampling
  * @param maxTokens most tokens generated per sentence, the final {@code </s>} included; 1 to {@value

@@ -21,10 +21,10 @@ import org.sonarllm.ModelFormatException;
  *
  * <p>A <i>word</i> is a run of letters ({@link Character#isLetter}) between characters that are neither letters
  * nor numbers, compared lower-cased character by character ({@link Character#toLowerCase(int)}); a run that
- * contains a number ("3rd", "1815") is not a word and is never constrained, nor are punctuation and spaces. So "Mr. Darcy's" has the words "mr", "darcy"
- * and "s". While a word is being written a search cannot know whether a number will follow, so the letters before a
- * number must begin a word of the lexicon too ("go3" needs a word beginning "go"); a run that begins with a number
- * is free.
+ * contains a number ("3rd", "1815") is not a word and is never constrained, nor are punctuation and spaces. So
+ * "Mr. Darcy's" has the words "mr", "darcy" and "s". While a word is being written a search cannot know whether a
+ * number will follow, so the letters before a number must begin a word of the lexicon too ("go3" needs a word
+ * beginning "go"); a run that begins with a number is free.
  *
  * <pre>{@code
  * Lexicon words = Lexicon.fromTexts(List.of(Files.readString(Path.of("emma.txt"))));
@@ -95,7 +95,7 @@ public final class Lexicon {
         }
         Set<String> out = new HashSet<>();
         for (String w : words) {
-            if (w == null || w.isEmpty() || w.length() > MAX_WORD_LENGTH || !w.codePoints().allMatch(Character::isLetter)) {
+            if (w == null || !isWord(w)) {
                 throw new InvalidInputException("expected a word of 1.." + MAX_WORD_LENGTH
                         + " letters, found " + (w == null ? "null" : "\"" + w + "\""));
             }
@@ -164,7 +164,7 @@ public final class Lexicon {
             if (w.isEmpty()) {
                 continue;
             }
-            if (w.length() > MAX_WORD_LENGTH || !w.codePoints().allMatch(Character::isLetter)) {
+            if (!isWord(w)) {
                 throw new ModelFormatException(file + " line " + (i + 1) + ": expected a word of 1.." + MAX_WORD_LENGTH
                         + " letters, found \"" + w + "\"");
             }
@@ -258,6 +258,11 @@ public final class Lexicon {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> b.appendCodePoint(Character.toLowerCase(cp)));
         return b.toString();
+    }
+
+    /** @return whether {@code w} is one run of 1..{@value #MAX_WORD_LENGTH} letters */
+    private static boolean isWord(String w) {
+        return !w.isEmpty() && w.length() <= MAX_WORD_LENGTH && w.codePoints().allMatch(Character::isLetter);
     }
 
     private static boolean isNumber(int cp) {

@@ -15,8 +15,8 @@ import org.sonarllm.tokenize.SonarTokenizer;
  * candidates continue. At the last step (token number {@code maxTokens}) only {@code </s>} is
  * allowed. A sentence is done when {@code beam} hypotheses have finished. A finished hypothesis
  * scores (summed log-probs incl. lang and {@code </s>}) / (generated tokens + 1)^lengthPenalty.
- * Sentences are stepped together in one batch. With a {@link WordFilter} the candidates are the allowed tokens
- * of whole log-probability rows ({@code </s>} at the last step whatever the word in progress).
+ * Sentences are stepped together in one batch. With a {@link WordFilter} the candidates are each row's most
+ * probable allowed tokens ({@link WordFilter#best}; {@code </s>} at the last step whatever the word in progress).
  */
 final class BeamSearch {
     private BeamSearch() {}

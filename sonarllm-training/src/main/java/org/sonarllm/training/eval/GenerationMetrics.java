@@ -89,17 +89,6 @@ public final class GenerationMetrics {
         return Lexicon.words(text);
     }
 
-    /** The letter runs among {@link TextMetrics#tokens}, lower-cased. */
-    private static List<String> words(List<String> tokens) {
-        List<String> out = new ArrayList<>();
-        for (String t : tokens) {
-            if (t.codePoints().allMatch(Character::isLetter)) {
-                out.add(t.toLowerCase(Locale.ROOT));
-            }
-        }
-        return out;
-    }
-
     /**
      * @param text a text
      * @return its content words (at least three letters, not a stop word), lower-cased
@@ -143,7 +132,7 @@ public final class GenerationMetrics {
                     repeats++;
                 }
                 List<String> sentenceTokens = TextMetrics.tokens(s);
-                List<String> sentenceWords = words(sentenceTokens);
+                List<String> sentenceWords = words(s);
                 words += sentenceWords.size();
                 known += sentenceWords.size() - outside(sentenceWords, vocabulary, outside);
                 sentenceTokens.forEach(t -> tokens.add(t.toLowerCase(Locale.ROOT)));
