@@ -96,7 +96,20 @@ LEXICON=${LEXICON-$RUNS/austen-train}
 #    The bundles record the repetition stop of docs/generation.md as their generation defaults: a cosine of 0.9
 #    or more than half the word pairs shared with an earlier generated sentence.
 export SONARLLM_JAVA_OPTS="-Xmx4g $MEM"
-MIX_WEIGHT=${MIX_WEIGHT:-40}
+# LM_LARGER=1: the concept LMs train on the novels plus Moby-Dick and the State of the Union, the addresses cut
+# into documents of 6 sentences (scripts/split-paragraphs.py; 22,386 documents, 2.5 times the novels'), for the
+# same 2 epochs (2,742 steps), the mixture's weight again the step-1 gradient-norm ratio (68; docs/default-model.md,
+# "More text for the concept LM"). Not the shipped recipe.
+LM_CORPUS="$RUNS/austen-train" LM_STEPS=1134 MIX_WEIGHT=${MIX_WEIGHT:-40}
+if [ -n "${LM_LARGER:-}" ]; then
+  LM_CORPUS="$RUNS/lm-corpus" LM_STEPS=2742 MIX_WEIGHT=${MIX_WEIGHT_LARGER:-68}
+  if [ ! -f "$LM_CORPUS/sotu-blocks.txt" ]; then
+    EXTRA="$RUNS/space-corpus" # the larger space's texts, when LARGER=1 fetched them
+    [ -f "$EXTRA/sotu-1901-.txt" ] || { EXTRA="$RUNS/extra"; mkdir -p "$EXTRA" && scripts/extra-corpus.sh "$EXTRA"; }
+    mkdir -p "$LM_CORPUS" && cp -n "$RUNS"/austen-train/*.txt "$EXTRA/mobydick.txt" "$LM_CORPUS/"
+    scripts/split-paragraphs.py 6 "$LM_CORPUS/sotu-blocks.txt" "$EXTRA/sotu-1790-1900.txt" "$EXTRA/sotu-1901-.txt"
+  fi
+fi
 LM="--shape 192,4,4,4,48,576 --batch-size 16 --lr 1e-3 --warmup 100 --checkpoint-every 100 --validation 0.02
     --seed 1 --patience 1 --repetition drop_and_stop --repetition-threshold 0.9 --repetition-overlap 0.5"
 train_lm() { # name objective [extra options]
@@ -107,12 +120,12 @@ train_lm() { # name objective [extra options]
   fi
   local resume=""
   [ -f "$RUNS/lm-$name.work/checkpoint.bin" ] && resume=--resume
-  ./sonarllm train --model "$RUNS/space" --corpus "$RUNS/austen-train" --out "$RUNS/lm-$name" --work "$RUNS/lm-$name.work" \
+  ./sonarllm train --model "$RUNS/space" --corpus "$LM_CORPUS" --out "$RUNS/lm-$name" --work "$RUNS/lm-$name.work" \
     --objective "$obj" $LM "$@" $resume > "$RUNS/lm-$name.json"
 }
-train_lm mse mse --steps 1134
-train_lm ce ce --steps 1134
-train_lm mix ce --mse-weight "$MIX_WEIGHT" --steps 1134
+train_lm mse mse --steps $LM_STEPS
+train_lm ce ce --steps $LM_STEPS
+train_lm mix ce --mse-weight "$MIX_WEIGHT" --steps $LM_STEPS
 # the winner's recipe for four epochs, as the paper trains (the previous default; here it generates less well)
 train_lm mix4 ce --mse-weight "$MIX_WEIGHT" --steps 2268
 # the pure objectives for four epochs too (docs/default-model.md, "Pure CE and MSE for 4 epochs too"): COMPARE4=1
@@ -141,6 +154,13 @@ for name in mse ce mix mix4 mse4 ce4 noise entropy; do
   ./sonarllm eval-generation --model "$RUNS/lm-$name" --corpus data/austen/persuasion.txt \
     --vocabulary "$RUNS/austen-train" --no-repetition-stop > "$RUNS/gen-$name-raw.json"
 done
+
+# Is CE's lead over MSE on the next sentence more than the sample's noise? A paired bootstrap over the same pairs
+# (docs/default-model.md, "Is CE's lead over MSE real?").
+if [ -f "$RUNS/next-ce.jsonl" ] && [ -f "$RUNS/next-mse.jsonl" ]; then
+  scripts/paired-bootstrap.py "$RUNS/next-ce.jsonl" "$RUNS/next-mse.jsonl" --summary-a "$RUNS/next-ce.json" \
+    --summary-b "$RUNS/next-mse.json" > "$RUNS/bootstrap-ce-vs-mse.json"
+fi
 
 # 5. Install the winner (docs/default-model.md says which and why) as the embedded default. WINNER= (empty)
 #    installs nothing: for the experiments of docs/default-model.md.

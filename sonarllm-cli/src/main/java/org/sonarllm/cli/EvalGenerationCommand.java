@@ -123,6 +123,8 @@ final class EvalGenerationCommand extends CliCommand {
         out.put("prompt_dependent_share", round(r.promptDependentShare()));
         out.put("mean_shared_with_own_prompt", round(r.meanOwnOverlap()));
         out.put("mean_shared_with_other_prompts", round(r.meanOtherOverlap()));
+        out.put("stutters", r.stutters());
+        out.put("stutters_per_100_words", round(r.stuttersPer100Words()));
         return out;
     }
 

@@ -47,6 +47,8 @@ class EvalGenerationCommandTest {
         assertEquals(e.verbatimRepeats(), o.get("verbatim_repeats").asInt());
         assertEquals(e.distinct2(), o.get("distinct_2").asDouble(), 1e-4);
         assertEquals(e.promptDependent(), o.get("prompt_dependent").asInt());
+        assertEquals(e.stutters(), o.get("stutters").asInt());
+        assertEquals(e.stuttersPer100Words(), o.get("stutters_per_100_words").asDouble(), 1e-4);
         assertTrue(e.words() > 0 && e.vocabularyShare() < 1, "a tiny vocabulary text leaves words outside it");
 
         MainTest.Result bad = MainTest.run("", "eval-generation", "--corpus", corpus.toString(), "--vocabulary",
@@ -75,6 +77,7 @@ class EvalGenerationCommandTest {
         assertEquals(1, h.get("prompt_dependent").asInt());
         assertEquals(1.5, h.get("mean_shared_with_own_prompt").asDouble(), 1e-9);
         assertEquals(2.0, h.get("mean_shared_with_other_prompts").asDouble(), 1e-9);
+        assertEquals(0, h.get("stutters").asInt());
         assertEquals("[\"The captain left.\"]", o.get("samples").get(1).get("held_out").toString());
         // the same-length yardstick: each true continuation cut to the generated sentence count
         List<String> prompts = new ArrayList<>();

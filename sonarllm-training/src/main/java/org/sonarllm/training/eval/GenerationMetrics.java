@@ -21,7 +21,10 @@ import org.sonarllm.decode.Lexicon;
  *   ({@link TextMetrics#tokens}, lower-cased, within a continuation);</li>
  *   <li><b>prompt dependence</b>: a continuation depends on its prompt when it shares more content words
  *   (words of at least three letters outside a short English stop list) with its own prompt than with the
- *   other prompts on average; the share of such continuations.</li>
+ *   other prompts on average; the share of such continuations;</li>
+ *   <li><b>stutters</b>: words (letter runs, lower-cased) equal to the word just before them within a sentence
+ *   ("had had been of of"), what beam search makes of a vector the decoder is unsure of; counted per sentence,
+ *   so a sentence's last word and the next one's first are never a pair.</li>
  * </ul>
  *
  * <pre>{@code
@@ -59,12 +62,19 @@ public final class GenerationMetrics {
      *     others' on average
      * @param meanOwnOverlap mean number of content words shared with the own prompt
      * @param meanOtherOverlap mean, over continuations, of the mean number shared with each other prompt
+     * @param stutters words equal to the word just before them in their sentence
      */
     public record Report(int prompts, int sentences, int words, double vocabularyShare, List<String> outside,
-            int verbatimRepeats, double distinct2, int promptDependent, double meanOwnOverlap, double meanOtherOverlap) {
+            int verbatimRepeats, double distinct2, int promptDependent, double meanOwnOverlap, double meanOtherOverlap,
+            int stutters) {
         /** @return promptDependent / prompts */
         public double promptDependentShare() {
             return prompts == 0 ? 0 : (double) promptDependent / prompts;
+        }
+
+        /** @return stutters per 100 words (0 without words) */
+        public double stuttersPer100Words() {
+            return words == 0 ? 0 : 100.0 * stutters / words;
         }
     }
 
@@ -120,6 +130,7 @@ public final class GenerationMetrics {
         int known = 0;
         Set<String> outside = new LinkedHashSet<>();
         int repeats = 0;
+        int stutters = 0;
         Set<String> bigrams = new HashSet<>();
         int allBigrams = 0;
         List<Set<String>> content = new ArrayList<>();
@@ -134,6 +145,11 @@ public final class GenerationMetrics {
                 List<String> sentenceTokens = TextMetrics.tokens(s);
                 List<String> sentenceWords = words(s);
                 words += sentenceWords.size();
+                for (int i = 1; i < sentenceWords.size(); i++) {
+                    if (sentenceWords.get(i).equals(sentenceWords.get(i - 1))) {
+                        stutters++;
+                    }
+                }
                 known += sentenceWords.size() - outside(sentenceWords, vocabulary, outside);
                 sentenceTokens.forEach(t -> tokens.add(t.toLowerCase(Locale.ROOT)));
             }
@@ -164,7 +180,7 @@ public final class GenerationMetrics {
             }
         }
         return new Report(n, sentences, words, words == 0 ? 0 : (double) known / words, List.copyOf(outside), repeats,
-                allBigrams == 0 ? 0 : (double) bigrams.size() / allBigrams, dependent, own / n, other / n);
+                allBigrams == 0 ? 0 : (double) bigrams.size() / allBigrams, dependent, own / n, other / n, stutters);
     }
 
     /**

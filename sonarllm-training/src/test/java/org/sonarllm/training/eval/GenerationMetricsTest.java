@@ -45,6 +45,18 @@ class GenerationMetricsTest {
     }
 
     @Test
+    void stuttersAreWordsEqualToTheWordBeforeThemInTheirSentence() {
+        GenerationMetrics.Report r = GenerationMetrics.of(List.of("Anne walked."), List.of(List.of(
+                "He had had been of of the the garden.", // had had, of of, the the: 3 of 9 words
+                "Garden walks.",                          // "garden" ends the sentence before: not a pair
+                "Very, very well; well.")), VOCAB);       // case and punctuation between do not matter: 2
+        assertEquals(5, r.stutters());
+        assertEquals(15, r.words());
+        assertEquals(100.0 * 5 / 15, r.stuttersPer100Words(), 1e-12);
+        assertEquals(0, GenerationMetrics.of(List.of("a"), List.of(List.of()), VOCAB).stuttersPer100Words());
+    }
+
+    @Test
     void contentWordsSkipStopWordsAndShortWords() {
         assertEquals(Set.of("captain", "kellynch"), GenerationMetrics.contentWords("The Captain was at Kellynch, and he is."));
         assertEquals(List.of("it", "s", "anne"), GenerationMetrics.words("It's Anne 42!"));
